@@ -1,0 +1,5 @@
+"""``python -m cnncalc``."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,306 @@
+"""Walks a network's graph once, in dependency order: Network → Analysis."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from .arith import Size, product
+from .errors import CnnCalcError, Diagnostic, Location
+from .layers import Effect, Field, Shape, fmt_shape
+from .network import Network, Node
+from .spec import suggest
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Network-wide sums; adds like numbers so a total is ``sum(layers, Totals())``."""
+
+    params: Size = 0
+    trainable_params: Size = 0
+    macs: Size = 0
+    activations: Size = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.params + other.params,
+            self.trainable_params + other.trainable_params,
+            self.macs + other.macs,
+            self.activations + other.activations,
+        )
+
+    def __radd__(self, other: int) -> Totals:
+        return self if other == 0 else NotImplemented  # lets built-in sum() start from 0
+
+    @property
+    def frozen_params(self) -> Size:
+        return self.params - self.trainable_params
+
+
+@dataclass
+class LayerResult:
+    """Everything cnncalc knows about one layer after the walk."""
+
+    node: Node
+    inputs: tuple[str, ...]  # resolved node or network-input names
+    input_shapes: tuple[Shape, ...]
+    effect: Effect
+    field: Field
+    warnings: list[Diagnostic] = dataclass_field(default_factory=list)
+    shared_from: str | None = None  # the layer whose weights this one reuses
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def shape(self) -> Shape:
+        return self.effect.shape
+
+    @property
+    def own_params(self) -> Size:
+        """Parameters the layer's weights hold, whether or not they are shared."""
+        return self.effect.params + self.effect.frozen_params
+
+    @property
+    def totals(self) -> Totals:
+        """This layer's contribution: shared weights are counted at their first owner only."""
+        activations = product(self.effect.shape)
+        if self.shared_from is not None:
+            return Totals(0, 0, self.effect.macs, activations)
+        return Totals(self.own_params, self.effect.params, self.effect.macs, activations)
+
+
+@dataclass
+class Analysis:
+    network: Network
+    layers: list[LayerResult]  # in file order
+    outputs: dict[str, Shape]
+    input_fields: dict[str, Field]
+
+    @property
+    def totals(self) -> Totals:
+        return sum((r.totals for r in self.layers), Totals())
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [w for r in self.layers for w in r.warnings]
+
+
+def input_field(shape: Shape) -> Field:
+    return Field.at_input(shape[:-1] if len(shape) > 1 else ())
+
+
+class Walk:
+    """One pass over a network; holds the name tables the pass needs."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.index = {node.name: i for i, node in enumerate(net.nodes)}
+        if len(self.index) != len(net.nodes):
+            self.duplicate()
+        for name in net.inputs:
+            if name in self.index:
+                node = net.nodes[self.index[name]]
+                raise self.error(
+                    node, f"'{name}' is already the name of a network input", key="name"
+                )
+
+    def error(self, node: Node, message: str, key: str | None = None) -> CnnCalcError:
+        return CnnCalcError(
+            message,
+            file=self.net.file,
+            line=node.line,
+            network=self.net.name,
+            layer=node.name,
+            key=key,
+        )
+
+    def duplicate(self) -> None:
+        seen: set[str] = set()
+        for node in self.net.nodes:
+            if node.name in seen:
+                raise self.error(
+                    node,
+                    f"the name '{node.name}' is used twice; expected unique layer names",
+                    key="name",
+                )
+            seen.add(node.name)
+
+    def resolve(self, name: str, node: Node, key: str = "inputs") -> str:
+        """A written name → a node or network-input name, through block and repeat aliases."""
+        seen = 0
+        while name in self.net.aliases and name not in self.index:
+            name = self.net.aliases[name]
+            seen += 1
+            if seen > len(self.net.aliases):
+                break
+        if name in self.index or name in self.net.inputs:
+            return name
+        options = list(self.net.inputs) + list(self.index) + list(self.net.aliases)
+        raise self.error(
+            node,
+            f"unknown layer '{name}'{suggest(name, options)}; expected the name of an "
+            "earlier layer or a network input (" + ", ".join(self.net.inputs) + ")",
+            key=key,
+        )
+
+    def order(self, deps: list[tuple[str, ...]]) -> list[int]:
+        """Kahn's topological order; a cycle is an error that names it."""
+        nodes = self.net.nodes
+        waiting = [0] * len(nodes)
+        users: list[list[int]] = [[] for _ in nodes]
+        for i, names in enumerate(deps):
+            for name in names:
+                j = self.index.get(name)
+                if j is not None:
+                    waiting[i] += 1
+                    users[j].append(i)
+        ready = deque(i for i in range(len(nodes)) if waiting[i] == 0)
+        order = []
+        while ready:
+            i = ready.popleft()
+            order.append(i)
+            for u in users[i]:
+                waiting[u] -= 1
+                if waiting[u] == 0:
+                    ready.append(u)
+        if len(order) < len(nodes):
+            self.cycle(deps, waiting)
+        return order
+
+    def cycle(self, deps: list[tuple[str, ...]], waiting: list[int]) -> None:
+        start = next(i for i, w in enumerate(waiting) if w)
+        path, seen = [start], {start: 0}
+        while True:
+            nxt = next(
+                self.index[n] for n in deps[path[-1]] if n in self.index and waiting[self.index[n]]
+            )
+            if nxt in seen:
+                loop = path[seen[nxt] :] + [nxt]
+                break
+            seen[nxt] = len(path)
+            path.append(nxt)
+        names = [self.net.nodes[i].name for i in reversed(loop)]
+        first = self.net.nodes[min(loop)]
+        raise self.error(
+            first,
+            "the inputs form a cycle: "
+            + " → ".join(names)
+            + "; expected each layer to read only layers before it",
+            key="inputs",
+        )
+
+    def run(self) -> Analysis:
+        net, nodes = self.net, self.net.nodes
+        deps = [tuple(self.resolve(n, node) for n in node.inputs) for node in nodes]
+        shapes: dict[str, Shape] = dict(net.inputs)
+        fields: dict[str, Field] = {k: input_field(s) for k, s in net.inputs.items()}
+        input_fields = dict(fields)
+        results: list[LayerResult | None] = [None] * len(nodes)
+        for i in self.order(deps):
+            node = nodes[i]
+            layer = node.layer
+            ins = deps[i]
+            if len(ins) < layer.min_inputs or (
+                layer.max_inputs is not None and len(ins) > layer.max_inputs
+            ):
+                want = (
+                    f"at least {layer.min_inputs}"
+                    if layer.max_inputs is None
+                    else str(layer.max_inputs)
+                )
+                raise self.error(
+                    node,
+                    f"{layer.kind} reads {want} input{'' if want == '1' else 's'}, got {len(ins)}",
+                    key="inputs",
+                )
+            in_shapes = tuple(shapes[n] for n in ins)
+            in_fields = [fields[n] for n in ins]
+            try:
+                effect = layer.apply(in_shapes)
+                rf = layer.field(in_fields, effect, in_shapes)
+            except CnnCalcError as error:
+                if "inputs" == error.location.key and len(ins) > 1:
+                    error.message = error.message.replace("got [", f"got {ins[0]} [", 1)
+                raise error.within(
+                    file=net.file, line=node.line, network=net.name, layer=node.name
+                ) from None
+            where = Location(net.file, node.line, net.name, node.name)
+            notes = list(effect.warnings) + list(layer.field_warnings(in_fields))
+            results[i] = LayerResult(
+                node,
+                ins,
+                in_shapes,
+                effect,
+                rf,
+                [Diagnostic(text, where) for text in notes],
+            )
+            shapes[node.name] = effect.shape
+            fields[node.name] = rf
+        done = [r for r in results if r is not None]
+        self.link_shares(done)
+        outputs = {}
+        for name in net.outputs:
+            resolved = self.resolve(name, nodes[-1], key="outputs")
+            outputs[resolved] = shapes[resolved]
+        return Analysis(net, done, outputs, input_fields)
+
+    def link_shares(self, results: Sequence[LayerResult]) -> None:
+        """Check every ``share`` names a layer of the same kind and weights, then link it."""
+        by_name = {r.name: r for r in results}
+        for r in results:
+            target_name = r.node.share
+            if target_name is None:
+                continue
+            resolved = self.resolve(target_name, r.node, key="share")
+            target = by_name.get(resolved)
+            if target is None or target is r:
+                raise self.error(
+                    r.node,
+                    f"cannot share weights with '{target_name}'; expected another layer",
+                    key="share",
+                )
+            seen = 0
+            while target.node.share is not None and seen < len(results):
+                target = by_name[self.resolve(target.node.share, target.node, key="share")]
+                seen += 1
+            if target.node.layer != r.node.layer or target.own_params != r.own_params:
+                raise self.error(
+                    r.node,
+                    f"cannot share weights with '{target.name}': it is "
+                    f"{describe_weights(target)}, this layer is {describe_weights(r)}; "
+                    "expected the same kind, arguments and input channels",
+                    key="share",
+                )
+            r.shared_from = target.name
+
+
+def describe_weights(r: LayerResult) -> str:
+    config = r.node.layer.describe()
+    channels = r.input_shapes[0][-1] if r.input_shapes else "?"
+    return f"{r.node.kind}({config}) on {channels} channels" if config else r.node.kind
+
+
+def analyze(net: Network) -> Analysis:
+    """Shapes, parameters, MACs and receptive fields of every layer, in one walk."""
+    return Walk(net).run()
+
+
+def replace_input(net: Network, shapes: dict[str, Any]) -> None:
+    """Swap the network's input shapes (``--input``), checking the names exist."""
+    for name in shapes:
+        if name not in net.inputs:
+            raise CnnCalcError(
+                f"the network has no input '{name}'; its inputs are " + ", ".join(net.inputs),
+                network=net.name,
+                key="--input",
+            )
+    net.inputs.update(shapes)
+
+
+def shapes_line(shapes: Iterable[Shape]) -> str:
+    return ", ".join(fmt_shape(s) for s in shapes)

@@ -1,0 +1,77 @@
+"""Error and warning types that carry where in the user's file they arose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_INVALID = 2
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a diagnostic points: file, line, and the network/layer/key path.
+
+    Kept separate from the message so that every reporter (plain lines,
+    GitHub annotations, JSON) can lay out the same facts its own way.
+    """
+
+    file: str | None = None
+    line: int | None = None
+    network: str | None = None
+    layer: str | None = None
+    key: str | None = None
+
+    def merged(self, other: Location) -> Location:
+        """Fill the fields this location lacks from ``other``; ours win."""
+        return Location(
+            file=self.file if self.file is not None else other.file,
+            line=self.line if self.line is not None else other.line,
+            network=self.network if self.network is not None else other.network,
+            layer=self.layer if self.layer is not None else other.layer,
+            key=self.key if self.key is not None else other.key,
+        )
+
+    def prefix(self) -> str:
+        """``FILE:LINE: network, layer, key: `` — the flake8-style lead-in."""
+        head = ""
+        if self.file is not None:
+            head = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        path = ", ".join(p for p in (self.network, self.layer, self.key) if p)
+        return head + (f"{path}: " if path else "")
+
+
+class CnnCalcError(Exception):
+    """A problem with the user's input: reported as one line, exit code 2."""
+
+    def __init__(self, message: str, location: Location | None = None, **where: object) -> None:
+        super().__init__(message)
+        self.message = message
+        loc = location or Location()
+        if where:
+            loc = Location(**where).merged(loc)  # type: ignore[arg-type]
+        self.location = loc
+
+    def within(self, **where: object) -> CnnCalcError:
+        """Add context the raiser did not know (file, line, network …) and return self."""
+        self.location = self.location.merged(Location(**where))  # type: ignore[arg-type]
+        return self
+
+    def __str__(self) -> str:
+        return self.location.prefix() + self.message
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A warning or a failed expectation: reported, but the analysis goes on."""
+
+    message: str
+    location: Location = Location()
+    level: str = "warning"
+
+    def within(self, **where: object) -> Diagnostic:
+        return replace(self, location=self.location.merged(Location(**where)))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.location.prefix() + self.message

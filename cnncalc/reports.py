@@ -1,0 +1,345 @@
+"""The reports (shapes, params, receptive field, macs, summary): Analysis → neutral Table or JSON.
+
+A report chooses columns and fields; it never formats a number for a
+particular output. Renderers (render.py) turn any Table into any format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .arith import is_int
+from .engine import Analysis, LayerResult, Totals
+from .layers import fmt_shape
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+# Cell kinds tell a renderer how to show a value: text as is, a count in human units
+# in tables (exact elsewhere), a share of a total as a percentage with a bar.
+TEXT, COUNT, SHARE = "text", "count", "share"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    kind: str = TEXT
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    totals: list[Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def number(value: Any) -> Any:
+    """Exact JSON value: int stays int, a Fraction becomes int or float, a symbol a string."""
+    if is_int(value):
+        return value
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    if isinstance(value, tuple | list):
+        return [number(v) for v in value]
+    return str(value)
+
+
+def text(value: Any) -> str:
+    if isinstance(value, Fraction):
+        return str(int(value)) if value.denominator == 1 else str(float(value))
+    return str(value)
+
+
+def axes_text(values: Any) -> str:
+    return "x".join(text(v) for v in values) if values else "-"
+
+
+def padding_text(r: LayerResult) -> str:
+    pad = r.effect.padding
+    if pad is None:
+        return ""
+    if all(a == b for a, b in pad):
+        return axes_text([a for a, _ in pad])
+    return " ".join(f"{text(a)}+{text(b)}" for a, b in pad)
+
+
+def type_text(r: LayerResult) -> str:
+    kind = r.node.kind
+    layer = r.node.layer
+    if kind == "pool":
+        kind = f"{getattr(layer, 'mode', '')}pool"
+    if r.node.activation:
+        kind += f"+{r.node.activation}"
+    return kind
+
+
+def share(part: Any, whole: Any) -> Any:
+    if is_int(part) and is_int(whole):
+        return Fraction(part, whole) if whole else Fraction(0)
+    return None
+
+
+def effective_padding(r: LayerResult) -> list[Any]:
+    """Araujo et al.'s effective padding, (r - 1)/2 - start, per axis."""
+    f = r.field
+    return [
+        Fraction(size - 1, 2) - start if not isinstance(size, float) else None
+        for size, start in zip(f.size, f.start, strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------- JSON fields
+
+
+def field_json(r: LayerResult) -> dict[str, Any]:
+    f = r.field
+    return {
+        "size": number(f.size),
+        "stride": number(f.stride),
+        "start": number(f.start),
+        "global": f.is_global,
+        "effective_padding": number(effective_padding(r)),
+    }
+
+
+FIELDS: dict[str, Callable[[LayerResult], Any]] = {
+    "padding": lambda r: None if r.effect.padding is None else number(r.effect.padding),
+    "params": lambda r: number(r.totals.params),
+    "trainable_params": lambda r: number(r.totals.trainable_params),
+    "macs": lambda r: number(r.effect.macs),
+    "activations": lambda r: number(r.totals.activations),
+    "receptive_field": field_json,
+}
+TOTAL_FIELDS = ("params", "trainable_params", "macs", "activations")
+REPORT_FIELDS = {
+    "shapes": ("padding", "activations"),
+    "params": ("params", "trainable_params"),
+    "receptive-field": ("receptive_field",),
+    "macs": ("macs", "activations"),
+    "summary": tuple(FIELDS),
+}
+
+
+def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, Any]:
+    """One network in the JSON schema of the file-format contract (§7)."""
+    wanted = REPORT_FIELDS[report]
+    layers = []
+    for r in a.layers:
+        item: dict[str, Any] = {
+            "name": r.name,
+            "type": r.node.kind,
+            "inputs": list(r.inputs),
+            "output": number(r.shape),
+        }
+        for key in wanted:
+            item[key] = FIELDS[key](r)
+        if r.node.activation:
+            item["activation"] = r.node.activation
+        if r.shared_from is not None:
+            item["shared_from"] = r.shared_from
+            item["shared_params"] = number(r.own_params)
+        if r.node.block is not None:
+            item["block"] = r.node.block
+        item["warnings"] = [w.message for w in r.warnings]
+        layers.append(item)
+    totals_all = a.totals
+    totals = {
+        k: number(getattr(totals_all, k))
+        for k in TOTAL_FIELDS
+        if k in wanted or report == "summary"
+    }
+    size = DTYPE_BYTES[dtype]
+    if "params" in totals:
+        totals["params_bytes"] = number(totals_all.params * size)
+    if "activations" in totals:
+        totals["activations_bytes"] = number(totals_all.activations * size)
+    net = a.network
+    inputs = {k: number(v) for k, v in net.inputs.items()}
+    outputs = {k: number(v) for k, v in a.outputs.items()}
+    return {
+        "name": net.name,
+        "input": next(iter(inputs.values())) if len(inputs) == 1 else inputs,
+        "output": next(iter(outputs.values())) if len(outputs) == 1 else list(outputs.values()),
+        "outputs": outputs,
+        "dtype": dtype,
+        "layers": layers,
+        "totals": totals,
+    }
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def header(a: Analysis) -> str:
+    net = a.network
+    ins = ", ".join(axes_text(s) for s in net.inputs.values())
+    outs = ", ".join(axes_text(s) for s in a.outputs.values())
+    return f"{net.name}: {ins} → {outs}"
+
+
+def memory_notes(t: Totals, dtype: str) -> list[str]:
+    size = DTYPE_BYTES[dtype]
+    return [
+        f"parameters: {t.params * size} bytes as {dtype}",
+        f"activations: {t.activations * size} bytes as {dtype} (one sample, every layer output)",
+    ]
+
+
+def warning_lines(a: Analysis) -> list[str]:
+    return [f"{r.name}: {w.message}" for r in a.layers for w in r.warnings]
+
+
+def base_row(r: LayerResult) -> list[Any]:
+    return [r.name, type_text(r)]
+
+
+BASE = [Column("name", "Layer"), Column("type", "Type")]
+
+
+def shapes_table(a: Analysis, dtype: str) -> Table:
+    branched = any(
+        len(r.inputs) > 1 or (i and r.inputs != (a.layers[i - 1].name,))
+        for i, r in enumerate(a.layers)
+    )
+    cols = BASE + [Column("config", "Config")]
+    if branched:
+        cols.append(Column("inputs", "Inputs"))
+    cols += [Column("output", "Output"), Column("padding", "Padding")]
+    rows = []
+    for r in a.layers:
+        row = base_row(r) + [r.node.layer.describe()]
+        if branched:
+            row.append(", ".join(r.inputs))
+        rows.append(row + [fmt_shape(r.shape), padding_text(r)])
+    return Table(header(a), cols, rows, warnings=warning_lines(a))
+
+
+def params_table(a: Analysis, dtype: str) -> Table:
+    t = a.totals
+    cols = BASE + [
+        Column("output", "Output"),
+        Column("params", "Params", COUNT),
+        Column("trainable", "Trainable", COUNT),
+        Column("frozen", "Non-trainable", COUNT),
+        Column("share", "Share", SHARE),
+    ]
+    rows = []
+    for r in a.layers:
+        lt = r.totals
+        name = r.name + (f" (shares {r.shared_from})" if r.shared_from else "")
+        rows.append(
+            [
+                name,
+                type_text(r),
+                fmt_shape(r.shape),
+                lt.params,
+                lt.trainable_params,
+                lt.frozen_params,
+                share(lt.params, t.params),
+            ]
+        )
+    totals = [
+        "Total",
+        "",
+        "",
+        t.params,
+        t.trainable_params,
+        t.frozen_params,
+        share(t.params, t.params),
+    ]
+    return Table(header(a), cols, rows, totals, memory_notes(t, dtype)[:1], warning_lines(a))
+
+
+def field_table(a: Analysis, dtype: str) -> Table:
+    cols = BASE + [
+        Column("output", "Output"),
+        Column("size", "Size"),
+        Column("stride", "Stride"),
+        Column("start", "Start"),
+        Column("eff_pad", "Eff. padding"),
+    ]
+    rows = []
+    for r in a.layers:
+        f = r.field
+        size = axes_text(f.size) + (" (global)" if f.is_global else "")
+        rows.append(
+            base_row(r)
+            + [
+                fmt_shape(r.shape),
+                size,
+                axes_text(f.stride),
+                axes_text(f.start),
+                axes_text(effective_padding(r)),
+            ]
+        )
+    return Table(
+        header(a),
+        cols,
+        rows,
+        notes=[
+            "size r, stride j and start s per spatial axis, in input pixels; "
+            "effective padding = (r - 1)/2 - s"
+        ],
+        warnings=warning_lines(a),
+    )
+
+
+def macs_table(a: Analysis, dtype: str) -> Table:
+    t = a.totals
+    cols = BASE + [
+        Column("output", "Output"),
+        Column("macs", "MACs", COUNT),
+        Column("share", "Share", SHARE),
+    ]
+    rows = [
+        base_row(r) + [fmt_shape(r.shape), r.effect.macs, share(r.effect.macs, t.macs)]
+        for r in a.layers
+    ]
+    totals = ["Total", "", "", t.macs, share(t.macs, t.macs)]
+    return Table(
+        header(a), cols, rows, totals, [f"FLOPs = 2 x MACs = {2 * t.macs}"], warning_lines(a)
+    )
+
+
+def summary_table(a: Analysis, dtype: str) -> Table:
+    t = a.totals
+    cols = BASE + [
+        Column("output", "Output"),
+        Column("params", "Params", COUNT),
+        Column("macs", "MACs", COUNT),
+        Column("field", "Field"),
+        Column("activations", "Activations", COUNT),
+    ]
+    rows = []
+    for r in a.layers:
+        lt = r.totals
+        name = r.name + (f" (shares {r.shared_from})" if r.shared_from else "")
+        field_size = axes_text(r.field.size) + ("*" if r.field.is_global else "")
+        rows.append(
+            [name, type_text(r), fmt_shape(r.shape), lt.params, lt.macs, field_size, lt.activations]
+        )
+    totals = ["Total", "", "", t.params, t.macs, "", t.activations]
+    notes = [
+        f"trainable parameters: {t.trainable_params}, non-trainable: {t.frozen_params}",
+        *memory_notes(t, dtype),
+        "field: receptive-field size; * sees the whole input",
+    ]
+    return Table(header(a), cols, rows, totals, notes, warning_lines(a))
+
+
+TABLES: dict[str, Callable[[Analysis, str], Table]] = {
+    "shapes": shapes_table,
+    "params": params_table,
+    "receptive-field": field_table,
+    "macs": macs_table,
+    "summary": summary_table,
+}

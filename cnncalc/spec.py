@@ -1,0 +1,846 @@
+"""TOML text → Networks: file layout, layer entries, one-line shorthand, blocks and repeat.
+
+Every error raised here carries the file, the line (from the source map),
+the network, the layer and the key it is about.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import layers as L
+from .errors import CnnCalcError
+from .network import Network, Node
+from .sourcemap import decode_error_line, locate
+from .values import MAX_INT, PADDING_WORDS, integer, positive_int, show
+
+COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share")
+NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
+WORD_KEYS = frozenset({"type", "name", "inputs", "activation", "share", "mode"})
+MAX_FILE_BYTES = 16 * 2**20
+DEFAULT_MAX_LAYERS = 1_000_000
+STDIN = "<stdin>"
+INLINE = "<layers>"
+SourcePath = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """`` — did you mean 'x'?`` when a close match exists, else the empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """(display name, text) of a file, or of standard input for ``-``."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        name = STDIN
+    else:
+        name = path
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise CnnCalcError("no such file", file=path) from None
+        except IsADirectoryError:
+            raise CnnCalcError("is a directory; expected a TOML file", file=path) from None
+        except OSError as error:
+            raise CnnCalcError(f"cannot read the file: {error.strerror}", file=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CnnCalcError(
+            f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; "
+            "expected an architecture file (use blocks and repeat for long networks)",
+            file=name,
+        )
+    try:
+        return name, data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CnnCalcError("the file is not UTF-8 text", file=name, line=line) from None
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, message = decode_error_line(error)
+        raise CnnCalcError(f"invalid TOML: {message}", file=file, line=line) from None
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise CnnCalcError(f"invalid TOML: {type(error).__name__}", file=file) from None
+
+
+# --------------------------------------------------------------------------- shorthand
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split on whitespace, but keep a bracketed list like ``[3, 3]`` in one token."""
+    tokens, depth, current = [], 0, ""
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(depth - 1, 0)
+        if ch.isspace() and depth == 0:
+            if current:
+                tokens.append(current)
+            current = ""
+        else:
+            current += ch
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def shorthand_value(text: str) -> Any:
+    """A shorthand value: 64, -1, true, 3x3, [3,3], [[1,1],[0,1]], same, "quoted"."""
+    if re.fullmatch(r"-?\d+", text):
+        if len(text) > 40:
+            raise CnnCalcError(f"{text[:20]}… is too large; expected at most 2**64")
+        return int(text)
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"\d+(x\d+)+", text):
+        return [int(part) for part in text.split("x")]
+    if text.startswith("["):
+        try:
+            return tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise CnnCalcError(f"cannot read the list {text}; expected e.g. [3, 3]") from None
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def parse_shorthand(text: str) -> dict[str, Any]:
+    """``"conv 64 kernel=3 padding=same"`` → ``{type: conv, filters: 64, kernel: 3, …}``."""
+    tokens = split_tokens(text)
+    if not tokens:
+        raise CnnCalcError('empty layer; expected a type such as "conv 64 kernel=3"')
+    entry: dict[str, Any] = {"type": tokens[0]}
+    for position, token in enumerate(tokens[1:]):
+        if "=" in token:
+            name, _, value = token.partition("=")
+            if not name:
+                raise CnnCalcError(f"'{token}' has no key before '='; expected key=value")
+            if name in entry:
+                raise CnnCalcError(f"key '{name}' is given twice", key=name)
+            entry[name] = shorthand_value(value)
+        elif position == 0:
+            entry[""] = shorthand_value(token)  # the main key's value, named once the type is known
+        else:
+            raise CnnCalcError(
+                f"'{token}' is not key=value; only the first value after the type may omit its key"
+            )
+    return entry
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    args: dict[str, Any]
+    entries: list[Any]
+    path: SourcePath
+
+
+@dataclass
+class Scope:
+    """Where entries are being expanded: the top level of a network or a block instance."""
+
+    prefix: str = ""  # "" at top level, "<instance>." inside a block
+    input: str | None = None  # what "input" stands for inside a block
+    args: Mapping[str, Any] = field(default_factory=dict)
+    block: str | None = None
+    path: SourcePath = ()  # source path of the entry list
+    share: str | None = None  # instance whose weights every layer here reuses
+
+
+def substitute(value: Any, key: str, args: Mapping[str, Any]) -> Any:
+    """Replace block arguments in one value: a bare name, or an arithmetic expression."""
+    from .expr import evaluate
+
+    if isinstance(value, list):
+        return [substitute(v, key, args) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value in args:
+        return args[value]
+    if key in WORD_KEYS or value in PADDING_WORDS:
+        return value
+    return evaluate(value, args)
+
+
+# --------------------------------------------------------------------------- reader
+
+
+class Reader:
+    """Turns one parsed document into Networks, keeping the source map for every error."""
+
+    def __init__(self, file: str, text: str, max_layers: int = DEFAULT_MAX_LAYERS) -> None:
+        self.file = file
+        self.text = text
+        self.max_layers = max_layers
+        self.doc = parse_toml(text, file)
+        self.lines = locate(text)
+        self.blocks = self.read_blocks()
+
+    # ----- locations
+
+    def line(self, path: SourcePath) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+    def error(
+        self, message: str, path: SourcePath, network: str | None = None, **where: Any
+    ) -> CnnCalcError:
+        return CnnCalcError(message, file=self.file, line=self.line(path), network=network, **where)
+
+    # ----- document layout
+
+    def network_tables(self, stem: str) -> Iterator[tuple[str, dict[str, Any], SourcePath]]:
+        doc = self.doc
+        if "layers" in doc:
+            for k in doc:
+                if k not in NETWORK_KEYS and k != "blocks":
+                    raise self.error(
+                        f"unknown top-level key '{k}'{suggest(k, NETWORK_KEYS)}; expected "
+                        + ", ".join(NETWORK_KEYS)
+                        + " or blocks",
+                        (k,),
+                    )
+            name = doc.get("name", stem)
+            if not isinstance(name, str) or not name:
+                raise self.error(
+                    f"expected a non-empty string, got {show(name)}", ("name",), key="name"
+                )
+            yield name, doc, ()
+            return
+        found = False
+        for k, v in doc.items():
+            if k == "blocks":
+                continue
+            if not isinstance(v, dict) or "layers" not in v:
+                hint = " (a network table needs a layers list)" if isinstance(v, dict) else ""
+                raise self.error(
+                    f"'{k}' is not a network{hint}; expected a top-level layers list, or "
+                    "tables that each hold a network with input and layers",
+                    (k,),
+                )
+            found = True
+            yield k, v, (k,)
+        if not found:
+            raise CnnCalcError(
+                "no network found; expected a top-level layers list, or tables that each hold "
+                "a network with input and layers",
+                file=self.file,
+                line=1,
+            )
+
+    def read_blocks(self) -> dict[str, Block]:
+        raw = self.doc.get("blocks", {})
+        if not isinstance(raw, dict):
+            raise self.error("expected a table of blocks, [blocks.NAME]", ("blocks",), key="blocks")
+        blocks = {}
+        for name, spec in raw.items():
+            path: SourcePath = ("blocks", name)
+            if not isinstance(spec, dict):
+                raise self.error("expected a table with args and layers", path, layer=name)
+            for k in spec:
+                if k not in ("args", "layers"):
+                    raise self.error(
+                        f"unknown key '{k}'{suggest(k, ['args', 'layers'])}; "
+                        "a block has args and layers",
+                        path + (k,),
+                        layer=name,
+                        key=k,
+                    )
+            if L.lookup(name) is not None:
+                raise self.error(
+                    f"block '{name}' has the name of a layer type; expected another name",
+                    path,
+                    layer=name,
+                )
+            args = spec.get("args", {})
+            if not isinstance(args, dict):
+                raise self.error(
+                    "expected a table of argument defaults",
+                    path + ("args",),
+                    layer=name,
+                    key="args",
+                )
+            entries = spec.get("layers")
+            if not isinstance(entries, list) or not entries:
+                raise self.error(
+                    "expected a non-empty list of layers",
+                    path + ("layers",),
+                    layer=name,
+                    key="layers",
+                )
+            blocks[name] = Block(name, args, entries, path + ("layers",))
+        return blocks
+
+    def networks(self, stem: str) -> list[Network]:
+        return [self.network(n, t, p) for n, t, p in self.network_tables(stem)]
+
+    # ----- one network
+
+    def network(self, name: str, table: dict[str, Any], path: SourcePath) -> Network:
+        for k in table:
+            if k not in NETWORK_KEYS:
+                raise self.error(
+                    f"unknown key '{k}'{suggest(k, NETWORK_KEYS)}; a network has "
+                    + ", ".join(NETWORK_KEYS),
+                    path + (k,),
+                    name,
+                    key=k,
+                )
+        if "input" not in table:
+            raise self.error(
+                "missing key 'input'; expected e.g. input = [224, 224, 3]", path, name, key="input"
+            )
+        inputs = self.read_inputs(table["input"], path + ("input",), name)
+        entries = table["layers"]
+        if not isinstance(entries, list) or not entries:
+            raise self.error(
+                "expected a non-empty list of layers", path + ("layers",), name, key="layers"
+            )
+        self.check_size(name, entries, path)
+        net = Network(
+            name=name,
+            inputs=inputs,
+            nodes=[],
+            file=self.file,
+            line=self.line(path or ("layers",)),
+            source_lines=self.lines,
+            source_prefix=path,
+        )
+        first = next(iter(inputs)) if len(inputs) == 1 else None
+        self.expand(net, entries, Scope(input=first, path=path + ("layers",)), first)
+        outputs = table.get("outputs")
+        if outputs is not None:
+            if (
+                not isinstance(outputs, list)
+                or not outputs
+                or not all(isinstance(o, str) for o in outputs)
+            ):
+                raise self.error(
+                    "expected a list of layer names", path + ("outputs",), name, key="outputs"
+                )
+            net.outputs = list(outputs)
+        else:
+            net.outputs = [net.nodes[-1].name]
+        if "expect" in table:
+            if not isinstance(table["expect"], dict):
+                raise self.error(
+                    "expected a table of expectations", path + ("expect",), name, key="expect"
+                )
+            net.expect = table["expect"]
+        return net
+
+    def read_inputs(self, raw: Any, path: SourcePath, net: str) -> dict[str, L.Shape]:
+        if isinstance(raw, dict):
+            if not raw:
+                raise self.error("expected at least one named input", path, net, key="input")
+            return {k: self.read_shape(v, path + (k,), net, f"input.{k}") for k, v in raw.items()}
+        return {"input": self.read_shape(raw, path, net, "input")}
+
+    def read_shape(self, raw: Any, path: SourcePath, net: str, key: str) -> L.Shape:
+        expected = "a list of 1 to 4 positive sizes, spatial axes first, channels last"
+        if not isinstance(raw, list) or not 1 <= len(raw) <= 4:
+            raise self.error(f"expected {expected}, got {show(raw)}", path, net, key=key)
+        shape = []
+        for item in raw:
+            if isinstance(item, str):
+                from .symbols import symbol  # only a file with symbolic sizes pays for sympy
+
+                try:
+                    shape.append(symbol(item))
+                except CnnCalcError as error:
+                    raise error.within(
+                        file=self.file, line=self.line(path), network=net, key=key
+                    ) from None
+                continue
+            try:
+                shape.append(positive_int(item))
+            except CnnCalcError as error:
+                raise self.error(f"{error.message} in {show(raw)}", path, net, key=key) from None
+        return tuple(shape)
+
+    # ----- size bound, before anything is expanded
+
+    def check_size(self, net: str, entries: list[Any], path: SourcePath) -> None:
+        """Count the layers the network expands to, refusing recursion and huge totals first."""
+        sizes: dict[str, int] = {}
+        state: dict[str, str] = {}
+
+        def count_entries(items: list[Any], block: str | None) -> int:
+            total = 0
+            for item in items:
+                t = (
+                    item.get("type")
+                    if isinstance(item, dict)
+                    else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
+                )
+                reps = item.get("repeat", 1) if isinstance(item, dict) else 1
+                reps = reps if isinstance(reps, int) and reps > 0 else 1
+                unit = sizes.get(t, 1) if isinstance(t, str) and t in self.blocks else 1
+                total += reps * unit
+                if total > self.max_layers:
+                    raise self.error(
+                        f"the network expands to more than {self.max_layers:,} layers; "
+                        "expected fewer (raise the bound with --max-layers)",
+                        path + ("layers",),
+                        net,
+                    )
+            return total
+
+        # Iterative depth-first walk over block uses, so deep nesting cannot hit recursion.
+        for root in self.uses(entries):
+            stack: list[tuple[str, Iterator[str]]] = []
+            if root in state:
+                continue
+            state[root] = "open"
+            stack.append((root, iter(self.uses(self.blocks[root].entries))))
+            while stack:
+                name, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    stack.pop()
+                    state[name] = "done"
+                    sizes[name] = count_entries(self.blocks[name].entries, name)
+                elif state.get(child) == "open":
+                    chain = [n for n, _ in stack]
+                    chain = chain[chain.index(child) :] + [child]
+                    raise self.error(
+                        "block uses itself: " + " → ".join(chain) + "; expected blocks "
+                        "that do not contain themselves",
+                        self.blocks[child].path,
+                        net,
+                        layer=child,
+                    )
+                elif child not in state:
+                    state[child] = "open"
+                    stack.append((child, iter(self.uses(self.blocks[child].entries))))
+        count_entries(entries, None)
+
+    def uses(self, entries: list[Any]) -> list[str]:
+        found = []
+        for item in entries:
+            t = (
+                item.get("type")
+                if isinstance(item, dict)
+                else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
+            )
+            if isinstance(t, str) and t in self.blocks:
+                found.append(t)
+        return found
+
+    # ----- expansion
+
+    def expand(self, net: Network, entries: list[Any], scope: Scope, previous: str | None) -> None:
+        """Append the nodes of ``entries`` to ``net`` in order, expanding blocks and repeat.
+
+        Block instances nest through an explicit stack of frames, so a deep chain of
+        blocks never reaches Python's recursion limit.
+        """
+        counters: dict[tuple[str, str], int] = {}
+        stack: list[_Entries | _Copies] = [_Entries(entries, scope, previous)]
+        while stack:
+            frame = stack[-1]
+            if isinstance(frame, _Copies):
+                if frame.index == len(frame.copies):
+                    stack.pop()
+                    stack[-1].prev = frame.prev
+                    continue
+                copy = frame.copies[frame.index]
+                frame.index += 1
+                inner = Scope(
+                    prefix=copy + ".",
+                    input=frame.prev,
+                    args=frame.args,
+                    block=copy,
+                    path=frame.block.path,
+                    share=None if frame.share is None else f"{frame.share}.",
+                )
+                stack.append(_Entries(frame.block.entries, inner, None, alias=copy))
+                continue
+            if frame.index == len(frame.items):
+                stack.pop()
+                if frame.alias is not None and frame.prev is not None:
+                    net.aliases[frame.alias] = frame.prev
+                if stack:
+                    stack[-1].prev = frame.prev
+                continue
+            sc, index = frame.scope, frame.index
+            frame.index += 1
+            path = sc.path + (index,)
+            entry = self.entry(frame.items[index], path, net.name, sc)
+            type_name = entry["type"]
+            local = entry.get("name")
+            if local is None:
+                k = counters.get((sc.prefix, type_name), 0) + 1
+                counters[(sc.prefix, type_name)] = k
+                local = f"{type_name}{k}"
+            full = sc.prefix + local
+            inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
+            reps = entry.get("repeat", 1)
+            names = [full] if reps == 1 else [f"{full}_{i}" for i in range(1, reps + 1)]
+            if reps > 1:
+                net.aliases[full] = names[-1]
+            share = entry.get("share")
+            if share is not None and sc.block is not None:
+                share = sc.prefix + share
+            if share is None and sc.share is not None:
+                share = sc.share + full[len(sc.prefix) :]
+            if type_name in self.blocks:
+                if len(inputs) != 1:
+                    raise self.error(
+                        f"a block instance reads one input, got {len(inputs)}",
+                        path + ("inputs",),
+                        net.name,
+                        layer=full,
+                        key="inputs",
+                    )
+                block = self.blocks[type_name]
+                for copy in names:
+                    net.blocks[copy] = type_name
+                args = self.block_args(block, entry, path, net.name, full)
+                stack.append(_Copies(block, names, args, share, inputs[0]))
+                continue
+            cls, preset = L.REGISTRY[type_name]
+            layer = self.build(cls, preset, entry, path, net.name, full)
+            line = self.line(path)
+            for i, node_name in enumerate(names):
+                net.nodes.append(
+                    Node(
+                        name=node_name,
+                        layer=layer,
+                        inputs=tuple(inputs) if i == 0 else (names[i - 1],),
+                        line=line,
+                        activation=entry.get("activation"),
+                        share=share,
+                        block=sc.block,
+                    )
+                )
+            frame.prev = names[-1]
+
+    def entry(self, raw: Any, path: SourcePath, net: str, sc: Scope) -> dict[str, Any]:
+        """A layer entry as a dict with its type known and block arguments substituted."""
+        if isinstance(raw, str):
+            try:
+                entry = parse_shorthand(raw)
+            except CnnCalcError as error:
+                raise error.within(file=self.file, line=self.line(path), network=net) from None
+        elif isinstance(raw, dict):
+            entry = dict(raw)
+        else:
+            raise self.error(
+                f'expected a layer table or a one-line string like "conv 64 kernel=3", '
+                f"got {show(raw)}",
+                path,
+                net,
+            )
+        layer_name = entry.get("name") if isinstance(entry.get("name"), str) else None
+        where = f"layer {path[-1] + 1 if isinstance(path[-1], int) else path[-1]}"
+        shown = sc.prefix + layer_name if layer_name else (sc.prefix + where)
+        if "type" not in entry:
+            raise self.error(
+                "missing key 'type'; expected a layer type such as \"conv\"",
+                path,
+                net,
+                layer=shown,
+                key="type",
+            )
+        if sc.args:
+            try:
+                entry = {k: substitute(v, k, sc.args) for k, v in entry.items()}
+            except CnnCalcError as error:
+                raise error.within(
+                    file=self.file, line=self.line(path), network=net, layer=shown
+                ) from None
+        t = entry["type"]
+        if not isinstance(t, str):
+            raise self.error(
+                f"expected a layer type name, got {show(t)}",
+                path + ("type",),
+                net,
+                layer=shown,
+                key="type",
+            )
+        if L.lookup(t) is None and t not in self.blocks:
+            options = list(L.REGISTRY) + list(self.blocks)
+            raise self.error(
+                f"unknown layer type '{t}'{suggest(t, options)}",
+                path + ("type",),
+                net,
+                layer=shown,
+                key="type",
+            )
+        if "" in entry:
+            main = L.REGISTRY[t][0].main_key() if t in L.REGISTRY else None
+            if main is None:
+                raise self.error(
+                    f"{t} takes no positional value; write key=value", path, net, layer=shown
+                )
+            entry[main] = entry.pop("")
+        if layer_name is None and "name" in entry:
+            raise self.error(
+                f"expected a name string, got {show(entry['name'])}",
+                path + ("name",),
+                net,
+                layer=shown,
+                key="name",
+            )
+        if layer_name is not None and (
+            not layer_name or "." in layer_name or layer_name in ("input",)
+        ):
+            raise self.error(
+                f"'{layer_name}' cannot name a layer; expected a non-empty name without '.' "
+                "that is not 'input'",
+                path + ("name",),
+                net,
+                layer=shown,
+                key="name",
+            )
+        for k in ("repeat",):
+            if k in entry:
+                try:
+                    entry[k] = integer(entry[k], 1, "a positive integer")
+                except CnnCalcError as error:
+                    raise self.error(error.message, path + (k,), net, layer=shown, key=k) from None
+        if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
+            a = entry["activation"]
+            raise self.error(
+                f"unknown activation {show(a)}"
+                f"{suggest(a, L.ACTIVATIONS) if isinstance(a, str) else ''}; expected one of "
+                + ", ".join(L.ACTIVATIONS),
+                path + ("activation",),
+                net,
+                layer=shown,
+                key="activation",
+            )
+        if "share" in entry and not isinstance(entry["share"], str):
+            raise self.error(
+                f"expected a layer name, got {show(entry['share'])}",
+                path + ("share",),
+                net,
+                layer=shown,
+                key="share",
+            )
+        return entry
+
+    def entry_inputs(
+        self,
+        entry: dict[str, Any],
+        sc: Scope,
+        prev: str | None,
+        path: SourcePath,
+        net: Network,
+        full: str,
+    ) -> list[str]:
+        raw = entry.get("inputs")
+        if raw is None:
+            if prev is not None:
+                return [prev]
+            if sc.input is not None:
+                return [sc.input]
+            raise self.error(
+                "the network has several inputs; expected inputs naming one of "
+                + ", ".join(net.inputs),
+                path,
+                net.name,
+                layer=full,
+                key="inputs",
+            )
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+            raise self.error(
+                f"expected a list of layer names, got {show(raw)}",
+                path + ("inputs",),
+                net.name,
+                layer=full,
+                key="inputs",
+            )
+        resolved = []
+        for name in raw:
+            if name == "input" and sc.block is not None:
+                resolved.append(sc.input if sc.input is not None else "input")
+            elif name == "input" and sc.block is None and len(net.inputs) == 1:
+                resolved.append(next(iter(net.inputs)))
+            elif sc.block is not None:
+                resolved.append(sc.prefix + name)
+            else:
+                resolved.append(name)
+        return resolved
+
+    def block_args(
+        self, block: Block, entry: dict[str, Any], path: SourcePath, net: str, full: str
+    ) -> dict[str, Any]:
+        args = dict(block.args)
+        for k, v in entry.items():
+            if k in COMMON_KEYS:
+                if k == "activation":
+                    raise self.error(
+                        "a block instance takes no activation; add a layer",
+                        path + (k,),
+                        net,
+                        layer=full,
+                        key=k,
+                    )
+                continue
+            if k not in args:
+                raise self.error(
+                    f"unknown argument '{k}'{suggest(k, list(args))} for block "
+                    f"'{block.name}'; its arguments are " + (", ".join(args) or "none"),
+                    path + (k,),
+                    net,
+                    layer=full,
+                    key=k,
+                )
+            args[k] = v
+        return args
+
+    def build(
+        self,
+        cls: type[L.Layer],
+        preset: dict[str, Any],
+        entry: dict[str, Any],
+        path: SourcePath,
+        net: str,
+        full: str,
+    ) -> L.Layer:
+        """Validate keys against the kind's dataclass fields and read each value."""
+        fields = {f.name: f for f in cls.keys()}
+        values: dict[str, Any] = {}
+        for k, v in entry.items():
+            if k in COMMON_KEYS:
+                continue
+            if k not in fields:
+                options = list(fields) + list(COMMON_KEYS)
+                raise self.error(
+                    f"unknown key '{k}'{suggest(k, options)}; {entry['type']} takes "
+                    + (", ".join(fields) or "no keys")
+                    + " and the common keys",
+                    path + (k,),
+                    net,
+                    layer=full,
+                    key=k,
+                )
+            if k in preset and preset[k] != v:
+                raise self.error(
+                    f"{entry['type']} always has {k} = {show(preset[k])}; use type = "
+                    f'"{cls.kind}" to choose {k}',
+                    path + (k,),
+                    net,
+                    layer=full,
+                    key=k,
+                )
+            try:
+                values[k] = fields[k].metadata["coerce"](v)
+            except CnnCalcError as error:
+                raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
+        for k, v in preset.items():
+            values.setdefault(k, v)
+        missing = [f.name for f in cls.keys() if f.name not in values and _required(f)]
+        if missing:
+            raise self.error(
+                f"missing key '{missing[0]}' for {entry['type']}",
+                path,
+                net,
+                layer=full,
+                key=missing[0],
+            )
+        return cls(**values)
+
+
+def _required(f: Any) -> bool:
+    import dataclasses
+
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+@dataclass
+class _Entries:
+    """A list of entries being expanded, and the name of the last output so far."""
+
+    items: list[Any]
+    scope: Scope
+    prev: str | None
+    alias: str | None = None  # the block copy these entries make up
+    index: int = 0
+
+
+@dataclass
+class _Copies:
+    """The copies of one block instance (``repeat``), expanded one after another."""
+
+    block: Block
+    copies: list[str]
+    args: dict[str, Any]
+    share: str | None
+    prev: str | None
+    index: int = 0
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load_text(text: str, file: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
+    stem = Path(file).stem if file not in (STDIN, INLINE) else "network"
+    return Reader(file, text, max_layers).networks(stem)
+
+
+def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
+    """Read every network of a TOML architecture file (``-`` for standard input)."""
+    file, text = read_text(path)
+    return load_text(text, file, max_layers)
+
+
+def inline_network(layers: str, input_shape: str | None) -> Network:
+    """A network given on the command line: ``--layers "conv 6 kernel=5; maxpool 2"``."""
+    entries = [part.strip() for part in layers.split(";") if part.strip()]
+    if not entries:
+        raise CnnCalcError("expected at least one layer", file=INLINE, line=1, key="--layers")
+    if input_shape is None:
+        raise CnnCalcError(
+            "--layers needs --input, e.g. --input 28x28x1", file=INLINE, line=1, key="--input"
+        )
+    shape = [int(s) if s.isdigit() else s for s in input_shape.split("x")]
+    doc = {"input": shape, "layers": entries}
+    reader = Reader.__new__(Reader)
+    reader.file, reader.text, reader.max_layers = INLINE, "", DEFAULT_MAX_LAYERS
+    reader.doc, reader.lines, reader.blocks = doc, {}, {}
+    return reader.network("network", doc, ())
+
+
+def parse_dims(text: str, what: str = "--input") -> list[int | str]:
+    """``224x224x3`` → [224, 224, 3]; a part that is not a number stays a symbol name."""
+    parts = text.lower().replace("×", "x").split("x") if text else []
+    if not parts or any(not p for p in parts):
+        raise CnnCalcError(f"cannot read '{text}'; expected sizes like 224x224x3", key=what)
+    out: list[int | str] = []
+    for p in parts:
+        if p.isdigit():
+            value = int(p)
+            if value < 1 or value > MAX_INT:
+                raise CnnCalcError(f"size {p} in '{text}' must be between 1 and 2**64", key=what)
+            out.append(value)
+        else:
+            out.append(p)
+    return out

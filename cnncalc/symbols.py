@@ -1,0 +1,48 @@
+"""Symbolic sizes: names in ``input`` become positive-integer sympy symbols (imported lazily)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import CnnCalcError
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+
+
+def symbol(name: str) -> Any:
+    """A positive integer symbol; only plain identifiers, never parsed as an expression."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise CnnCalcError(
+            f"'{name}' is not a valid size symbol; expected a number or a name such as \"H\" "
+            "(letters, digits and _, starting with a letter, at most 32 characters)"
+        )
+    import sympy
+
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def substitute_inputs(net: Any, assignments: Any) -> None:
+    """``--set H=224``: give symbols in the network's input a value, then compute exactly."""
+    values: dict[str, int] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not _IDENTIFIER.fullmatch(name) or not value.isdigit() or int(value) < 1:
+            raise CnnCalcError(
+                f"cannot read '{item}'; expected SYMBOL=VALUE with a positive "
+                "integer value, e.g. H=224",
+                key="--set",
+            )
+        values[name] = int(value)
+    used = {str(s) for shape in net.inputs.values() for s in shape if not isinstance(s, int)}
+    for name in values:
+        if name not in used:
+            known = ", ".join(sorted(used)) or "none"
+            raise CnnCalcError(
+                f"the network has no size symbol '{name}'; its symbols: {known}",
+                network=net.name,
+                key="--set",
+            )
+    for key, shape in net.inputs.items():
+        net.inputs[key] = tuple(s if isinstance(s, int) else values.get(str(s), s) for s in shape)

@@ -1,0 +1,149 @@
+"""Readers for layer key values: each checks one kind of TOML value and normalises it.
+
+A reader takes what the TOML file (or the one-line shorthand) gave and
+returns the normalised value, or raises CnnCalcError saying what was
+expected; the parser adds the file, line, network, layer and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import CnnCalcError
+
+MISSING: Any = object()
+MAX_INT = 2**64  # sizes up to 2**63 work exactly; beyond this a value is surely a mistake
+MAX_AXES = 3
+PADDING_WORDS = ("valid", "same", "full")
+
+Padding = str | tuple[int, ...] | tuple[tuple[int, int], ...]
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it in TOML, for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    text = str(value)
+    return text if len(text) <= 40 else text[:20] + "…" + f" ({len(text)} digits)"
+
+
+def integer(value: Any, lowest: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CnnCalcError(f"expected {what}, got {show(value)}")
+    if value < lowest:
+        raise CnnCalcError(f"expected {what}, got {value}")
+    if value > MAX_INT:
+        raise CnnCalcError(f"{show(value)} is too large; expected at most 2**64")
+    return value
+
+
+def positive_int(value: Any) -> int:
+    return integer(value, 1, "a positive integer")
+
+
+def nonneg_int(value: Any) -> int:
+    return integer(value, 0, "a non-negative integer")
+
+
+def per_axis_list(item: Callable[[Any], Any], what: str) -> Callable[[Any], tuple[Any, ...]]:
+    """One value for every spatial axis, or a list of one per axis (1 to 3)."""
+
+    def read(value: Any) -> tuple[Any, ...]:
+        if isinstance(value, list):
+            if not 1 <= len(value) <= MAX_AXES:
+                raise CnnCalcError(
+                    f"expected {what} or a list of 1 to 3 of them, got a list of {len(value)}"
+                )
+            try:
+                return tuple(item(v) for v in value)
+            except CnnCalcError as error:
+                raise CnnCalcError(
+                    f"expected {what} or a list of them, got {show(value)}"
+                ) from error
+        try:
+            return (item(value),)
+        except CnnCalcError as error:
+            if "too large" in error.message:
+                raise
+            raise CnnCalcError(
+                f"expected {what} or a list of one per spatial axis, got {show(value)}"
+            ) from error
+
+    return read
+
+
+spatial = per_axis_list(positive_int, "a positive integer")
+nonneg_spatial = per_axis_list(nonneg_int, "a non-negative integer")
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise CnnCalcError(f"expected true or false, got {show(value)}")
+    return value
+
+
+def choice(*words: str) -> Callable[[Any], str]:
+    def read(value: Any) -> str:
+        if value not in words:
+            listed = ", ".join(f'"{w}"' for w in words)
+            raise CnnCalcError(f"expected one of {listed}, got {show(value)}")
+        return str(value)
+
+    return read
+
+
+def padding_of(words: tuple[str, ...]) -> Callable[[Any], Padding]:
+    """A padding word, an integer, one integer per axis, or [start, end] per axis."""
+    expected = (
+        " or ".join(f'"{w}"' for w in words)
+        + ", a non-negative integer, a list of one per axis, or a list of [start, end] pairs"
+    )
+
+    def read(value: Any) -> Padding:
+        if isinstance(value, str):
+            if value in words:
+                return value
+            raise CnnCalcError(f"expected {expected}, got {show(value)}")
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            if len(value) > MAX_AXES or any(len(v) != 2 for v in value):
+                raise CnnCalcError(f"expected {expected}, got {show(value)}")
+            try:
+                return tuple((nonneg_int(a), nonneg_int(b)) for a, b in value)
+            except CnnCalcError as error:
+                raise CnnCalcError(f"expected {expected}, got {show(value)}") from error
+        try:
+            return nonneg_spatial(value)
+        except CnnCalcError as error:
+            raise CnnCalcError(f"expected {expected}, got {show(value)}") from error
+
+    return read
+
+
+padding = padding_of(PADDING_WORDS)
+transpose_padding = padding_of(("valid", "same"))
+
+
+def reshape_shape(value: Any) -> tuple[int, ...]:
+    """A target shape: positive sizes, at most one -1 to be inferred (as Keras and torch allow)."""
+    expected = "a list of positive integers (one of them may be -1)"
+    if not isinstance(value, list) or not 1 <= len(value) <= 4:
+        raise CnnCalcError(f"expected {expected}, 1 to 4 of them, got {show(value)}")
+    out = []
+    for v in value:
+        if v == -1 and not isinstance(v, bool):
+            out.append(-1)
+        else:
+            try:
+                out.append(positive_int(v))
+            except CnnCalcError as error:
+                raise CnnCalcError(f"expected {expected}, got {show(value)}") from error
+    if out.count(-1) > 1:
+        raise CnnCalcError(f"expected {expected}, got {show(value)} with more than one -1")
+    return tuple(out)
