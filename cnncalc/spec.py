@@ -74,6 +74,8 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line, message = decode_error_line(error)
+        if line is None:  # "at end of document": point at the last line
+            line = text.count("\n") + 1
         raise CnnCalcError(f"invalid TOML: {message}", file=file, line=line) from None
     except (RecursionError, MemoryError, ValueError) as error:
         raise CnnCalcError(f"invalid TOML: {type(error).__name__}", file=file) from None
