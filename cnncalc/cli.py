@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -143,8 +142,10 @@ def emit_reports(report: str, networks: list[Network], fmt: Format, dtype: Dtype
 
     analyses = [analyze(n) for n in networks]
     if fmt is Format.json:
+        from .jsonout import dumps
+
         doc = {"networks": [network_json(a, report, dtype.value) for a in analyses]}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(doc) + "\n")
         return
     from .render import render
 

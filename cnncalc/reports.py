@@ -53,6 +53,10 @@ def number(value: Any) -> Any:
     return str(value)
 
 
+def count(value: Any) -> str:
+    return f"{value:,}" if is_int(value) else str(value)
+
+
 def text(value: Any) -> str:
     if isinstance(value, Fraction):
         return str(int(value)) if value.denominator == 1 else str(float(value))
@@ -186,11 +190,25 @@ def header(a: Analysis) -> str:
     return f"{net.name}: {ins} → {outs}"
 
 
+def binary_size(n: Any) -> str:
+    """1,048,576 → '1.00 MiB'; the exact byte count is given alongside."""
+    if not is_int(n):
+        return f"{n} bytes"
+    value, unit = float(n), "bytes"
+    for step in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, step
+    shown = f"{n:,} bytes" if unit == "bytes" else f"{value:.2f} {unit} ({n:,} bytes)"
+    return shown
+
+
 def memory_notes(t: Totals, dtype: str) -> list[str]:
     size = DTYPE_BYTES[dtype]
     return [
-        f"parameters: {t.params * size} bytes as {dtype}",
-        f"activations: {t.activations * size} bytes as {dtype} (one sample, every layer output)",
+        f"parameter memory: {binary_size(t.params * size)} as {dtype}",
+        f"activation memory: {binary_size(t.activations * size)} as {dtype} "
+        "(one sample, every layer output)",
     ]
 
 
@@ -329,7 +347,8 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         )
     totals = ["Total", "", "", t.params, t.macs, "", t.activations]
     notes = [
-        f"trainable parameters: {t.trainable_params}, non-trainable: {t.frozen_params}",
+        f"trainable parameters: {count(t.trainable_params)}, "
+        f"non-trainable: {count(t.frozen_params)}",
         *memory_notes(t, dtype),
         "field: receptive-field size; * sees the whole input",
     ]
