@@ -10,7 +10,7 @@ from typing import Any
 
 from .arith import Size, product
 from .errors import CnnCalcError, Diagnostic, Location
-from .layers import Effect, Field, Shape, fmt_shape
+from .layers import Effect, Field, MismatchError, Shape, fmt_shape
 from .network import Network, Node
 from .spec import suggest
 
@@ -68,7 +68,7 @@ class LayerResult:
     @property
     def totals(self) -> Totals:
         """This layer's contribution: shared weights are counted at their first owner only."""
-        activations = product(self.effect.shape)
+        activations = 0 if self.node.layer.view else product(self.effect.shape)
         if self.shared_from is not None:
             return Totals(0, 0, self.effect.macs, activations)
         return Totals(self.own_params, self.effect.params, self.effect.macs, activations)
@@ -109,11 +109,19 @@ class Walk:
                     node, f"'{name}' is already the name of a network input", key="name"
                 )
 
+    def line(self, node: Node, key: str | None) -> int | None:
+        """The line of ``key`` in the node's entry when the file wrote it out, else the entry's."""
+        if key is not None and node.path:
+            found = self.net.source_lines.get(node.path + (key,))
+            if found is not None:
+                return found
+        return node.line
+
     def error(self, node: Node, message: str, key: str | None = None) -> CnnCalcError:
         return CnnCalcError(
             message,
             file=self.net.file,
-            line=node.line,
+            line=self.line(node, key),
             network=self.net.name,
             layer=node.name,
             key=key,
@@ -130,7 +138,7 @@ class Walk:
                 )
             seen.add(node.name)
 
-    def resolve(self, name: str, node: Node, key: str = "inputs") -> str:
+    def resolve(self, name: str, node: Node | None, key: str = "inputs") -> str:
         """A written name → a node or network-input name, through block and repeat aliases."""
         seen = 0
         while name in self.net.aliases and name not in self.index:
@@ -141,12 +149,19 @@ class Walk:
         if name in self.index or name in self.net.inputs:
             return name
         options = list(self.net.inputs) + list(self.index) + list(self.net.aliases)
-        raise self.error(
-            node,
-            f"unknown layer '{name}'{suggest(name, options)}; expected the name of an "
-            "earlier layer or a network input (" + ", ".join(self.net.inputs) + ")",
-            key=key,
+        message = (
+            f"unknown layer '{name}'{suggest(name, options)}; expected the name of a layer "
+            "or a network input (" + ", ".join(self.net.inputs) + ")"
         )
+        if node is None:  # the network's own outputs list
+            raise CnnCalcError(
+                message,
+                file=self.net.file,
+                line=self.net.line_at(key),
+                network=self.net.name,
+                key=key,
+            )
+        raise self.error(node, message, key=key)
 
     def order(self, deps: list[tuple[str, ...]]) -> list[int]:
         """Kahn's topological order; a cycle is an error that names it."""
@@ -224,10 +239,13 @@ class Walk:
                 effect = layer.apply(in_shapes)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
-                if "inputs" == error.location.key and len(ins) > 1:
-                    error.message = error.message.replace("got [", f"got {ins[0]} [", 1)
+                if isinstance(error, MismatchError):
+                    error.message = error.explain([ins[0], ins[error.other]])
                 raise error.within(
-                    file=net.file, line=node.line, network=net.name, layer=node.name
+                    file=net.file,
+                    line=self.line(node, error.location.key),
+                    network=net.name,
+                    layer=node.name,
                 ) from None
             where = Location(net.file, node.line, net.name, node.name)
             notes = list(effect.warnings) + list(layer.field_warnings(in_fields))
@@ -245,7 +263,7 @@ class Walk:
         self.link_shares(done)
         outputs = {}
         for name in net.outputs:
-            resolved = self.resolve(name, nodes[-1], key="outputs")
+            resolved = self.resolve(name, None, key="outputs")
             outputs[resolved] = shapes[resolved]
         return Analysis(net, done, outputs, input_fields)
 

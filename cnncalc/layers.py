@@ -31,6 +31,7 @@ from .values import (
 
 Shape = tuple[Size, ...]
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+AXIS_UNITS = {"L": "position", "D": "slice", "H": "row", "W": "column"}
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax")
 
 
@@ -117,6 +118,7 @@ class Layer:
     """Base of every kind. Subclasses are frozen keyword-only dataclasses."""
 
     kind: ClassVar[str] = ""
+    view: ClassVar[bool] = False  # reinterprets its input's values: no new activations
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
 
@@ -171,7 +173,7 @@ def per_axis(name: str, values: tuple[Any, ...], n: int) -> tuple[Any, ...]:
         return values * n
     if len(values) != n:
         raise CnnCalcError(
-            f"{len(values)} values given for {n} spatial axis{'' if n == 1 else 'es'}; "
+            f"{len(values)} values given for {n} spatial ax{'is' if n == 1 else 'es'}; "
             f"expected one value, or {n}",
             key=name,
         )
@@ -241,9 +243,10 @@ def slide(
         if arith.is_int(out):
             unread = size + p0 - ((out - 1) * s + eff)
             if unread > 0:
+                what = AXIS_UNITS[names[a]] + ("s" if unread > 1 else "")
+                count = f"{unread} input {what} are" if unread > 1 else f"input {what} is"
                 warnings.append(
-                    f"the last {unread} input {'row' if a == 0 and n >= 2 else 'position'}"
-                    f"{'s' if unread > 1 else ''} on axis {names[a]} are never read: "
+                    f"the last {count} never read on axis {names[a]}: "
                     f"{size} - {eff} + {p0} + {p1} = {span} is not a multiple of stride {s}"
                 )
         axes.append(WindowAxis(size, f, eff, s, p0, p1, out))
@@ -455,6 +458,8 @@ class GlobalPool(Layer):
 @register("flatten")
 @dataclass(frozen=True, kw_only=True)
 class Flatten(Layer):
+    view = True
+
     def apply(self, ins: Sequence[Shape]) -> Effect:
         return Effect(shape=(product(ins[0]),))
 
@@ -533,6 +538,18 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
 
 
+class MismatchError(CnnCalcError):
+    """Two inputs of a merge disagree; the engine names them, since only it knows the names."""
+
+    def __init__(self, rule: str, shapes: Sequence[Shape], other: int) -> None:
+        self.rule, self.shapes, self.other = rule, shapes, other
+        super().__init__(self.explain(["first input", f"input {other + 1}"]), key="inputs")
+
+    def explain(self, names: Sequence[str]) -> str:
+        first, other = fmt_shape(self.shapes[0]), fmt_shape(self.shapes[self.other])
+        return f"{self.rule}, got {names[0]} {first} and {names[1]} {other}"
+
+
 class Merge(Layer):
     """add and concat: several inputs, a field that is the union of theirs."""
 
@@ -550,13 +567,9 @@ class Merge(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Add(Merge):
     def apply(self, ins: Sequence[Shape]) -> Effect:
-        for other in ins[1:]:
+        for j, other in enumerate(ins[1:], 1):
             if other != ins[0]:
-                raise CnnCalcError(
-                    f"add needs inputs of one shape, got {fmt_shape(ins[0])} and "
-                    f"{fmt_shape(other)}",
-                    key="inputs",
-                )
+                raise MismatchError("add needs inputs of one shape", ins, j)
         return Effect(shape=ins[0])
 
 
@@ -564,12 +577,10 @@ class Add(Merge):
 @dataclass(frozen=True, kw_only=True)
 class Concat(Merge):
     def apply(self, ins: Sequence[Shape]) -> Effect:
-        for other in ins[1:]:
+        for j, other in enumerate(ins[1:], 1):
             if len(other) != len(ins[0]) or other[:-1] != ins[0][:-1]:
-                raise CnnCalcError(
-                    f"concat needs inputs whose sizes match on every axis but the channels, "
-                    f"got {fmt_shape(ins[0])} and {fmt_shape(other)}",
-                    key="inputs",
+                raise MismatchError(
+                    "concat needs inputs whose sizes match on every axis but the channels", ins, j
                 )
         channels: Size = sum((s[-1] for s in ins[1:]), ins[0][-1])
         return Effect(shape=ins[0][:-1] + (channels,))
@@ -601,6 +612,7 @@ class Upsample(Layer):
 @register("reshape")
 @dataclass(frozen=True, kw_only=True)
 class Reshape(Layer):
+    view = True
     shape: tuple[int, ...] = key(reshape_shape, main=True)
 
     def apply(self, ins: Sequence[Shape]) -> Effect:

@@ -16,6 +16,7 @@ class Node:
     layer: Layer
     inputs: tuple[str, ...]  # names as written (resolved by the engine through ``aliases``)
     line: int | None = None
+    path: tuple[str | int, ...] = ()  # source path of the entry, for the line of each key
     activation: str | None = None
     share: str | None = None
     block: str | None = None  # the enclosing block instance, e.g. "layer1_2"; None at top level

@@ -114,10 +114,15 @@ def shorthand_value(text: str) -> Any:
     if re.fullmatch(r"\d+(x\d+)+", text):
         return [int(part) for part in text.split("x")]
     if text.startswith("["):
+        inner = text[1:-1] if text.endswith("]") else None
+        if inner is not None and "[" not in inner and "]" not in inner:  # [3,3] or [a, b]
+            return [shorthand_value(item.strip()) for item in inner.split(",") if item.strip()]
         try:
             return tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
-            raise CnnCalcError(f"cannot read the list {text}; expected e.g. [3, 3]") from None
+            raise CnnCalcError(
+                f"cannot read the list {text}; expected e.g. [3, 3] or [[1, 2], [0, 1]]"
+            ) from None
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
     return text
@@ -201,11 +206,12 @@ class Reader:
     # ----- locations
 
     def line(self, path: SourcePath) -> int | None:
+        """Line of ``path`` or of its nearest enclosing entry; line 1 for the whole file."""
         while path:
             if path in self.lines:
                 return self.lines[path]
             path = path[:-1]
-        return None
+        return 1 if self.text else None
 
     def error(
         self, message: str, path: SourcePath, network: str | None = None, **where: Any
@@ -217,14 +223,6 @@ class Reader:
     def network_tables(self, stem: str) -> Iterator[tuple[str, dict[str, Any], SourcePath]]:
         doc = self.doc
         if "layers" in doc:
-            for k in doc:
-                if k not in NETWORK_KEYS and k != "blocks":
-                    raise self.error(
-                        f"unknown top-level key '{k}'{suggest(k, NETWORK_KEYS)}; expected "
-                        + ", ".join(NETWORK_KEYS)
-                        + " or blocks",
-                        (k,),
-                    )
             name = doc.get("name", stem)
             if not isinstance(name, str) or not name:
                 raise self.error(
@@ -303,7 +301,7 @@ class Reader:
 
     def network(self, name: str, table: dict[str, Any], path: SourcePath) -> Network:
         for k in table:
-            if k not in NETWORK_KEYS:
+            if k not in NETWORK_KEYS and not (k == "blocks" and not path):
                 raise self.error(
                     f"unknown key '{k}'{suggest(k, NETWORK_KEYS)}; a network has "
                     + ", ".join(NETWORK_KEYS),
@@ -499,6 +497,7 @@ class Reader:
                 counters[(sc.prefix, type_name)] = k
                 local = f"{type_name}{k}"
             full = sc.prefix + local
+            self.check_common(entry, path, net.name, full)
             inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
             reps = entry.get("repeat", 1)
             names = [full] if reps == 1 else [f"{full}_{i}" for i in range(1, reps + 1)]
@@ -534,6 +533,7 @@ class Reader:
                         layer=layer,
                         inputs=tuple(inputs) if i == 0 else (names[i - 1],),
                         line=line,
+                        path=path,
                         activation=entry.get("activation"),
                         share=share,
                         block=sc.block,
@@ -547,7 +547,10 @@ class Reader:
             try:
                 entry = parse_shorthand(raw)
             except CnnCalcError as error:
-                raise error.within(file=self.file, line=self.line(path), network=net) from None
+                where = f"layer {path[-1] + 1 if isinstance(path[-1], int) else path[-1]}"
+                raise error.within(
+                    file=self.file, line=self.line(path), network=net, layer=sc.prefix + where
+                ) from None
         elif isinstance(raw, dict):
             entry = dict(raw)
         else:
@@ -619,12 +622,16 @@ class Reader:
                 layer=shown,
                 key="name",
             )
+        return entry
+
+    def check_common(self, entry: dict[str, Any], path: SourcePath, net: str, full: str) -> None:
+        """The keys every layer may have, checked once the layer's name is known."""
         for k in ("repeat",):
             if k in entry:
                 try:
                     entry[k] = integer(entry[k], 1, "a positive integer")
                 except CnnCalcError as error:
-                    raise self.error(error.message, path + (k,), net, layer=shown, key=k) from None
+                    raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
             raise self.error(
@@ -633,7 +640,7 @@ class Reader:
                 + ", ".join(L.ACTIVATIONS),
                 path + ("activation",),
                 net,
-                layer=shown,
+                layer=full,
                 key="activation",
             )
         if "share" in entry and not isinstance(entry["share"], str):
@@ -641,10 +648,9 @@ class Reader:
                 f"expected a layer name, got {show(entry['share'])}",
                 path + ("share",),
                 net,
-                layer=shown,
+                layer=full,
                 key="share",
             )
-        return entry
 
     def entry_inputs(
         self,
@@ -823,8 +829,7 @@ def inline_network(layers: str, input_shape: str | None) -> Network:
         raise CnnCalcError(
             "--layers needs --input, e.g. --input 28x28x1", file=INLINE, line=1, key="--input"
         )
-    shape = [int(s) if s.isdigit() else s for s in input_shape.split("x")]
-    doc = {"input": shape, "layers": entries}
+    doc = {"input": parse_dims(input_shape), "layers": entries}
     reader = Reader.__new__(Reader)
     reader.file, reader.text, reader.max_layers = INLINE, "", DEFAULT_MAX_LAYERS
     reader.doc, reader.lines, reader.blocks = doc, {}, {}

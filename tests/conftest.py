@@ -1,0 +1,59 @@
+"""Shared helpers: build a network from shorthand, run the CLI in-process, compare goldens."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cnncalc import analyze
+from cnncalc.engine import Analysis
+from cnncalc.spec import load_text
+
+DATA = Path(__file__).parent / "data"
+REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
+
+
+def net(input_shape: list[int | str], *layers: str, blocks: str = "") -> Analysis:
+    """Analyse a network given as an input shape and shorthand layer strings."""
+    body = ",\n".join(f'  "{layer}"' for layer in layers)
+    text = f"input = {input_shape!r}\nlayers = [\n{body}\n]\n".replace("'", '"') + blocks
+    (network,) = load_text(text, "test.toml")
+    return analyze(network)
+
+
+def by_name(a: Analysis) -> dict[str, object]:
+    return {r.name: r for r in a.layers}
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``cnncalc ARGS`` in-process: (exit code, stdout, stderr)."""
+    from cnncalc.cli import main
+
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            import io
+            import sys
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def golden(name: str, actual: str) -> None:
+    """Compare with tests/data/golden/NAME; CNNCALC_REGENERATE_GOLDENS=1 rewrites it."""
+    path = DATA / "golden" / name
+    if REGENERATE or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual)
+        if not REGENERATE:
+            pytest.fail(f"golden file {path.name} was missing and has been written; re-run")
+    assert actual == path.read_text()

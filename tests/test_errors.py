@@ -1,0 +1,79 @@
+"""Every invalid file gives exactly one line on stderr, the line it names, and exit code 2.
+
+Each case is a file in tests/data/invalid/ whose first line holds the expected message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+
+CASES = sorted((DATA / "invalid").glob("*.toml"))
+
+
+def expected_message(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# error: "), f"{path.name} must start with '# error: '"
+    return first.removeprefix("# error: ").replace("FILE", str(path))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_invalid_file(path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("summary", str(path))
+    assert code == 2
+    assert out == ""
+    assert err == expected_message(path) + "\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+def test_json_mode_writes_nothing_to_stdout_on_error(fmt: str, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("summary", str(DATA / "invalid" / "cycle.toml"), "--format", fmt)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["summary", "missing.toml"], "missing.toml: no such file"),
+        (["summary", str(DATA)], f"{DATA}: is a directory; expected a TOML file"),
+        (["summary"], "missing FILE; expected an architecture file, `-`, or --layers"),
+        (
+            ["summary", "--layers", "conv 4 kernel=3"],
+            "<layers>:1: --input: --layers needs --input, e.g. --input 28x28x1",
+        ),
+        (
+            ["summary", "--input", "8xx3", "--layers", "relu"],
+            "--input: cannot read '8xx3'; expected sizes like 224x224x3",
+        ),
+        (
+            ["summary", "--format", "xml", "x.toml"],
+            "cnncalc: error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', "
+            "'json', 'csv', 'markdown'.",
+        ),
+        (
+            ["summary", "--set", "H", "--layers", "relu", "--input", "8x8x3"],
+            "--set: cannot read 'H'; expected SYMBOL=VALUE with a positive integer value, "
+            "e.g. H=224",
+        ),
+    ],
+)
+def test_command_line_errors(args: list[str], message: str, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli(*args)
+    assert (code, out, err) == (2, "", message + "\n")
+
+
+def test_net_not_found_suggests(cli) -> None:  # type: ignore[no-untyped-def]
+    path = DATA / "nets" / "vgg16.toml"
+    code, _, err = cli("shapes", str(path), "--net", "vgg19")
+    assert code == 2
+    assert err == f"{path}: --net: no network 'vgg19' — did you mean 'vgg16'?; the file has vgg16\n"
+
+
+def test_not_utf8(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'input = [8, 8, 3]\nname = "caf\xe9"\n')
+    assert cli("shapes", str(path))[1:] == ("", f"{path}:2: the file is not UTF-8 text\n")
