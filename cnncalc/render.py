@@ -76,7 +76,8 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
 
     console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
     plain = not console.is_terminal or console.no_color
-    for n, table in enumerate(tables):
+    for n, full_table in enumerate(tables):
+        table = fit(full_table, console.width)
         if n:
             console.print()
         grid = RichTable(
@@ -87,26 +88,75 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
             header_style="bold",
             footer_style="bold",
         )
+        cells = [
+            [cell(v, c.kind, False) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows
+        ]
         for i, col in enumerate(table.columns):
             numeric = col.kind in (COUNT, SHARE)
             footer = cell(table.totals[i], col.kind, True) if table.totals else ""
+            # Only names fold; a number or a shape keeps its full width on one line.
+            widest = max([len(footer), len(col.title)] + [len(row[i]) for row in cells])
             grid.add_column(
                 escape(col.title),
                 footer=Text(footer),
                 justify="right" if numeric else "left",
-                no_wrap=numeric,
+                no_wrap=not col.fold,
                 overflow="fold",
+                min_width=None if col.fold else widest,
                 style="cyan" if col.kind == SHARE and not plain else None,
             )
-        for row in table.rows:
-            grid.add_row(
-                *(Text(cell(v, c.kind, False)) for v, c in zip(row, table.columns, strict=True))
-            )
+        for row in cells:
+            grid.add_row(*(Text(value) for value in row))
         console.print(grid)
         for note in table.notes:
             console.print(Text(note, style="dim"))
         for warning in table.warnings:
             console.print(Text("warning: " + warning, style="yellow"))
+
+
+FOLDED_MIN = 8  # a name column folds down to this many characters
+CELL_PADDING = 3  # rich's padding and rule per column
+
+
+def fit(table: Table, width: int) -> Table:
+    """Hide optional columns, last first, until the table fits the terminal's width."""
+    cols = list(range(len(table.columns)))
+
+    def needed(keep: list[int]) -> int:
+        total = 0
+        for i in keep:
+            col = table.columns[i]
+            if col.fold:
+                total += FOLDED_MIN
+            else:
+                shown = [cell(row[i], col.kind, False) for row in table.rows]
+                if table.totals:
+                    shown.append(cell(table.totals[i], col.kind, True))
+                total += max([len(col.title)] + [len(v) for v in shown])
+        return total + CELL_PADDING * len(keep)
+
+    hidden = []
+    while needed(cols) > width:
+        optional = [i for i in cols if table.columns[i].optional]
+        if not optional:
+            break
+        cols.remove(optional[-1])
+        hidden.append(table.columns[optional[-1]].title)
+    if not hidden:
+        return table
+    note = (
+        f"columns hidden to fit {width} characters: {', '.join(reversed(hidden))} "
+        "(widen the terminal, set COLUMNS, or use --format csv)"
+    )
+    return Table(
+        table.title,
+        [table.columns[i] for i in cols],
+        [[row[i] for i in cols] for row in table.rows],
+        [table.totals[i] for i in cols] if table.totals else None,
+        table.notes + [note],
+        table.warnings,
+    )
 
 
 # --------------------------------------------------------------------------- csv, markdown

@@ -27,6 +27,8 @@ class Column:
     key: str
     title: str
     kind: str = TEXT
+    fold: bool = False  # may wrap onto several lines in a narrow terminal (names, not numbers)
+    optional: bool = False  # hidden first when a terminal is too narrow for the whole table
 
 
 @dataclass
@@ -220,7 +222,7 @@ def base_row(r: LayerResult) -> list[Any]:
     return [r.name, type_text(r)]
 
 
-BASE = [Column("name", "Layer"), Column("type", "Type")]
+BASE = [Column("name", "Layer", fold=True), Column("type", "Type", fold=True, optional=True)]
 
 
 def shapes_table(a: Analysis, dtype: str) -> Table:
@@ -228,9 +230,9 @@ def shapes_table(a: Analysis, dtype: str) -> Table:
         len(r.inputs) > 1 or (i and r.inputs != (a.layers[i - 1].name,))
         for i, r in enumerate(a.layers)
     )
-    cols = BASE + [Column("config", "Config")]
+    cols = BASE + [Column("config", "Config", fold=True, optional=True)]
     if branched:
-        cols.append(Column("inputs", "Inputs"))
+        cols.append(Column("inputs", "Inputs", fold=True, optional=True))
     cols += [Column("output", "Output"), Column("padding", "Padding")]
     rows = []
     for r in a.layers:
@@ -246,9 +248,9 @@ def params_table(a: Analysis, dtype: str) -> Table:
     cols = BASE + [
         Column("output", "Output"),
         Column("params", "Params", COUNT),
-        Column("trainable", "Trainable", COUNT),
-        Column("frozen", "Non-trainable", COUNT),
-        Column("share", "Share", SHARE),
+        Column("trainable", "Trainable", COUNT, optional=True),
+        Column("frozen", "Non-trainable", COUNT, optional=True),
+        Column("share", "Share", SHARE, optional=True),
     ]
     rows = []
     for r in a.layers:
@@ -283,7 +285,7 @@ def field_table(a: Analysis, dtype: str) -> Table:
         Column("size", "Size"),
         Column("stride", "Stride"),
         Column("start", "Start"),
-        Column("eff_pad", "Eff. padding"),
+        Column("eff_pad", "Eff. padding", optional=True),
     ]
     rows = []
     for r in a.layers:
@@ -316,7 +318,7 @@ def macs_table(a: Analysis, dtype: str) -> Table:
     cols = BASE + [
         Column("output", "Output"),
         Column("macs", "MACs", COUNT),
-        Column("share", "Share", SHARE),
+        Column("share", "Share", SHARE, optional=True),
     ]
     rows = [
         base_row(r) + [fmt_shape(r.shape), r.effect.macs, share(r.effect.macs, t.macs)]
@@ -334,8 +336,8 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         Column("output", "Output"),
         Column("params", "Params", COUNT),
         Column("macs", "MACs", COUNT),
-        Column("field", "Field"),
-        Column("activations", "Activations", COUNT),
+        Column("field", "Field", optional=True),
+        Column("activations", "Activations", COUNT, optional=True),
     ]
     rows = []
     for r in a.layers:
