@@ -326,7 +326,7 @@ def macs_table(a: Analysis, dtype: str) -> Table:
     ]
     totals = ["Total", "", "", t.macs, share(t.macs, t.macs)]
     return Table(
-        header(a), cols, rows, totals, [f"FLOPs = 2 x MACs = {2 * t.macs}"], warning_lines(a)
+        header(a), cols, rows, totals, [f"FLOPs = 2 x MACs = {count(2 * t.macs)}"], warning_lines(a)
     )
 
 
