@@ -71,6 +71,23 @@ FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for the memory figures.")]
+DepthOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--depth",
+        "-d",
+        min=0,
+        help="Fold block instances nested deeper than this "
+        "into one row each (0: every block instance is one row). Default: 1 for "
+        "the summary table, no folding elsewhere.",
+    ),
+]
+ByTypeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--by-type", help="Totals per layer type (conv, fc, batchnorm …) instead of per layer."
+    ),
+]
 MaxLayersOpt = Annotated[
     int, typer.Option("--max-layers", min=1, help="Refuse networks that expand to more layers.")
 ]
@@ -136,20 +153,36 @@ def override_input(net: Network, text: str) -> None:
     replace_input(net, {name: shape})
 
 
-def emit_reports(report: str, networks: list[Network], fmt: Format, dtype: Dtype) -> None:
+def emit_reports(
+    report: str,
+    networks: list[Network],
+    fmt: Format,
+    dtype: Dtype,
+    depth: int | None = None,
+    by_type: bool = False,
+) -> None:
     from .engine import analyze
-    from .reports import TABLES, network_json
+    from .fold import fold
+    from .reports import TABLES, by_type_json, by_type_table, network_json
 
-    analyses = [analyze(n) for n in networks]
+    if depth is None and report == "summary" and fmt is Format.table:
+        depth = 1  # blocks of blocks read best folded; JSON and CSV stay complete
+    analyses = [fold(analyze(n), depth) for n in networks]
     if fmt is Format.json:
         from .jsonout import dumps
 
-        doc = {"networks": [network_json(a, report, dtype.value) for a in analyses]}
-        sys.stdout.write(dumps(doc) + "\n")
+        docs = []
+        for a in analyses:
+            doc = network_json(a, report, dtype.value)
+            if by_type:
+                doc["by_type"] = by_type_json(a)
+            docs.append(doc)
+        sys.stdout.write(dumps({"networks": docs}) + "\n")
         return
     from .render import render
 
-    render([TABLES[report](a, dtype.value) for a in analyses], fmt.value, sys.stdout)
+    make = by_type_table if by_type else TABLES[report]
+    render([make(a, dtype.value) for a in analyses], fmt.value, sys.stdout)
 
 
 REPORTS = {
@@ -185,6 +218,8 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         layers: LayersOpt = None,
         fmt: FormatOpt = Format.table,
         dtype: DtypeOpt = Dtype.float32,
+        depth: DepthOpt = None,
+        by_type: ByTypeOpt = False,
         max_layers: MaxLayersOpt = 1_000_000,
     ) -> None:
         from .spec import DEFAULT_MAX_LAYERS
@@ -192,7 +227,7 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         networks = load_networks(
             file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
         )
-        emit_reports(name, networks, fmt, dtype)
+        emit_reports(name, networks, fmt, dtype, depth, by_type)
 
     command.__doc__ = f"{summary}\n\nExample: `{example}`"
     app.command(name)(command)

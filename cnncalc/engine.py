@@ -51,6 +51,8 @@ class LayerResult:
     field: Field
     warnings: list[Diagnostic] = dataclass_field(default_factory=list)
     shared_from: str | None = None  # the layer whose weights this one reuses
+    field_via: str | None = None  # for a merge: the input whose field is the widest
+    folded: Totals | None = None  # for a folded block instance: the sum over its layers
 
     @property
     def name(self) -> str:
@@ -68,6 +70,8 @@ class LayerResult:
     @property
     def totals(self) -> Totals:
         """This layer's contribution: shared weights are counted at their first owner only."""
+        if self.folded is not None:
+            return self.folded
         activations = 0 if self.node.layer.view else product(self.effect.shape)
         if self.shared_from is not None:
             return Totals(0, 0, self.effect.macs, activations)
@@ -256,6 +260,7 @@ class Walk:
                 effect,
                 rf,
                 [Diagnostic(text, where) for text in notes],
+                field_via=widest(ins, in_fields) if len(ins) > 1 else None,
             )
             shapes[node.name] = effect.shape
             fields[node.name] = rf
@@ -286,6 +291,8 @@ class Walk:
             while target.node.share is not None and seen < len(results):
                 target = by_name[self.resolve(target.node.share, target.node, key="share")]
                 seen += 1
+            if r.own_params == 0 and target.own_params == 0 and target.node.layer == r.node.layer:
+                continue  # nothing to share: a pooling layer inside a shared block
             if target.node.layer != r.node.layer or target.own_params != r.own_params:
                 raise self.error(
                     r.node,
@@ -295,6 +302,17 @@ class Walk:
                     key="share",
                 )
             r.shared_from = target.name
+
+
+def widest(names: Sequence[str], fields: Sequence[Field]) -> str:
+    """The input whose receptive field is largest: the path that sets a merge's field."""
+    best = 0
+    for i, f in enumerate(fields):
+        if f.is_global and not fields[best].is_global:
+            best = i
+        elif sum(f.size) > sum(fields[best].size):
+            best = i
+    return names[best]
 
 
 def describe_weights(r: LayerResult) -> str:

@@ -137,6 +137,10 @@ class Layer:
         """A short, human summary of the configuration for tables."""
         return ""
 
+    def type_label(self) -> str:
+        """The type reports show: the registered name (a folded block shows its block's)."""
+        return self.kind
+
     @classmethod
     def keys(cls) -> tuple[dataclasses.Field[Any], ...]:
         return dataclasses.fields(cls)  # type: ignore[arg-type]

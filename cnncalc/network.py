@@ -23,7 +23,7 @@ class Node:
 
     @property
     def kind(self) -> str:
-        return self.layer.kind
+        return self.layer.type_label()
 
 
 @dataclass

@@ -135,6 +135,19 @@ REPORT_FIELDS = {
 }
 
 
+def by_type_json(a: Analysis) -> list[dict[str, Any]]:
+    from .fold import by_type
+
+    return [
+        {
+            "type": t.kind,
+            "count": t.count,
+            **{k: number(getattr(t.totals, k)) for k in TOTAL_FIELDS},
+        }
+        for t in by_type(a)
+    ]
+
+
 def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, Any]:
     """One network in the JSON schema of the file-format contract (§7)."""
     wanted = REPORT_FIELDS[report]
@@ -155,6 +168,10 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
             item["shared_params"] = number(r.own_params)
         if r.node.block is not None:
             item["block"] = r.node.block
+        if r.folded is not None:
+            item["layers"] = getattr(r.node.layer, "count", 0)
+        if r.field_via is not None and "receptive_field" in wanted:
+            item["receptive_field"]["via"] = r.field_via
         item["warnings"] = [w.message for w in r.warnings]
         layers.append(item)
     totals_all = a.totals
@@ -280,6 +297,7 @@ def params_table(a: Analysis, dtype: str) -> Table:
 
 
 def field_table(a: Analysis, dtype: str) -> Table:
+    merges = any(r.field_via for r in a.layers)
     cols = BASE + [
         Column("output", "Output"),
         Column("size", "Size"),
@@ -287,30 +305,26 @@ def field_table(a: Analysis, dtype: str) -> Table:
         Column("start", "Start"),
         Column("eff_pad", "Eff. padding", optional=True),
     ]
+    if merges:
+        cols.append(Column("via", "Widest input", fold=True, optional=True))
     rows = []
     for r in a.layers:
         f = r.field
-        size = axes_text(f.size) + (" (global)" if f.is_global else "")
-        rows.append(
-            base_row(r)
-            + [
-                fmt_shape(r.shape),
-                size,
-                axes_text(f.stride),
-                axes_text(f.start),
-                axes_text(effective_padding(r)),
-            ]
-        )
-    return Table(
-        header(a),
-        cols,
-        rows,
-        notes=[
-            "size r, stride j and start s per spatial axis, in input pixels; "
-            "effective padding = (r - 1)/2 - s"
-        ],
-        warnings=warning_lines(a),
-    )
+        row = base_row(r) + [
+            fmt_shape(r.shape),
+            axes_text(f.size) + (" (global)" if f.is_global else ""),
+            axes_text(f.stride),
+            axes_text(f.start),
+            axes_text(effective_padding(r)),
+        ]
+        rows.append(row + [r.field_via or ""] if merges else row)
+    notes = [
+        "size r, stride j and start s per spatial axis, in input pixels; "
+        "effective padding = (r - 1)/2 - s"
+    ]
+    if merges:
+        notes.append("widest input: at a merge, the input whose field sets the merged field")
+    return Table(header(a), cols, rows, notes=notes, warnings=warning_lines(a))
 
 
 def macs_table(a: Analysis, dtype: str) -> Table:
@@ -355,6 +369,40 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         "field: receptive-field size; * sees the whole input",
     ]
     return Table(header(a), cols, rows, totals, notes, warning_lines(a))
+
+
+def by_type_table(a: Analysis, dtype: str) -> Table:
+    from .fold import by_type
+
+    t = a.totals
+    cols = [
+        Column("type", "Type", fold=True),
+        Column("count", "Layers", COUNT),
+        Column("params", "Params", COUNT),
+        Column("params_share", "Params share", SHARE, optional=True),
+        Column("macs", "MACs", COUNT),
+        Column("macs_share", "MACs share", SHARE, optional=True),
+    ]
+    rows = [
+        [
+            k.kind,
+            k.count,
+            k.totals.params,
+            share(k.totals.params, t.params),
+            k.totals.macs,
+            share(k.totals.macs, t.macs),
+        ]
+        for k in by_type(a)
+    ]
+    totals = [
+        "Total",
+        len(a.layers),
+        t.params,
+        share(t.params, t.params),
+        t.macs,
+        share(t.macs, t.macs),
+    ]
+    return Table(header(a) + " (by layer type)", cols, rows, totals)
 
 
 TABLES: dict[str, Callable[[Analysis, str], Table]] = {

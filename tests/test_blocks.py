@@ -1,0 +1,257 @@
+"""Blocks, repeat, several inputs, shared weights, and the folded and per-type views."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnncalc import analyze, load, load_text
+from cnncalc.errors import CnnCalcError
+from cnncalc.fold import by_type, fold
+from conftest import DATA
+
+BASIC = """
+[blocks.basic]
+args = { filters = 64, stride = 1 }
+layers = [
+  { type = "conv", filters = "filters", kernel = 3, stride = "stride", padding = 1, bias = false },
+  { type = "batchnorm" },
+  { type = "relu" },
+  { type = "conv", filters = "filters", kernel = 3, padding = 1, bias = false },
+  { type = "batchnorm", name = "bn2" },
+  { type = "add", inputs = ["input", "bn2"] },
+  { type = "relu" },
+]
+"""
+
+
+def analyse(text: str):  # type: ignore[no-untyped-def]
+    (network,) = load_text(text, "blocks.toml")
+    return analyze(network)
+
+
+def names(a) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.name for r in a.layers]
+
+
+def test_block_expands_with_local_names_and_repeat() -> None:
+    a = analyse(BASIC + '[net]\ninput = [8, 8, 64]\nlayers = [{ type = "basic", repeat = 2 }]\n')
+    assert names(a)[:3] == ["basic1_1.conv1", "basic1_1.batchnorm1", "basic1_1.relu1"]
+    assert names(a)[7] == "basic1_2.conv1"
+    add = {r.name: r for r in a.layers}["basic1_2.add1"]
+    assert add.inputs == ("basic1_1.relu2", "basic1_2.bn2")  # "input" is the copy's input
+    assert a.totals.trainable_params == 4 * 64 * 64 * 9 + 4 * 128
+
+
+def test_block_with_different_arguments() -> None:
+    a = analyse(
+        BASIC
+        + """[net]
+input = [8, 8, 3]
+layers = ["conv 32 kernel=3 padding=1", { type = "basic", filters = 32, name = "b" }]
+"""
+    )
+    assert {r.name: r.shape for r in a.layers}["b.relu2"] == (8, 8, 32)
+    assert a.totals.trainable_params == (27 * 32 + 32) + 2 * 32 * 32 * 9 + 2 * 64
+
+
+def test_expressions_in_block_keys_and_repeat() -> None:
+    a = analyse("""
+[blocks.wide]
+args = { width = 4, k = 3, n = 3 }
+layers = [{ type = "conv", filters = "width * 4", kernel = ["k", "k // 2 + 1"], repeat = "n - 1" }]
+[net]
+input = [16, 16, 2]
+layers = [{ type = "wide", width = 2, k = 5 }]
+""")
+    assert [r.shape for r in a.layers] == [(12, 14, 8), (8, 12, 8)]
+
+
+def test_nested_blocks_and_depth_folding() -> None:
+    a = analyse(
+        BASIC
+        + """
+[blocks.stage]
+args = { filters = 64 }
+layers = [{ type = "basic", filters = "filters", repeat = 2, name = "unit" }]
+[net]
+input = [8, 8, 16]
+layers = ["conv 16 kernel=1 name=stem", { type = "stage", filters = 16, name = "s1" }, "flatten"]
+"""
+    )
+    assert names(a)[1] == "s1.unit_1.conv1"
+    depth1 = fold(a, 1)
+    assert names(depth1) == ["stem", "s1.unit_1", "s1.unit_2", "flatten1"]
+    unit = depth1.layers[1]
+    assert unit.node.kind == "basic" and unit.shape == (8, 8, 16)
+    assert unit.totals.params == sum(
+        r.totals.params for r in a.layers if r.name.startswith("s1.unit_1.")
+    )
+    depth0 = fold(a, 0)
+    assert names(depth0) == ["stem", "s1", "flatten1"]
+    assert depth0.layers[1].node.kind == "stage"
+    assert depth0.totals == a.totals
+    assert fold(a, None) is a
+
+
+def test_depth_folding_in_json_and_table(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text(
+        BASIC + '[net]\ninput = [8, 8, 64]\nlayers = [{ type = "basic", repeat = 2 }]\n'
+    )
+    doc = json.loads(cli("summary", str(path), "-f", "json", "--depth", "0")[1])
+    layers = doc["networks"][0]["layers"]
+    assert [(x["name"], x["type"], x["layers"]) for x in layers] == [
+        ("basic1_1", "basic", 7),
+        ("basic1_2", "basic", 7),
+    ]
+    assert sum(x["params"] for x in layers) == doc["networks"][0]["totals"]["params"]
+    table = cli("summary", str(path), "--depth", "0")[1]
+    assert "basic1_1 " in table and "basic1_1.conv1" not in table
+    flat = json.loads(cli("summary", str(path), "-f", "json")[1])["networks"][0]["layers"]
+    assert len(flat) == 14 and flat[0]["block"] == "basic1_1"
+
+
+def test_by_type_view(cli) -> None:  # type: ignore[no-untyped-def]
+    a = analyse(BASIC + '[net]\ninput = [8, 8, 64]\nlayers = [{ type = "basic", repeat = 2 }]\n')
+    rows = {t.kind: (t.count, t.totals.params) for t in by_type(a)}
+    assert rows == {
+        "conv": (4, 4 * 36864),
+        "batchnorm": (4, 4 * 256),
+        "relu": (4, 0),
+        "add": (2, 0),
+    }
+    out = cli("params", str(DATA / "nets" / "small.toml"), "--by-type", "-f", "json")[1]
+    assert json.loads(out)["networks"][0]["by_type"][0] == {
+        "type": "conv",
+        "count": 2,
+        "params": 800,
+        "trainable_params": 800,
+        "macs": 38808,
+        "activations": 784,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            """[blocks.a]
+layers = [{ type = "b" }]
+[blocks.b]
+layers = [{ type = "a" }]
+[net]
+input = [4, 4, 1]
+layers = [{ type = "a" }]
+""",
+            "blocks.toml:2: net, a: block uses itself: a → b → a; expected blocks that do not "
+            "contain themselves",
+        ),
+        (
+            BASIC + '[net]\ninput = [8, 8, 64]\nlayers = [{ type = "basic", filter = 3 }]\n',
+            "blocks.toml:15: net, basic1, filter: unknown argument 'filter' — did you mean "
+            "'filters'? for block 'basic'; its arguments are filters, stride",
+        ),
+        (
+            """[blocks.x]
+args = { w = 2 }
+layers = [{ type = "conv", filters = "__import__('os').system('true')", kernel = 1 }]
+[net]
+input = [4, 4, 1]
+layers = [{ type = "x" }]
+""",
+            "blocks.toml:3: net, x1.layer 1: calls are not allowed in an expression: "
+            "'__import__('os').system('true')'",
+        ),
+        (
+            """[blocks.x]
+args = { w = 2 }
+layers = [{ type = "conv", filters = "w // 0", kernel = 1 }]
+[net]
+input = [4, 4, 1]
+layers = [{ type = "x" }]
+""",
+            "blocks.toml:3: net, x1.layer 1: division by zero in 'w // 0'",
+        ),
+        (
+            """[blocks.x]
+args = { w = 2 }
+layers = [{ type = "conv", filters = "v * 2", kernel = 1 }]
+[net]
+input = [4, 4, 1]
+layers = [{ type = "x" }]
+""",
+            "blocks.toml:3: net, x1.layer 1: unknown name 'v' in 'v * 2'; the block's arguments "
+            "are: w",
+        ),
+    ],
+    ids=["recursion", "unknown-argument", "call", "division-by-zero", "unknown-name"],
+)
+def test_block_errors(text: str, message: str) -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        analyse(text)
+    assert str(caught.value) == message
+
+
+def test_recursion_check_needs_no_recursion() -> None:
+    """A chain of 3,000 blocks, each using the next, expands without Python recursion."""
+    parts = [f'[blocks.b{i}]\nlayers = [{{ type = "b{i + 1}" }}]\n' for i in range(3000)]
+    parts.append('[blocks.b3000]\nlayers = ["relu"]\n')
+    a = analyse("".join(parts) + '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b0" }]\n')
+    assert len(a.layers) == 1 and a.layers[0].name.count(".") == 3001
+
+
+def test_repeat_names_and_alias() -> None:
+    a = analyse(
+        'input = [8, 4]\nlayers = ["conv 4 kernel=1 repeat=3", "add inputs=[input,conv1]"]\n'
+    )
+    assert names(a) == ["conv1_1", "conv1_2", "conv1_3", "add1"]
+    assert a.layers[-1].inputs == ("input", "conv1_3")
+
+
+def test_named_inputs_outputs_and_shared_weights() -> None:
+    a = analyse("""
+input = { left = [16, 16, 3], right = [16, 16, 3] }
+outputs = ["fl", "fr"]
+layers = [
+  "conv 8 kernel=3 inputs=[left] name=cl",
+  "flatten name=fl",
+  "conv 8 kernel=3 inputs=[right] name=cr share=cl",
+  "flatten name=fr",
+]
+""")
+    one = 3 * 3 * 3 * 8 + 8
+    assert a.totals.params == one
+    assert a.totals.macs == 2 * 14 * 14 * 8 * 27
+    assert {r.name: r.shared_from for r in a.layers}["cr"] == "cl"
+    assert list(a.outputs) == ["fl", "fr"]
+
+
+def test_share_with_different_arguments_is_an_error() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        analyse(
+            'input = [8, 8, 3]\nlayers = ["conv 8 kernel=3 name=a", '
+            '"conv 8 kernel=5 inputs=[input] share=a name=b"]\n'
+        )
+    assert str(caught.value) == (
+        "blocks.toml:2: blocks, b, share: cannot share weights with 'a': it is conv(8, 3/1) on "
+        "3 channels, this layer is conv(8, 5/1) on 3 channels; expected the same kind, "
+        "arguments and input channels"
+    )
+
+
+def test_siamese_triplet_counts_one_encoder() -> None:
+    nets = {n.name: n for n in load(str(DATA.parent.parent / "examples.toml"))}
+    a = analyze(nets["siamese_triplet"])
+    encoder = [r for r in a.layers if r.name.startswith("f_anchor.")]
+    assert a.totals.params == sum(r.totals.params for r in encoder) > 0
+    assert a.totals.macs == 3 * sum(r.effect.macs for r in encoder)
+    assert len(a.outputs) == 3
+
+
+def test_tf_slim_resnet50_field_is_483() -> None:
+    (network,) = load(str(DATA / "blocks" / "resnet50_slim.toml"))
+    last = analyze(network).layers[-1]
+    assert last.field.size == (483, 483) and last.field.stride == (32, 32)
+    assert last.field_via == "block4.last.c3"
