@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
-from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError
+from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
 from .network import Network
 
 app = typer.Typer(
@@ -283,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def one_line(message: str) -> str:
-    return " ".join(message.split())
+    """One line for stderr: runs of white space folded, control characters made visible."""
+    return printable(" ".join(message.split()))
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .arith import is_int
+from .errors import printable
 from .reports import COUNT, SHARE, Table, text
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
@@ -81,7 +82,7 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
         if n:
             console.print()
         grid = RichTable(
-            title=Text(table.title, style="bold"),
+            title=Text(printable(table.title), style="bold"),
             title_justify="left",
             box=box.SIMPLE_HEAD if plain else box.ROUNDED,
             show_footer=table.totals is not None,
@@ -107,12 +108,12 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
                 style="cyan" if col.kind == SHARE and not plain else None,
             )
         for row in cells:
-            grid.add_row(*(Text(value) for value in row))
+            grid.add_row(*(Text(printable(value)) for value in row))
         console.print(grid)
         for note in table.notes:
-            console.print(Text(note, style="dim"))
+            console.print(Text(printable(note), style="dim"))
         for warning in table.warnings:
-            console.print(Text("warning: " + warning, style="yellow"))
+            console.print(Text("warning: " + printable(warning), style="yellow"))
 
 
 FOLDED_MIN = 8  # a name column folds down to this many characters
@@ -189,7 +190,9 @@ def csv_cell(value: Any, kind: str) -> str:
 
 
 def md_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Markdown table cells: no pipes, no HTML, no control characters."""
+    text = printable(value).replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def markdown_tables(tables: list[Table], out: TextIO) -> None:

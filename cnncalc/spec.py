@@ -838,7 +838,7 @@ def inline_network(layers: str, input_shape: str | None) -> Network:
 
 def parse_dims(text: str, what: str = "--input") -> list[int | str]:
     """``224x224x3`` → [224, 224, 3]; a part that is not a number stays a symbol name."""
-    parts = text.lower().replace("×", "x").split("x") if text else []
+    parts = re.split("[x×]", text) if text else []
     if not parts or any(not p for p in parts):
         raise CnnCalcError(f"cannot read '{text}'; expected sizes like 224x224x3", key=what)
     out: list[int | str] = []

@@ -128,3 +128,25 @@ def test_narrow_terminal_folds_names_but_never_numbers(cli, monkeypatch) -> None
     out = cli("params", str(DATA / "nets" / "vgg16.toml"))[1]
     assert "138,357,544" in out
     assert max(len(line.rstrip()) for line in out.splitlines()) <= 60
+
+
+def test_names_with_markup_and_escape_codes_print_literally(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hostile.toml"
+    path.write_text(
+        'input = [4, 4, 1]\nlayers = [{ type = "relu", name = "[bold red]x[/]" },\n'
+        '  { type = "relu", name = "\\u001b[31mred" }]\n'
+    )
+    code, out, _ = cli("shapes", str(path))
+    assert code == 0
+    assert "[bold red]x[/]" in out and "\\x1b[31mred" in out and "\x1b" not in out
+    md = cli("shapes", str(path), "-f", "markdown")[1]
+    assert "\x1b" not in md
+
+
+def test_error_messages_stay_on_one_line(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "newline.toml"
+    path.write_text('input = [4, 4, 1]\nlayers = [{ type = "relu\\nsecond line\\u001b[2J" }]\n')
+    code, out, err = cli("shapes", str(path))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert "unknown layer type 'relu second line\\x1b[2J'" in err
