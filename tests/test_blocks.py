@@ -133,6 +133,14 @@ def test_by_type_view(cli) -> None:  # type: ignore[no-untyped-def]
     }
 
 
+def block_using(filters: str) -> str:
+    """A network of one instance of a block whose conv has ``filters = <filters>``."""
+    return (
+        f'[blocks.x]\nargs = {{ w = 2 }}\nlayers = [{{ type = "conv", filters = "{filters}", '
+        'kernel = 1 }]\n[net]\ninput = [4, 4, 1]\nlayers = [{ type = "x" }]\n'
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -154,34 +162,16 @@ layers = [{ type = "a" }]
             "'filters'? for block 'basic'; its arguments are filters, stride",
         ),
         (
-            """[blocks.x]
-args = { w = 2 }
-layers = [{ type = "conv", filters = "__import__('os').system('true')", kernel = 1 }]
-[net]
-input = [4, 4, 1]
-layers = [{ type = "x" }]
-""",
+            block_using("__import__('os').system('true')"),
             "blocks.toml:3: net, x1.layer 1: calls are not allowed in an expression: "
             "'__import__('os').system('true')'",
         ),
         (
-            """[blocks.x]
-args = { w = 2 }
-layers = [{ type = "conv", filters = "w // 0", kernel = 1 }]
-[net]
-input = [4, 4, 1]
-layers = [{ type = "x" }]
-""",
+            block_using("w // 0"),
             "blocks.toml:3: net, x1.layer 1: division by zero in 'w // 0'",
         ),
         (
-            """[blocks.x]
-args = { w = 2 }
-layers = [{ type = "conv", filters = "v * 2", kernel = 1 }]
-[net]
-input = [4, 4, 1]
-layers = [{ type = "x" }]
-""",
+            block_using("v * 2"),
             "blocks.toml:3: net, x1.layer 1: unknown name 'v' in 'v * 2'; the block's arguments "
             "are: w",
         ),
