@@ -25,6 +25,7 @@ COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share")
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
 WORD_KEYS = frozenset({"type", "name", "inputs", "activation", "share", "mode"})
 MAX_FILE_BYTES = 16 * 2**20
+MAX_NESTING = 100  # where to point when TOML nesting exhausts the parser
 DEFAULT_MAX_LAYERS = 1_000_000
 STDIN = "<stdin>"
 INLINE = "<layers>"
@@ -77,8 +78,30 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         if line is None:  # "at end of document": point at the last line
             line = text.count("\n") + 1
         raise CnnCalcError(f"invalid TOML: {message}", file=file, line=line) from None
-    except (RecursionError, MemoryError, ValueError) as error:
-        raise CnnCalcError(f"invalid TOML: {type(error).__name__}", file=file) from None
+    except ValueError:  # Python's limit on the digits of an int
+        long = re.search(r"\d{4000,}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else 1
+        raise CnnCalcError(
+            "invalid TOML: a number with thousands of digits; expected sizes up to 2**64",
+            file=file,
+            line=line,
+        ) from None
+    except (RecursionError, MemoryError):
+        raise CnnCalcError(
+            "invalid TOML: lists or tables nested too deeply; expected a flat architecture file",
+            file=file,
+            line=nesting_line(text),
+        ) from None
+
+
+def nesting_line(text: str) -> int:
+    """The line where brackets first nest too deep (strings ignored: a hint, not a parser)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch in "[{" else -1 if ch in "]}" else 0
+        if depth > MAX_NESTING:
+            return text.count("\n", 0, i) + 1
+    return 1
 
 
 # --------------------------------------------------------------------------- shorthand
