@@ -22,7 +22,7 @@ def floordiv(a: Size, b: Size) -> Size:
         return a // b
     import sympy
 
-    return sympy.floor(sympy.sympify(a) / b)
+    return sympy.floor(sympy.Rational(a, b) if type(a) is int else a / b)
 
 
 def ceildiv(a: Size, b: Size) -> Size:
@@ -30,7 +30,7 @@ def ceildiv(a: Size, b: Size) -> Size:
         return -(-a // b)
     import sympy
 
-    return sympy.ceiling(sympy.sympify(a) / b)
+    return sympy.ceiling(sympy.Rational(a, b) if type(a) is int else a / b)
 
 
 def mod(a: Size, b: Size) -> Size:

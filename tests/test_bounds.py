@@ -1,0 +1,86 @@
+"""Resource bounds: what a file from a pull request can make cnncalc do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cnncalc import analyze, load_text
+
+PACKAGE = Path(__file__).parent.parent / "cnncalc"
+
+
+def test_a_huge_repeat_is_refused_before_expansion(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "big.toml"
+    path.write_text(
+        '[blocks.b]\nlayers = [{ type = "relu", repeat = 1000 }]\n'
+        '[blocks.c]\nlayers = [{ type = "b", repeat = 1000 }]\n'
+        '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "c", repeat = 1000 }]\n'
+    )
+    code, out, err = cli("summary", str(path), "-f", "json")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{path}:7: net: the network expands to more than 1,000,000 layers; "
+        "expected fewer (raise the bound with --max-layers)\n"
+    )
+
+
+def test_max_layers_moves_the_bound(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text('input = [4, 4, 1]\nlayers = [{ type = "relu", repeat = 300 }]\n')
+    assert cli("shapes", str(path), "--max-layers", "299")[0] == 2
+    assert cli("shapes", str(path), "--max-layers", "300", "-f", "csv")[0] == 0
+
+
+def test_sizes_up_to_2_to_the_63_are_exact() -> None:
+    big = 2**63
+    (net,) = load_text(
+        f'input = [{big}, 1]\nlayers = ["conv {big} kernel=3 stride=2", '
+        '"global_pool", "flatten", "fc 3"]\n',
+        "big.toml",
+    )
+    a = analyze(net)
+    conv = a.layers[0]
+    assert conv.shape == ((big - 3) // 2 + 1, big)
+    assert conv.effect.macs == ((big - 3) // 2 + 1) * big * 3
+    assert a.totals.params == (3 + 1) * big + (big + 1) * 3
+
+
+def test_pathological_numbers_are_refused(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "huge.toml"
+    path.write_text(f"input = [{10**1000}, 3]\nlayers = ['relu']\n")
+    code, _, err = cli("shapes", str(path))
+    assert code == 2
+    assert err == (
+        f"{path}:1: huge, input: 10000000000000000000… (1001 digits) is too large; "
+        "expected at most 2**64 in [10000000000000000000… (1001 digits), 3]\n"
+    )
+
+
+def test_a_very_large_file_is_refused_without_reading_it_all(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "large.toml"
+    with path.open("w") as handle:
+        handle.write("input = [4, 4, 1]\nlayers = [\n")
+        handle.write('  "relu",\n' * (17 * 2**20 // 10))
+        handle.write("]\n")
+    code, _, err = cli("shapes", str(path))
+    assert code == 2
+    assert err == (
+        f"{path}: the file is larger than 16 MiB; expected an architecture file "
+        "(use blocks and repeat for long networks)\n"
+    )
+
+
+def test_no_code_runs_from_a_file() -> None:
+    """No eval, exec, compile, sympify or pickle anywhere in the package."""
+    pattern = re.compile(
+        r"(?<![\w.])(eval|exec|compile|__import__)\s*\(|"
+        r"\b(sympify|parse_expr|pickle|marshal|literal_eval)\b"
+    )
+    found = []
+    for path in PACKAGE.glob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if pattern.search(code):
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    assert found == []
