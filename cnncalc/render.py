@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .arith import is_int
+from .plots import Chart
 from .reports import COUNT, SHARE, Table, text
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
@@ -187,3 +188,70 @@ def render(tables: list[Table], fmt: str, out: TextIO | None = None) -> str:
     buffer = io.StringIO()
     RENDERERS[fmt](tables, buffer)
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- charts
+
+CHART_STYLES = ("cyan", "magenta")
+CHART_PIPE_WIDTH = 100  # a chart written to a file or pipe, where no terminal sets the width
+
+
+def bar_cells(fraction: float, width: int) -> str:
+    """A bar ``fraction`` of ``width`` cells long, in eighths; a non-zero value shows at least ▏."""
+    eighths = round(max(0.0, min(fraction, 1.0)) * width * 8)
+    if fraction > 0 and eighths == 0:
+        eighths = 1
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (BAR_CHARS[rest] if rest else "")
+
+
+def fit(label: str, width: int) -> str:
+    return label if len(label) <= width else label[: max(width - 1, 0)] + "…"
+
+
+def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
+    """Each row as (text, style) pieces that fill at most ``width`` cells."""
+    label_w = min(max((len(s) for s in chart.labels), default=0), max(width // 3, 8))
+    columns = len(chart.series)
+    room = width - label_w - 1 - 3 * columns
+    each = max(room // max(columns, 1), 12)
+    rows: list[list[tuple[str, str | None]]] = []
+    head: list[tuple[str, str | None]] = [(" " * label_w + " ", None)]
+    for series in chart.series:
+        head.append((" │ " + fit(series.title, each).ljust(each), "bold"))
+    rows.append(head)
+    for i, label in enumerate(chart.labels):
+        row: list[tuple[str, str | None]] = [(fit(label, label_w).ljust(label_w) + " ", None)]
+        for k, series in enumerate(chart.series):
+            text_w = max((len(t) for t in series.texts), default=0)
+            bar_w = max(each - text_w - 1, 4)
+            known = [v for v in series.values if v is not None]
+            most = max(known, default=0.0)
+            value = series.values[i]
+            drawn = bar_cells(value / most, bar_w) if value is not None and most > 0 else ""
+            row.append((" │ ", None))
+            row.append((drawn.ljust(bar_w), CHART_STYLES[k % len(CHART_STYLES)]))
+            row.append((" " + series.texts[i].rjust(text_w), None))
+        rows.append(row)
+    return rows
+
+
+def render_charts(charts: list[Chart], out: TextIO) -> None:
+    """Horizontal bar charts that fit the terminal; the bars need no colour to read."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
+    piped = not console.is_terminal and "COLUMNS" not in os.environ
+    width = min(console.width, CHART_PIPE_WIDTH) if piped else console.width
+    for n, chart in enumerate(charts):
+        if n:
+            console.print()
+        console.print(Text(chart.title, style="bold"), overflow="fold")
+        for row in chart_lines(chart, width):
+            line = Text(no_wrap=True, overflow="crop")
+            for piece, style in row:
+                line.append(piece, style=style)
+            console.print(line, crop=True)
+        for note in chart.notes:
+            console.print(Text(note, style="dim"))
