@@ -90,7 +90,7 @@ def hide_parameter(command: Any, name: str) -> None:
     """Drop an option from a generated command's signature, so typer neither shows nor takes it."""
     import inspect
 
-    signature = inspect.signature(command)
+    signature = inspect.signature(command, eval_str=True)
     kept = [p for p in signature.parameters.values() if p.name != name]
     command.__signature__ = signature.replace(parameters=kept)
 

@@ -271,6 +271,8 @@ def path_data(route: Route) -> str:
     points = route.points
     parts = [f"M{num(points[0][0])},{num(points[0][1])}"]
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if (x0, y0) == (x1, y1):
+            continue
         if x0 == x1:
             parts.append(f"V{num(y1)}")
         else:

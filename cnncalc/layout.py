@@ -379,7 +379,7 @@ def layered(
     top = margin
     for row in graph.ranks:
         height = max((items[s].height for s in row if not graph.is_dummy(s)), default=0.0)
-        bands.append((top, top + height))
+        bands.append((round(top, 1), round(top + height, 1)))
         top += height + rank_gap
     total_height = (top - rank_gap if bands else margin) + margin
     right = max((x[s] + graph.right_ext[s] for s in range(len(x))), default=0.0)
@@ -400,6 +400,7 @@ def layered(
             points += [(x[d], band_top), (x[d], band_bottom + stem)]
         port = ports[c]
         points += [(port, bands[dst.rank][0]), (port, dst.y)]
+        points = [(round(px, 1), round(py, 1)) for px, py in points]
         deduped = [points[0]] + [p for p, q in zip(points[1:], points, strict=False) if p != q]
         routes.append(Route(src.id, dst.id, tuple(deduped)))
 
