@@ -193,6 +193,7 @@ def render(tables: list[Table], fmt: str, out: TextIO | None = None) -> str:
 # --------------------------------------------------------------------------- charts
 
 CHART_STYLES = ("cyan", "magenta")
+MIN_BAR = 6
 CHART_PIPE_WIDTH = 100  # a chart written to a file or pipe, where no terminal sets the width
 
 
@@ -210,23 +211,32 @@ def fit(label: str, width: int) -> str:
 
 
 def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
-    """Each row as (text, style) pieces that fill at most ``width`` cells."""
-    label_w = min(max((len(s) for s in chart.labels), default=0), max(width // 3, 8))
-    columns = len(chart.series)
-    room = width - label_w - 1 - 3 * columns
-    each = max(room // max(columns, 1), 12)
+    """Each row as (text, style) pieces that fill at most ``width`` cells when it can be done.
+
+    Every series gets a column of `` │ bar text``; the bars share what the
+    labels and texts leave, and long labels are cut before bars shrink below
+    a few cells.
+    """
+    text_ws = [max((len(t) for t in s.texts), default=0) for s in chart.series]
+    fixed = sum(4 + w for w in text_ws)
+    longest = max((len(s) for s in chart.labels), default=0)
+    label_w = min(longest, max(width // 3, 8))
+    columns = max(len(chart.series), 1)
+    bar_w = (width - label_w - 1 - fixed) // columns
+    if bar_w < MIN_BAR:
+        label_w = max(min(longest, width - 1 - fixed - MIN_BAR * columns), 8)
+        bar_w = max((width - label_w - 1 - fixed) // columns, MIN_BAR)
     rows: list[list[tuple[str, str | None]]] = []
     head: list[tuple[str, str | None]] = [(" " * label_w + " ", None)]
-    for series in chart.series:
-        head.append((" │ " + fit(series.title, each).ljust(each), "bold"))
+    for series, text_w in zip(chart.series, text_ws, strict=True):
+        head.append(
+            (" │ " + fit(series.title, bar_w + 1 + text_w).ljust(bar_w + 1 + text_w), "bold")
+        )
     rows.append(head)
     for i, label in enumerate(chart.labels):
         row: list[tuple[str, str | None]] = [(fit(label, label_w).ljust(label_w) + " ", None)]
-        for k, series in enumerate(chart.series):
-            text_w = max((len(t) for t in series.texts), default=0)
-            bar_w = max(each - text_w - 1, 4)
-            known = [v for v in series.values if v is not None]
-            most = max(known, default=0.0)
+        for k, (series, text_w) in enumerate(zip(chart.series, text_ws, strict=True)):
+            most = max((v for v in series.values if v is not None), default=0.0)
             value = series.values[i]
             drawn = bar_cells(value / most, bar_w) if value is not None and most > 0 else ""
             row.append((" │ ", None))
@@ -252,6 +262,6 @@ def render_charts(charts: list[Chart], out: TextIO) -> None:
             line = Text(no_wrap=True, overflow="crop")
             for piece, style in row:
                 line.append(piece, style=style)
-            console.print(line, crop=True)
+            console.print(line, no_wrap=True, overflow="crop", crop=True)
         for note in chart.notes:
             console.print(Text(note, style="dim"))
