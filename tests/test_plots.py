@@ -141,11 +141,12 @@ def test_chart_lines_fit_the_width(width: int) -> None:
 def test_a_narrow_terminal_crops_rather_than_wraps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "40")
     out = io.StringIO()
-    render_charts(charts(analyze(load(str(DATA / "resnet_like.toml"))[0]), "receptive-field"), out)
+    a = analyze(load(str(DATA / "resnet_like.toml"))[0])
+    render_charts(charts(a, "receptive-field"), out)
     lines = out.getvalue().splitlines()
     assert max(cell_len(line) for line in lines) <= 40
     rows = [line for line in lines if "│" in line]
-    assert len(rows) == 1 + 1 + 37  # heading, input, 37 layers: one line each
+    assert len(rows) == 2 + len(a.layers) == 41  # heading, input, layers: one line each
     assert rows[-1].startswith("classif…  │ ")  # a label is cut before a bar goes
 
 
