@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .arith import Size, is_int
 from .engine import Analysis, LayerResult
+from .layers import fmt_shape
 from .layout import Box, Item, Layout, Route, layered
 from .reports import axes_text, type_text
 
@@ -91,6 +92,11 @@ class Graph:
     links: list[Link]
 
 
+def shape_text(shape: Sequence[Size]) -> str:
+    """``28x28x6``; symbolic sizes keep brackets and commas to stay clear: ``[H - 2, 8]``."""
+    return axes_text(shape) if all(is_int(v) for v in shape) else fmt_shape(shape)
+
+
 def count(value: Size) -> str:
     return f"{value:,}" if is_int(value) else str(value)
 
@@ -126,13 +132,13 @@ def build(a: Analysis, depth: int | None = None) -> Graph:
     shape_of: dict[str, str] = {}
     for name, shape in net.inputs.items():
         uid = f"n{len(units)}"
-        units[uid] = Unit(uid, name, "input", "network input", shape=axes_text(shape))
+        units[uid] = Unit(uid, name, "input", "network input", shape=shape_text(shape))
         unit_of[name] = uid
-        shape_of[name] = axes_text(shape)
+        shape_of[name] = shape_text(shape)
     folded: dict[str, str] = {}  # block instance → unit id
     members: dict[str, list[LayerResult]] = {}
     for r in a.layers:
-        shape_of[r.name] = axes_text(r.shape)
+        shape_of[r.name] = shape_text(r.shape)
         chain = instances(r, net.blocks)
         if depth is not None and len(chain) >= depth:
             instance = chain[depth - 1]
@@ -153,7 +159,7 @@ def build(a: Analysis, depth: int | None = None) -> Graph:
                 r.totals.params,
                 r.effect.macs,
                 (r.name,),
-                axes_text(r.shape),
+                shape_text(r.shape),
             )
             unit_of[r.name] = uid
     for uid, rs in members.items():
@@ -173,7 +179,7 @@ def build(a: Analysis, depth: int | None = None) -> Graph:
             sum((r.totals.params for r in rs), 0),
             sum((r.effect.macs for r in rs), 0),
             tuple(r.name for r in rs),
-            axes_text(rs[-1].shape),
+            shape_text(rs[-1].shape),
         )
     labels: dict[tuple[str, str], list[str]] = {}
     for r in a.layers:
@@ -184,12 +190,12 @@ def build(a: Analysis, depth: int | None = None) -> Graph:
     for k, (name, shape) in enumerate(a.outputs.items()):
         uid = f"n{len(units)}"
         title = "output" if len(a.outputs) == 1 else f"output {k + 1}"
-        units[uid] = Unit(uid, title, "output", name, shape=axes_text(shape))
-        labels[(unit_of[name], uid)] = [axes_text(shape)]
+        units[uid] = Unit(uid, title, "output", name, shape=shape_text(shape))
+        labels[(unit_of[name], uid)] = [shape_text(shape)]
     links = [Link(s, t, " | ".join(text)) for (s, t), text in labels.items()]
     t = a.totals
-    ins = ", ".join(axes_text(s) for s in net.inputs.values())
-    outs = ", ".join(axes_text(s) for s in a.outputs.values())
+    ins = ", ".join(shape_text(s) for s in net.inputs.values())
+    outs = ", ".join(shape_text(s) for s in a.outputs.values())
     caption = f"{ins} → {outs} · {count(t.params)} params · {count(t.macs)} MACs"
     return Graph(net.name, caption, list(units.values()), links)
 
