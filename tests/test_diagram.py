@@ -404,3 +404,23 @@ def test_diagram_help_has_an_example(
     out = capsys.readouterr().out
     assert "cnncalc diagram examples.toml --net resnet50 --depth 1 -o resnet50.svg" in out
     assert "--scale" in out and "--depth" in out
+
+
+def test_symbolic_shapes_keep_their_sizes_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagram", "--input", "HxWx3", "--layers", "conv 8 kernel=3; maxpool 2"]) == 0
+    root = ET.fromstring(capsys.readouterr().out.encode("utf-8"))
+    texts = {t.text for t in root.iter(f"{SVG_NS}text")}
+    assert {"[H, W, 3]", "[H - 2, W - 2, 8]", "[floor(H/2) - 1, floor(W/2) - 1, 8]"} <= texts
+
+
+def test_diagram_reads_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    text = (DATA / "lenet5.toml").read_text(encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    assert main(["diagram", "-", "--format", "dot"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('digraph "lenet5" {')
+    assert '"c3\\nconv+tanh 16, 5/1"' in out

@@ -333,3 +333,13 @@ def test_png_decoder_reads_a_known_image() -> None:
     width, height, colours = png_pixels(data)
     assert (width, height) == (2, 1)
     assert (10, 20, 30) in colours
+
+
+def test_report_help_has_an_example(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["report", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "cnncalc report examples.toml --net lenet5 -o lenet5.html" in out
+    assert "self-contained HTML" in out
