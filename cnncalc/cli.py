@@ -76,10 +76,9 @@ DepthOpt = Annotated[
     typer.Option(
         "--depth",
         "-d",
-        min=0,
-        help="Fold block instances nested deeper than this "
-        "into one row each (0: every block instance is one row). Default: 1 for "
-        "the summary table, no folding elsewhere.",
+        min=1,
+        help="Fold block instances nested deeper than this into one row (or box) each: "
+        "1 shows every top-level block instance as one row. The summary table defaults to 2.",
     ),
 ]
 ByTypeOpt = Annotated[
@@ -91,6 +90,24 @@ ByTypeOpt = Annotated[
 MaxLayersOpt = Annotated[
     int, typer.Option("--max-layers", min=1, help="Refuse networks that expand to more layers.")
 ]
+PlotOpt = Annotated[
+    bool,
+    typer.Option(
+        "--plot",
+        help="Draw a bar chart that fits the terminal instead of the table "
+        "(plain characters under `NO_COLOR`).",
+    ),
+]
+PLOTTED = ("macs", "params", "receptive-field")
+
+
+def hide_parameter(command: Any, name: str) -> None:
+    """Drop an option from a generated command's signature, so typer neither shows nor takes it."""
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != name]
+    command.__signature__ = signature.replace(parameters=kept)
 
 
 def load_networks(
@@ -166,7 +183,7 @@ def emit_reports(
     from .reports import TABLES, by_type_json, by_type_table, network_json
 
     if depth is None and report == "summary" and fmt is Format.table:
-        depth = 1  # blocks of blocks read best folded; JSON and CSV stay complete
+        depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
     analyses = [fold(analyze(n), depth) for n in networks]
     if fmt is Format.json:
         from .jsonout import dumps
@@ -221,15 +238,20 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         depth: DepthOpt = None,
         by_type: ByTypeOpt = False,
         max_layers: MaxLayersOpt = 1_000_000,
+        plot: PlotOpt = False,
     ) -> None:
         from .spec import DEFAULT_MAX_LAYERS
 
         networks = load_networks(
             file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
         )
+        if plot:
+            return emit_plots(name, networks, fmt)
         emit_reports(name, networks, fmt, dtype, depth, by_type)
 
     command.__doc__ = f"{summary}\n\nExample: `{example}`"
+    if name not in PLOTTED:
+        hide_parameter(command, "plot")
     app.command(name)(command)
 
 
@@ -289,3 +311,129 @@ def one_line(message: str) -> str:
 
 def run() -> None:
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def emit_plots(report: str, networks: list[Network], fmt: Format) -> None:
+    from .engine import analyze
+    from .plots import charts
+    from .render import render_charts
+
+    if fmt is not Format.table:
+        raise CnnCalcError(
+            f"a chart is drawn for the terminal only; expected no --format, got {fmt.value}",
+            key="--plot",
+        )
+    render_charts([c for n in networks for c in charts(analyze(n), report)], sys.stdout)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to a file, or to standard output for none or `-`."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
+
+
+class DiagramFormat(StrEnum):
+    svg = "svg"
+    dot = "dot"
+
+
+class Scale(StrEnum):
+    params = "params"
+    macs = "macs"
+
+
+OutputOpt = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to this file (default: standard output)."),
+]
+ScaleOpt = Annotated[
+    Scale | None,
+    typer.Option(
+        "--scale", help="Size boxes by cost: area in proportion to the parameters or the MACs."
+    ),
+]
+
+
+@app.command("diagram")
+def diagram_command(
+    file: FileArg = None,
+    net: NetOpt = None,
+    input_shape: InputOpt = None,
+    sets: SetOpt = None,
+    layers: LayersOpt = None,
+    output: OutputOpt = None,
+    fmt: Annotated[
+        DiagramFormat,
+        typer.Option("--format", "-f", help="SVG, or Graphviz DOT.", case_sensitive=False),
+    ] = DiagramFormat.svg,
+    depth: DepthOpt = None,
+    scale: ScaleOpt = None,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> None:
+    """Draw the network: one box per layer (or block instance), edges labelled with shapes.
+
+    The SVG needs no other program and fetches nothing; `--format dot` writes
+    Graphviz DOT instead.
+
+    Example: `cnncalc diagram examples.toml --net resnet50 --depth 1 -o resnet50.svg`
+    """
+    from . import diagram
+    from .engine import analyze
+
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers)
+    if len(networks) > 1:
+        names = ", ".join(n.name for n in networks)
+        raise CnnCalcError(
+            f"the file has {len(networks)} networks and a diagram draws one; "
+            f"choose it with --net ({names})",
+            file=networks[0].file,
+            key="--net",
+        )
+    a = analyze(networks[0])
+    how = None if scale is None else scale.value
+    if fmt is DiagramFormat.dot:
+        write_output(diagram.dot(a, depth, how), output)
+    else:
+        write_output(diagram.svg_document(a, depth, how), output)
+
+
+@app.command("report")
+def report_command(
+    file: FileArg = None,
+    net: NetOpt = None,
+    input_shape: InputOpt = None,
+    sets: SetOpt = None,
+    layers: LayersOpt = None,
+    output: OutputOpt = None,
+    depth: DepthOpt = None,
+    scale: ScaleOpt = None,
+    dtype: DtypeOpt = Dtype.float32,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> None:
+    """Write one self-contained HTML page: summary, diagram, sortable tables, charts, warnings.
+
+    Everything is inline and the page fetches nothing, so CI can publish it as
+    an artifact. Every network of the file is included unless --net picks one.
+
+    Example: `cnncalc report examples.toml --net lenet5 -o lenet5.html`
+    """
+    from pathlib import Path
+
+    from .engine import analyze
+    from .htmlreport import page
+
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers)
+    analyses = [analyze(n) for n in networks]
+    source = networks[0].file
+    title = networks[0].name if len(networks) == 1 else Path(source).name
+    how = None if scale is None else scale.value
+    write_output(page(analyses, title, dtype.value, depth, how), output)

@@ -25,16 +25,17 @@ class BlockInstance(Layer):
 
 
 def group_of(name: str, depth: int) -> str:
-    """The row a layer folds into: its name cut to ``depth + 1`` dotted parts."""
+    """The row a layer folds into: its name cut to ``depth`` dotted parts."""
     parts = name.split(".")
-    return name if len(parts) <= depth + 1 else ".".join(parts[: depth + 1])
+    return name if len(parts) <= depth else ".".join(parts[:depth])
 
 
 def fold(a: Analysis, depth: int | None) -> Analysis:
     """Fold every block instance deeper than ``depth`` into one row with its totals.
 
-    Depth 0 shows each top-level block instance as one row; depth 1 also shows
-    the layers inside them but folds blocks used inside blocks; None folds nothing.
+    As torchinfo's depth: 1 shows each top-level block instance as one row; 2
+    also shows the layers inside them but folds blocks used inside blocks; None
+    folds nothing.
     """
     if depth is None or not a.network.blocks:
         return a

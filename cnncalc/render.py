@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from .arith import is_int
 from .errors import printable
+from .plots import Chart
 from .reports import COUNT, SHARE, Table, text
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
@@ -78,7 +79,7 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
     console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
     plain = not console.is_terminal or console.no_color
     for n, full_table in enumerate(tables):
-        table = fit(full_table, console.width)
+        table = fit_columns(full_table, console.width)
         if n:
             console.print()
         grid = RichTable(
@@ -120,7 +121,7 @@ FOLDED_MIN = 8  # a name column folds down to this many characters
 CELL_PADDING = 3  # rich's padding and rule per column
 
 
-def fit(table: Table, width: int) -> Table:
+def fit_columns(table: Table, width: int) -> Table:
     """Hide optional columns, last first, until the table fits the terminal's width."""
     cols = list(range(len(table.columns)))
 
@@ -240,3 +241,80 @@ def render(tables: list[Table], fmt: str, out: TextIO | None = None) -> str:
     buffer = io.StringIO()
     RENDERERS[fmt](tables, buffer)
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- charts
+
+CHART_STYLES = ("cyan", "magenta")
+MIN_BAR = 6
+CHART_PIPE_WIDTH = 100  # a chart written to a file or pipe, where no terminal sets the width
+
+
+def bar_cells(fraction: float, width: int) -> str:
+    """A bar ``fraction`` of ``width`` cells long, in eighths; a non-zero value shows at least ▏."""
+    eighths = round(max(0.0, min(fraction, 1.0)) * width * 8)
+    if fraction > 0 and eighths == 0:
+        eighths = 1
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (BAR_CHARS[rest] if rest else "")
+
+
+def fit(label: str, width: int) -> str:
+    return label if len(label) <= width else label[: max(width - 1, 0)] + "…"
+
+
+def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
+    """Each row as (text, style) pieces that fill at most ``width`` cells when it can be done.
+
+    Every series gets a column of `` │ bar text``; the bars share what the
+    labels and texts leave, and long labels are cut before bars shrink below
+    a few cells.
+    """
+    text_ws = [max((len(t) for t in s.texts), default=0) for s in chart.series]
+    fixed = sum(4 + w for w in text_ws)
+    longest = max((len(s) for s in chart.labels), default=0)
+    label_w = min(longest, max(width // 3, 8))
+    columns = max(len(chart.series), 1)
+    bar_w = (width - label_w - 1 - fixed) // columns
+    if bar_w < MIN_BAR:
+        label_w = max(min(longest, width - 1 - fixed - MIN_BAR * columns), 8)
+        bar_w = max((width - label_w - 1 - fixed) // columns, MIN_BAR)
+    rows: list[list[tuple[str, str | None]]] = []
+    head: list[tuple[str, str | None]] = [(" " * label_w + " ", None)]
+    for series, text_w in zip(chart.series, text_ws, strict=True):
+        head.append(
+            (" │ " + fit(series.title, bar_w + 1 + text_w).ljust(bar_w + 1 + text_w), "bold")
+        )
+    rows.append(head)
+    for i, label in enumerate(chart.labels):
+        row: list[tuple[str, str | None]] = [(fit(label, label_w).ljust(label_w) + " ", None)]
+        for k, (series, text_w) in enumerate(zip(chart.series, text_ws, strict=True)):
+            most = max((v for v in series.values if v is not None), default=0.0)
+            value = series.values[i]
+            drawn = bar_cells(value / most, bar_w) if value is not None and most > 0 else ""
+            row.append((" │ ", None))
+            row.append((drawn.ljust(bar_w), CHART_STYLES[k % len(CHART_STYLES)]))
+            row.append((" " + series.texts[i].rjust(text_w), None))
+        rows.append(row)
+    return rows
+
+
+def render_charts(charts: list[Chart], out: TextIO) -> None:
+    """Horizontal bar charts that fit the terminal; the bars need no colour to read."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
+    piped = not console.is_terminal and "COLUMNS" not in os.environ
+    width = min(console.width, CHART_PIPE_WIDTH) if piped else console.width
+    for n, chart in enumerate(charts):
+        if n:
+            console.print()
+        console.print(Text(chart.title, style="bold"), overflow="fold")
+        for row in chart_lines(chart, width):
+            line = Text(no_wrap=True, overflow="crop")
+            for piece, style in row:
+                line.append(piece, style=style)
+            console.print(line, no_wrap=True, overflow="crop", crop=True)
+        for note in chart.notes:
+            console.print(Text(note, style="dim"))

@@ -81,17 +81,17 @@ layers = ["conv 16 kernel=1 name=stem", { type = "stage", filters = 16, name = "
 """
     )
     assert names(a)[1] == "s1.unit_1.conv1"
-    depth1 = fold(a, 1)
-    assert names(depth1) == ["stem", "s1.unit_1", "s1.unit_2", "flatten1"]
-    unit = depth1.layers[1]
+    depth2 = fold(a, 2)
+    assert names(depth2) == ["stem", "s1.unit_1", "s1.unit_2", "flatten1"]
+    unit = depth2.layers[1]
     assert unit.node.kind == "basic" and unit.shape == (8, 8, 16)
     assert unit.totals.params == sum(
         r.totals.params for r in a.layers if r.name.startswith("s1.unit_1.")
     )
-    depth0 = fold(a, 0)
-    assert names(depth0) == ["stem", "s1", "flatten1"]
-    assert depth0.layers[1].node.kind == "stage"
-    assert depth0.totals == a.totals
+    depth1 = fold(a, 1)
+    assert names(depth1) == ["stem", "s1", "flatten1"]
+    assert depth1.layers[1].node.kind == "stage"
+    assert depth1.totals == a.totals
     assert fold(a, None) is a
 
 
@@ -100,14 +100,14 @@ def test_depth_folding_in_json_and_table(cli, tmp_path) -> None:  # type: ignore
     path.write_text(
         BASIC + '[net]\ninput = [8, 8, 64]\nlayers = [{ type = "basic", repeat = 2 }]\n'
     )
-    doc = json.loads(cli("summary", str(path), "-f", "json", "--depth", "0")[1])
+    doc = json.loads(cli("summary", str(path), "-f", "json", "--depth", "1")[1])
     layers = doc["networks"][0]["layers"]
     assert [(x["name"], x["type"], x["layers"]) for x in layers] == [
         ("basic1_1", "basic", 7),
         ("basic1_2", "basic", 7),
     ]
     assert sum(x["params"] for x in layers) == doc["networks"][0]["totals"]["params"]
-    table = cli("summary", str(path), "--depth", "0")[1]
+    table = cli("summary", str(path), "--depth", "1")[1]
     assert "basic1_1 " in table and "basic1_1.conv1" not in table
     flat = json.loads(cli("summary", str(path), "-f", "json")[1])["networks"][0]["layers"]
     assert len(flat) == 14 and flat[0]["block"] == "basic1_1"
