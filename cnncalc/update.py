@@ -10,6 +10,7 @@ by parsing the result: it must differ from the original in the expectations only
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from typing import Any
 
@@ -171,6 +172,9 @@ def edit_with_tomlkit(text: str, prefix: tuple[str, ...], changes: list[Change])
         expect = node["expect"]
         for path, value in changes:
             dig(expect, path[:-1])[path[-1]] = value
-        return str(doc.as_string())
+        edited = str(doc.as_string())
     except (TOMLKitError, KeyError, TypeError, ValueError):
         return None
+    if "\r\n" in text and text.count("\n") == text.count("\r\n"):
+        edited = re.sub(r"(?<!\r)\n", "\r\n", edited)  # tomlkit adds lines with \n
+    return edited

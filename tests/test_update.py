@@ -117,6 +117,9 @@ LAYOUTS = {
     "dotted_keys": ('a.input = [4]\na.layers = ["fc 3"]\nb.input = [4]\nb.layers = ["fc 5"]\n'),
     "no_final_newline": 'input = [4]\nlayers = ["fc 3"]',
     "windows_newlines": 'input = [4]\r\nlayers = ["fc 3"]  # x\r\n',
+    "windows_newlines_in_expect": (
+        'input = [4]\r\nlayers = ["fc 3"]\r\n\r\n[expect]\r\nparams = 1  # wrong\r\n'
+    ),
     "only_layer_expectations": (
         'input = [8, 8, 1]\nlayers = ["conv 2 kernel=3"]\n\n'
         "[expect.layers.conv1]\noutput = [6, 6, 3]   # wrong\n"
