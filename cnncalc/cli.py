@@ -437,3 +437,127 @@ def report_command(
     title = networks[0].name if len(networks) == 1 else Path(source).name
     how = None if scale is None else scale.value
     write_output(page(analyses, title, dtype.value, depth, how), output)
+
+
+# --------------------------------------------------------------------------- check
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    github = "github"
+    json = "json"
+    junit = "junit"
+
+
+@app.command("check")
+def check_command(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="Architecture files, directories (every *.toml under them that holds a "
+            "network) or quoted globs such as `'models/**/*.toml'`; `-` reads standard input.",
+            metavar="FILE...",
+            show_default=False,
+        ),
+    ],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")
+    ] = False,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text; github (annotations, and a job summary when GITHUB_STEP_SUMMARY is "
+            "set); json; junit (XML for CI test reports).",
+            case_sensitive=False,
+        ),
+    ] = CheckFormat.text,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file; with json or junit the text report still "
+            "goes to standard output.",
+        ),
+    ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="First write the exact current params, trainable_params, macs and output "
+            "(and the values of existing layer expectations) into each [expect] table.",
+        ),
+    ] = False,
+    skip_non_networks: Annotated[
+        bool,
+        typer.Option(
+            "--skip-non-networks",
+            help="Skip named TOML files that hold no network (for pre-commit hooks).",
+        ),
+    ] = False,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> int:
+    """Check every network's expectations, budgets and warnings, for CI.
+
+    Exit codes: 0 all pass; 1 an expectation failed (or a warning, with --strict);
+    2 a file is invalid.
+
+    Example: `cnncalc check models/ --format github`
+    """
+    import json
+    import os
+
+    from .check import run_check
+    from .checkformat import (
+        github_annotations,
+        github_summary,
+        json_document,
+        junit_xml,
+        text_lines,
+    )
+
+    report = run_check(files, strict, max_layers, skip_non_networks, update)
+    if fmt is CheckFormat.json:
+        document = json.dumps(json_document(report), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is CheckFormat.junit:
+        document = junit_xml(report)
+    elif fmt is CheckFormat.github:
+        document = github_annotations(report)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            write_file(summary_file, github_summary(report), "a")
+    else:
+        document = "".join(line + "\n" for _, _, line in text_lines(report))
+    if output is not None:
+        write_file(output, document, "w")
+        if fmt is not CheckFormat.text:
+            print_check_text(text_lines(report))
+    elif fmt is CheckFormat.text:
+        print_check_text(text_lines(report))
+    else:
+        sys.stdout.write(document)
+    return report.exit_code
+
+
+def write_file(path: str, text: str, mode: str) -> None:
+    try:
+        with open(path, mode, encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=path) from None
+
+
+def print_check_text(lines: list[tuple[str, str, str]]) -> None:
+    """Findings and summary on standard output, invalid-file errors on standard error."""
+    from .render import styled_lines
+
+    run: list[tuple[str, str]] = []
+    for i, (stream, style, text) in enumerate(lines):
+        run.append((style, text))
+        if i + 1 == len(lines) or lines[i + 1][0] != stream:
+            out = sys.stderr if stream == "err" else sys.stdout
+            styled_lines(run, out)
+            out.flush()
+            run = []

@@ -318,3 +318,16 @@ def render_charts(charts: list[Chart], out: TextIO) -> None:
             console.print(line, no_wrap=True, overflow="crop", crop=True)
         for note in chart.notes:
             console.print(Text(note, style="dim"))
+
+
+def styled_lines(lines: list[tuple[str, str]], out: TextIO) -> None:
+    """(rich style, text) lines: coloured on a terminal that allows colour, plain otherwise."""
+    if not out.isatty() or os.environ.get("NO_COLOR"):
+        out.write("".join(line + "\n" for _, line in lines))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    for style, line in lines:
+        console.print(Text(line, style=style))
