@@ -538,6 +538,9 @@ def check_command(
         print_check_text(text_lines(report))
     else:
         sys.stdout.write(document)
+        for stream, _, text in text_lines(report):  # invalid files still get their one line
+            if stream == "err":
+                print(text, file=sys.stderr)
     return report.exit_code
 
 
