@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .arith import is_int
+from .arith import half, is_int
 from .engine import Analysis, LayerResult, Totals
 from .layers import fmt_shape
 
@@ -50,7 +50,9 @@ def number(value: Any) -> Any:
         return int(value) if value.denominator == 1 else float(value)
     if isinstance(value, tuple | list):
         return [number(v) for v in value]
-    return str(value)
+    from .formula_text import sympy_text  # a symbolic size: its formula in sympy syntax
+
+    return sympy_text(value)
 
 
 def text(value: Any) -> str:
@@ -92,7 +94,7 @@ def effective_padding(r: LayerResult) -> list[Any]:
     """Araujo et al.'s effective padding, (r - 1)/2 - start, per axis."""
     f = r.field
     return [
-        Fraction(size - 1, 2) - start if not isinstance(size, float) else None
+        half(size - 1) - start if not isinstance(size, float) else None
         for size, start in zip(f.size, f.start, strict=True)
     ]
 
@@ -165,6 +167,8 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
     net = a.network
     inputs = {k: number(v) for k, v in net.inputs.items()}
     outputs = {k: number(v) for k, v in a.outputs.items()}
+    from .formula_report import json_fields
+
     return {
         "name": net.name,
         "input": next(iter(inputs.values())) if len(inputs) == 1 else inputs,
@@ -173,6 +177,7 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
         "dtype": dtype,
         "layers": layers,
         "totals": totals,
+        **json_fields(a),
     }
 
 
@@ -192,6 +197,15 @@ def memory_notes(t: Totals, dtype: str) -> list[str]:
         f"parameters: {t.params * size} bytes as {dtype}",
         f"activations: {t.activations * size} bytes as {dtype} (one sample, every layer output)",
     ]
+
+
+def formula_notes(a: Analysis) -> list[str]:
+    """How to read counts that are formulas (only when the input has size symbols)."""
+    if all(is_int(s) for shape in a.network.inputs.values() for s in shape):
+        return []
+    from .formula_report import table_notes
+
+    return table_notes(a)
 
 
 def warning_lines(a: Analysis) -> list[str]:
@@ -256,7 +270,8 @@ def params_table(a: Analysis, dtype: str) -> Table:
         t.frozen_params,
         share(t.params, t.params),
     ]
-    return Table(header(a), cols, rows, totals, memory_notes(t, dtype)[:1], warning_lines(a))
+    notes = memory_notes(t, dtype)[:1] + formula_notes(a)
+    return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 
 
 def field_table(a: Analysis, dtype: str) -> Table:
@@ -305,9 +320,8 @@ def macs_table(a: Analysis, dtype: str) -> Table:
         for r in a.layers
     ]
     totals = ["Total", "", "", t.macs, share(t.macs, t.macs)]
-    return Table(
-        header(a), cols, rows, totals, [f"FLOPs = 2 x MACs = {2 * t.macs}"], warning_lines(a)
-    )
+    notes = [f"FLOPs = 2 x MACs = {2 * t.macs}"] + formula_notes(a)
+    return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 
 
 def summary_table(a: Analysis, dtype: str) -> Table:
@@ -332,6 +346,7 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         f"trainable parameters: {t.trainable_params}, non-trainable: {t.frozen_params}",
         *memory_notes(t, dtype),
         "field: receptive-field size; * sees the whole input",
+        *formula_notes(a),
     ]
     return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 

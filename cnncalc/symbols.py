@@ -1,4 +1,4 @@
-"""Symbolic sizes: names in ``input`` become positive-integer sympy symbols (imported lazily)."""
+"""Symbolic sizes: names in ``input`` become positive-integer symbols (cnncalc.formula)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from .errors import CnnCalcError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+RESERVED = frozenset({"floor", "ceiling", "Min", "Max", "Mod"})  # functions in formula text
 
 
 def symbol(name: str) -> Any:
@@ -17,9 +18,13 @@ def symbol(name: str) -> Any:
             f"'{name}' is not a valid size symbol; expected a number or a name such as \"H\" "
             "(letters, digits and _, starting with a letter, at most 32 characters)"
         )
-    import sympy
+    if name in RESERVED:
+        raise CnnCalcError(
+            f"'{name}' is the name of a function in formulas; expected another symbol name"
+        )
+    from .formula import Formula
 
-    return sympy.Symbol(name, integer=True, positive=True)
+    return Formula.symbol(name)
 
 
 def substitute_inputs(net: Any, assignments: Any) -> None:
