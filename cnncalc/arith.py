@@ -49,6 +49,29 @@ def maximum(a: Size, b: Size) -> Size:
     return extreme(a, b, is_max=True)
 
 
+def smallest(values: list[Any]) -> Any:
+    """min() that also takes formulas: a min atom where the order depends on the symbols."""
+    if all(not is_formula(v) for v in values):
+        return min(values)
+    from .formula import extreme
+
+    result = values[0]
+    for v in values[1:]:
+        result = extreme(result, v, is_max=False)
+    return result
+
+
+def largest(values: list[Any]) -> Any:
+    if all(not is_formula(v) for v in values):
+        return max(values)
+    from .formula import extreme
+
+    result = values[0]
+    for v in values[1:]:
+        result = extreme(result, v, is_max=True)
+    return result
+
+
 def at_least(value: Size, bound: int, modulus: int) -> Size:
     """1 when ``value >= bound`` else 0, for a ``value`` known to lie in [0, modulus)."""
     if bound <= 0:

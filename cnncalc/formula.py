@@ -709,17 +709,19 @@ def separate(f: Formula) -> tuple[Fraction, list[Formula], Fraction] | None:
     groups = symbol_groups(f)
     if len(groups) < 2:
         return None
-    first = groups[0]
-    matrix = split_matrix(f, first)
+    matrix = split_matrix(f, groups[0])
     rows = [r for r in matrix if r]
-    cols = sorted({c for row in matrix.values() for c in row if c}, key=mono_key)
-    if not rows or not cols or () not in matrix or not any(() in row for row in matrix.values()):
+    if not rows:
         return None
-    r0, c0 = rows[0], next((c for c in cols if c in matrix[rows[0]]), None)
-    if c0 is None or () not in matrix[r0] or c0 not in matrix[()]:
+    r0 = min(rows, key=mono_key)
+    cols = [c for c in matrix[r0] if c]
+    if not cols:
         return None
-    wanted = matrix[()][c0] * matrix[r0][()] / matrix[r0][c0]
+    c0 = min(cols, key=mono_key)
+    wanted = matrix.get((), {}).get(c0, Fraction(0)) * matrix[r0].get((), 0) / matrix[r0][c0]
     k = f.constant() - wanted
+    if not k:
+        return None
     rest = f - k
     if not isinstance(rest, Formula):
         return None

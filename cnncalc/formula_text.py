@@ -133,7 +133,7 @@ def best_form(atom: Floor, k: int = 1, b: int = 0) -> tuple[bool, Value, int]:
         is_ceil, num, shift = form
         const = int(abs(num.constant() if isinstance(num, Formula) else Fraction(num)))
         outer = abs(b + k * shift)
-        return (const + outer + (1 if is_ceil and const else 0), is_ceil, outer)
+        return (const + outer + (1 if is_ceil and const else 0), is_ceil, const)
 
     return min(floor_forms(atom), key=score)
 

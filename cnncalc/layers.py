@@ -525,8 +525,8 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     first = ins[0]
     size, stride, start = [], [], []
     for a in range(len(first.size)):
-        lo = min(f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins)
-        hi = max(f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins)
+        lo = arith.smallest([f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins])
+        hi = arith.largest([f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins])
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))

@@ -11,6 +11,7 @@ eliminated first; what still ties several symbols is searched, within a bound.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from math import lcm
@@ -35,7 +36,7 @@ from .formula_text import readable
 from .layers import AXIS_NAMES
 
 MAX_MODULUS = 1 << 16  # residues are combined exactly up to this modulus
-MAX_SEARCH = 200_000  # values (or tuples) tried when no exact method applies
+MAX_SEARCH = 100_000  # values (or tuples) tried when no exact method applies
 MAX_VALUE = 1 << 64  # sizes beyond this are not searched
 JOINT_CANDIDATES = 300  # per symbol, when several symbols must be searched together
 
@@ -114,6 +115,7 @@ class SymbolSolution:
     values: list[int] = field(default_factory=list)  # the first valid values
     complete: bool = True  # False: the search gave up before it was sure
     note: str = ""
+    tied: list[str] = field(default_factory=list)  # searched together with these symbols
 
 
 @dataclass
@@ -146,8 +148,8 @@ class NetworkSolution:
 
     @property
     def solvable(self) -> bool:
-        found = all(s.values for s in self.symbols) and all(j.values for j in self.joint)
-        return found
+        alone = all(s.values or s.tied for s in self.symbols)
+        return alone and all(j.values for j in self.joint)
 
 
 # --------------------------------------------------------------------------- conditions
@@ -159,7 +161,7 @@ def collect(a: Analysis) -> list[Condition]:
     seen: set[tuple[str, Any]] = set()
 
     def add(c: Condition) -> None:
-        k = (c.kind + c.relation, c.value.key if isinstance(c.value, Formula) else c.value)
+        k = (c.kind + c.relation, c.value.key if isinstance(c.value, Formula) else c.axis)
         if k not in seen and (isinstance(c.value, Formula) or not c.holds({})):
             seen.add(k)
             found.append(c)
@@ -186,11 +188,12 @@ def layer_conditions(r: LayerResult) -> list[Condition]:
                 if w.pad_start != 0 or w.pad_end != 0:
                     text += f", padding {readable(w.pad_start)}+{readable(w.pad_end)}"
                 out.append(Condition(r.name, "unread", axis, unread, "<= 0", text))
-    for a, s in enumerate(shape):
+    for s in shape:
         if isinstance(s, Formula):
-            size_axis = names[a] if a < len(names) else None
             for factor in size_factors(s):
                 text = f"{readable(factor)} ≥ 1"
+                syms = sorted(factor.symbols())
+                size_axis = syms[0] if len(syms) == 1 else None
                 out.append(Condition(r.name, "size", size_axis, factor, ">= 1", text))
     if kind in ("add", "concat") and r.input_shapes:
         first = r.input_shapes[0]
@@ -302,33 +305,28 @@ def solve_symbol(name: str, conds: list[Condition], count: int) -> SymbolSolutio
         lowest = max(lowest, t)
     out.min_size = lowest
     periodic: list[tuple[Condition, int, set[int]]] = []
+    direct: list[Condition] = []  # no usable period: evaluated value by value
     finite: set[int] | None = None
-    exact = True
     for c in others:
         s = slope(c.value, name)
         p = period(c.value, name)
-        if s is None or p is None or p > MAX_MODULUS:
-            exact = False
-            continue
-        if s == 0:
+        if s is None or p is None or p > MAX_MODULUS or (s != 0 and c.relation != "= 0"):
+            direct.append(c)
+        elif s == 0:
             periodic.append((c, p, residues(c, name, p)))
-        elif c.relation == "= 0":
+        else:
             sols = roots(c, name, p, s)
             finite = sols if finite is None else finite & sols
-        else:
-            exact = False
-    if not exact:
-        return search_symbol(out, name, conds, count)
     if finite is not None:
         values = sorted(x for x in finite if x >= lowest and all(c.holds({name: x}) for c in conds))
         out.finite = values
         out.values = values[:count]
         if not values:
-            out.note = f"no value of {name} satisfies every condition"
+            out.note = finite_conflict(name, others, lowest)
         return out
     modulus = lcm(1, *(p for _, p, _ in periodic))
-    if modulus > MAX_MODULUS:
-        return search_symbol(out, name, conds, count)
+    if direct or modulus > MAX_MODULUS:
+        return search_symbol(out, name, periodic, direct, count, modulus)
     valid = [r for r in range(modulus) if all(r % p in rs for _, p, rs in periodic)]
     if not valid:
         out.valid = Congruence(modulus, [])
@@ -362,6 +360,28 @@ def conflict(name: str, periodic: list[tuple[Condition, int, set[int]]]) -> str:
     return f"no value of {name} satisfies every condition"
 
 
+def finite_conflict(name: str, conds: list[Condition], lowest: int) -> str:
+    """Why an equation's few solutions are no use: too small, or ruled out elsewhere."""
+    for c in conds:
+        s, p = slope(c.value, name), period(c.value, name)
+        if c.relation != "= 0" or not s or p is None or p > MAX_MODULUS:
+            continue
+        sols = sorted(roots(c, name, p, s))
+        if not sols:
+            return f"no value of {name} works: {c.layer} needs {c.text}, which never holds"
+        shown = " or ".join(f"{name} = {x}" for x in sols)
+        if all(x < lowest for x in sols):
+            return (
+                f"no value of {name} works: {c.layer} needs {c.text}, which holds only for "
+                f"{shown}, below the smallest size {lowest}"
+            )
+        return (
+            f"no value of {name} works: {c.layer} needs {c.text}, which holds only for {shown}, "
+            "and other layers rule that out"
+        )
+    return f"no value of {name} satisfies every condition"
+
+
 def verb(c: Condition) -> str:
     if c.kind == "unread":
         return "reads every input pixel"
@@ -369,20 +389,50 @@ def verb(c: Condition) -> str:
 
 
 def search_symbol(
-    out: SymbolSolution, name: str, conds: list[Condition], count: int
+    out: SymbolSolution,
+    name: str,
+    periodic: list[tuple[Condition, int, set[int]]],
+    direct: list[Condition],
+    count: int,
+    modulus: int,
 ) -> SymbolSolution:
-    """Try values one by one from the smallest size: the exact method did not apply."""
-    x = out.min_size or 1
+    """No exact answer within the bounds: try candidates in increasing order, at most
+    MAX_SEARCH of them. Candidates step through the residues of the condition with the
+    longest period, so a sparse answer (multiples of 2**17) is still reached quickly."""
+    lowest = out.min_size or 1
+    periodic = sorted(periodic, key=lambda item: -item[1])
+    if periodic:
+        step, allowed = periodic[0][1], sorted(periodic[0][2])
+    else:
+        step, allowed = 1, [0]
     tried = 0
-    while len(out.values) < count and tried < MAX_SEARCH and x <= MAX_VALUE:
-        if all(c.holds({name: x}) for c in conds):
-            out.values.append(x)
-        x += 1
-        tried += 1
+    base = lowest - lowest % step
+    x = lowest
+    while len(out.values) < count and tried < MAX_SEARCH and allowed and base <= MAX_VALUE:
+        for r in allowed:
+            x = base + r
+            if x < lowest:
+                continue
+            tried += 1
+            ok = all(x % p in rs for _, p, rs in periodic[1:])
+            if ok and all(c.holds({name: x}) for c in direct):
+                out.values.append(x)
+                if len(out.values) >= count:
+                    break
+            if tried >= MAX_SEARCH:
+                break
+        base += step
     out.complete = len(out.values) >= count
     if not out.complete:
         found = "none" if not out.values else f"only {len(out.values)}"
-        out.note = f"searched {name} from {out.min_size or 1} to {x - 1} and found {found}; gave up"
+        out.note = (
+            f"searched {tried:,} candidate values of {name} from {lowest} to {x} and found "
+            f"{found}; gave up"
+        )
+    elif modulus > MAX_MODULUS:
+        out.note = (
+            f"the valid values of {name} repeat every {modulus:,}; first ones found by search"
+        )
     return out
 
 
@@ -455,32 +505,33 @@ def components(names: list[str], conds: list[Condition]) -> list[list[str]]:
 def solve_joint(
     names: list[str], conds: list[Condition], own: dict[str, SymbolSolution], count: int
 ) -> JointSolution:
-    """Search tuples built from each symbol's own first valid values, smallest first."""
-    import itertools
-
+    """Search tuples of each symbol's own valid values, smallest sum first (best-first)."""
     lists = [own[n].values for n in names]
     shared = [c for c in conds if len(c.symbols()) > 1]
     found: list[tuple[int, ...]] = []
-    tried = 0
-    for total in range(sum(len(x) for x in lists)):
-        for index in itertools.product(*(range(len(x)) for x in lists)):
-            if sum(index) != total:
-                continue
-            values = tuple(lists[i][j] for i, j in enumerate(index))
-            env = dict(zip(names, values, strict=True))
+    if all(lists):
+        start = (0,) * len(lists)
+        heap = [(sum(x[0] for x in lists), tuple(x[0] for x in lists), start)]
+        seen = {start}
+        tried = 0
+        while heap and len(found) < count and tried < MAX_SEARCH:
+            _, values, index = heapq.heappop(heap)
             tried += 1
-            if all(c.holds(env) for c in shared):
+            if all(c.holds(dict(zip(names, values, strict=True))) for c in shared):
                 found.append(values)
-                if len(found) >= count:
-                    return JointSolution(names, found, True, "")
-            if tried >= MAX_SEARCH:
-                break
-        if tried >= MAX_SEARCH:
-            break
+            for i in range(len(index)):
+                if index[i] + 1 < len(lists[i]):
+                    nxt = index[:i] + (index[i] + 1,) + index[i + 1 :]
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        vals = tuple(lists[k][j] for k, j in enumerate(nxt))
+                        heapq.heappush(heap, (sum(vals), vals, nxt))
+    if len(found) >= count:
+        return JointSolution(names, found, True, "")
     note = (
         f"searched combinations of the first {JOINT_CANDIDATES} valid values of "
-        + ", ".join(names)
-        + f" and found {len(found) or 'none'}"
+        + " and ".join(names)
+        + f" and found {len(found) or 'none'}; gave up"
     )
     return JointSolution(names, found, False, note)
 
@@ -502,7 +553,7 @@ def solve(a: Analysis, count: int = 5) -> NetworkSolution:
     free = [n for n in names if n not in tied]
     inputs = {k: number(v) for k, v in a.network.inputs.items()}
     shown_input = next(iter(inputs.values())) if len(inputs) == 1 else inputs
-    never = next((c for c in conds if c.certain() is False), None)
+    never = [c for c in conds if c.certain() is False]
     own = {n: solve_symbol(n, [c for c in conds if c.symbols() == {n}], count) for n in free}
     joint = []
     for group in components(free, conds):
@@ -513,12 +564,13 @@ def solve(a: Analysis, count: int = 5) -> NetworkSolution:
             }
             joint.append(solve_joint(group, conds, wide, count))
             for n in group:
-                others = ", ".join(m for m in group if m != n)
-                own[n].note = own[n].note or f"tied to {others}: see the combinations below"
-    if never is not None:
-        where = never.layer + (f" on axis {never.axis}" if never.axis else "")
+                own[n].tied = [m for m in group if m != n]
+                own[n].values, own[n].valid, own[n].finite = [], None, None
+    if never:
         for s in own.values():
-            s.note = f"no value of {s.name} works: {where} never {verb(never)}"
+            c = next((c for c in never if s.name in c.symbols() or c.axis == s.name), never[0])
+            where = c.layer + (f" on axis {c.axis}" if c.axis else "")
+            s.note = f"no value of {s.name} works: {where} never {verb(c)}, whatever the size"
             s.values, s.valid, s.finite = [], Congruence(1, []), None
         for j in joint:
             j.values = []

@@ -10,6 +10,8 @@ from .solve import NetworkSolution, SymbolSolution, congruence_text
 
 
 def valid_text(s: SymbolSolution) -> str:
+    if s.tied:
+        return "tied to " + ", ".join(s.tied) + " (below)"
     if s.finite is not None:
         return " or ".join(f"{s.name} = {x}" for x in s.finite) if s.finite else f"no {s.name}"
     if s.valid is not None:
@@ -18,6 +20,8 @@ def valid_text(s: SymbolSolution) -> str:
 
 
 def values_text(s: SymbolSolution) -> str:
+    if s.tied:
+        return "below"
     if not s.values:
         return "none"
     more = s.valid is not None or (s.finite is not None and len(s.finite) > len(s.values))
@@ -128,4 +132,5 @@ def symbol_json(s: SymbolSolution) -> dict[str, Any]:
         "values": s.values,
         "complete": s.complete,
         "note": s.note,
+        "tied_to": s.tied,
     }

@@ -6,8 +6,10 @@ import re
 from typing import Any
 
 from .errors import CnnCalcError
+from .values import MAX_INT
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+_DIGITS = re.compile(r"[0-9]{1,40}")
 RESERVED = frozenset({"floor", "ceiling", "Min", "Max", "Mod"})  # functions in formula text
 
 
@@ -33,10 +35,15 @@ def substitute_inputs(net: Any, assignments: Any) -> None:
     for item in assignments:
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
-        if not sep or not _IDENTIFIER.fullmatch(name) or not value.isdigit() or int(value) < 1:
+        if (
+            not sep
+            or not _IDENTIFIER.fullmatch(name)
+            or not _DIGITS.fullmatch(value)
+            or not 1 <= int(value) <= MAX_INT
+        ):
             raise CnnCalcError(
                 f"cannot read '{item}'; expected SYMBOL=VALUE with a positive "
-                "integer value, e.g. H=224",
+                "integer value up to 2**64, e.g. H=224",
                 key="--set",
             )
         values[name] = int(value)
