@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 from typing import Any
 
@@ -80,22 +81,28 @@ SYMPY = Style(
 
 def readable(v: Value) -> str:
     """``⌊(H − 1)/2⌋``, ``64·⌈H/2⌉·⌈W/2⌉``: for tables and messages."""
-    return Printer(READABLE).value(v)
+    return printed(READABLE, v)
 
 
 def decimal(v: Value) -> str:
     """Readable, with exact decimal coefficients: for totals rows of polynomials."""
-    return Printer(DECIMAL).value(v)
+    return printed(DECIMAL, v)
 
 
 def human(v: Value) -> str:
     """Readable, coefficients rounded to human units (``81.50 k·H·W``): table cells."""
-    return Printer(HUMAN).value(v)
+    return printed(HUMAN, v)
 
 
 def sympy_text(v: Value) -> str:
     """The formula in sympy syntax (``floor((H - 1)/2)``); ``sympy.sympify`` reads it."""
-    return Printer(SYMPY).value(v)
+    return printed(SYMPY, v)
+
+
+@lru_cache(maxsize=8192)
+def printed(style: Style, v: Value) -> str:
+    """A report prints the same few sizes over and over: print each once."""
+    return Printer(style).value(v)
 
 
 # --------------------------------------------------------------------------- printing
@@ -114,28 +121,23 @@ def mono_order(mono: Mono) -> tuple[Any, ...]:
     return (-degree, tuple(atom_order(a) for a, _ in mono))
 
 
-def floor_forms(atom: Floor) -> list[tuple[bool, Value, int]]:
-    """(is_ceil, numerator, shift) with atom = ⌊numerator/m⌋ + shift or ⌈…⌉ + shift."""
+def best_form(atom: Floor, k: int = 1, b: int = 0) -> tuple[bool, Value, int]:
+    """The simplest way to write k·atom + b as k·⌊num/m⌋ + outer or k·⌈num/m⌉ + outer:
+    the smallest constants, floors before ceilings. Returns (is_ceil, num, shift) with
+    atom = ⌊num/m⌋ + shift (or ⌈num/m⌉ + shift), so outer = b + k·shift."""
     inner, m = atom.inner, atom.m
     r = int(inner.constant())
-    body = inner - r
-    forms: list[tuple[bool, Value, int]] = []
+    best: tuple[tuple[int, bool, int], bool, int, int] | None = None
     for t in range(-2, 3):
-        forms.append((False, body + (r + m * t), -t))
-        forms.append((True, body + (r - m + 1 + m * t), -t))
-    return forms
-
-
-def best_form(atom: Floor, k: int = 1, b: int = 0) -> tuple[bool, Value, int]:
-    """The simplest way to write k·atom + b: the smallest constants, floors before ceilings."""
-
-    def score(form: tuple[bool, Value, int]) -> tuple[int, bool, int]:
-        is_ceil, num, shift = form
-        const = int(abs(num.constant() if isinstance(num, Formula) else Fraction(num)))
-        outer = abs(b + k * shift)
-        return (const + outer + (1 if is_ceil and const else 0), is_ceil, const)
-
-    return min(floor_forms(atom), key=score)
+        for is_ceil in (False, True):
+            const = (r - m + 1 if is_ceil else r) + m * t  # ⌊(Y + r)/m⌋ = ⌈(Y + r − m + 1)/m⌉
+            outer = abs(b - k * t)
+            score = (abs(const) + outer + (1 if is_ceil and const else 0), is_ceil, abs(const))
+            if best is None or score < best[0]:
+                best = (score, is_ceil, const, -t)
+    assert best is not None
+    _, is_ceil, const, shift = best
+    return is_ceil, inner + (const - r), shift
 
 
 class Printer:

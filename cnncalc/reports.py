@@ -62,7 +62,10 @@ def text(value: Any) -> str:
 
 
 def axes_text(values: Any) -> str:
-    return "x".join(text(v) for v in values) if values else "-"
+    parts = [text(v) for v in values]
+    if not parts:
+        return "-"
+    return (" × " if any(" " in p for p in parts) else "x").join(parts)  # formulas have spaces
 
 
 def padding_text(r: LayerResult) -> str:
