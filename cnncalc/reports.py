@@ -170,8 +170,6 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
     net = a.network
     inputs = {k: number(v) for k, v in net.inputs.items()}
     outputs = {k: number(v) for k, v in a.outputs.items()}
-    from .formula_report import json_fields
-
     return {
         "name": net.name,
         "input": next(iter(inputs.values())) if len(inputs) == 1 else inputs,
@@ -180,7 +178,7 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
         "dtype": dtype,
         "layers": layers,
         "totals": totals,
-        **json_fields(a),
+        **formula_fields(a),
     }
 
 
@@ -202,13 +200,26 @@ def memory_notes(t: Totals, dtype: str) -> list[str]:
     ]
 
 
+def has_symbols(a: Analysis) -> bool:
+    return not all(is_int(s) for shape in a.network.inputs.values() for s in shape)
+
+
 def formula_notes(a: Analysis) -> list[str]:
     """How to read counts that are formulas (only when the input has size symbols)."""
-    if all(is_int(s) for shape in a.network.inputs.values() for s in shape):
+    if not has_symbols(a):
         return []
     from .formula_report import table_notes
 
     return table_notes(a)
+
+
+def formula_fields(a: Analysis) -> dict[str, Any]:
+    """JSON ``symbols`` and ``polynomials`` (only when the input has size symbols)."""
+    if not has_symbols(a):
+        return {}
+    from .formula_report import json_fields
+
+    return json_fields(a)
 
 
 def warning_lines(a: Analysis) -> list[str]:

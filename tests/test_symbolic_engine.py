@@ -260,3 +260,27 @@ def test_other_layer_kinds(layers: str) -> None:
 def test_one_and_three_spatial_axes() -> None:
     compare_all("conv 4 kernel=5 stride=3 padding=same; maxpool 2", 1, 2, list(range(1, 60)))
     compare_all("conv 4 kernel=3 stride=2; pool 2 mode=avg ceil=true", 3, 2, list(range(1, 30)))
+
+
+def test_merges_that_match_for_some_sizes_warn() -> None:
+    a = analyze_inline(
+        'maxpool 2 name=half; upsample 2; concat inputs=["input","upsample1"]', "HxWx3"
+    )
+    (warning,) = a.layers[-1].warnings
+    assert warning.message == (
+        "the merged sizes [H, W] and [2·⌊H/2⌋, 2·⌊W/2⌋] are equal only for some input sizes; "
+        "`cnncalc solve` lists them"
+    )
+
+
+def test_merges_that_never_match_are_errors_as_with_numbers() -> None:
+    layers = (
+        "conv 3 kernel=1 stride=2 name=a; "
+        'conv 3 kernel=3 stride=2 name=b inputs=["input"]; add inputs=["a","b"]'
+    )
+    with pytest.raises(CnnCalcError) as caught:
+        analyze_inline(layers, "HxWx3")
+    assert str(caught.value) == (
+        "<layers>: network, add1, inputs: add needs inputs of one shape, got a [⌈H/2⌉, ⌈W/2⌉, 3] "
+        "and [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 3]"
+    )

@@ -170,3 +170,40 @@ def test_symbolic_reports_and_solve_do_not_need_sympy_either() -> None:
         ["solve", str(DATA / "resnet50.toml")],
     ):
         assert imported_modules(args) == {"code": 0, "sympy": False}
+
+
+def numeric_examples() -> list[tuple[Path, str, list[int]]]:
+    """Every single-input network with numeric sizes in the test data (and examples.toml)."""
+    from cnncalc.spec import load
+
+    files = sorted(DATA.rglob("*.toml"))
+    if (ROOT / "examples.toml").exists():
+        files.append(ROOT / "examples.toml")
+    found = []
+    for path in files:
+        if "invalid" in path.parent.name:
+            continue
+        for net in load(str(path)):
+            shapes = list(net.inputs.values())
+            if len(shapes) == 1 and len(shapes[0]) > 1 and all(type(s) is int for s in shapes[0]):
+                found.append((path, net.name, list(shapes[0])))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "shape"),
+    numeric_examples(),
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_symbols_then_set_is_the_numeric_report(
+    path: Path, name: str, shape: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["D", "H", "W"][3 - (len(shape) - 1) :]
+    symbolic = "x".join([*names, str(shape[-1])])
+    sets = [f"--set={n}={v}" for n, v in zip(names, shape, strict=False)]
+    _, expected, _ = run(["summary", str(path), "--net", name, "-f", "json"], capsys)
+    code, out, err = run(
+        ["summary", str(path), "--net", name, "-f", "json", "--input", symbolic, *sets], capsys
+    )
+    assert (code, err) == (0, "")
+    assert out == expected
