@@ -72,17 +72,17 @@ class Condition:
     def certain(self) -> bool | None:
         """True or False when the condition holds for every value or for none; else None."""
         lo, hi = bounds(self.value)
+        above = lo is not None and lo > 0  # certainly positive
+        below = hi is not None and hi < 0  # certainly negative
         if self.relation == "<= 0":
-            return (
-                True if hi is not None and hi <= 0 else False if lo is not None and lo > 0 else None
-            )
-        if self.relation == ">= 1":
-            return (
-                True if lo is not None and lo >= 1 else False if hi is not None and hi < 1 else None
-            )
-        if lo is not None and hi is not None and lo == hi == 0:
+            always, never = hi is not None and hi <= 0, above
+        elif self.relation == ">= 1":
+            always, never = lo is not None and lo >= 1, hi is not None and hi < 1
+        else:
+            always, never = lo == 0 and hi == 0, above or below
+        if always:
             return True
-        return False if (lo is not None and lo > 0) or (hi is not None and hi < 0) else None
+        return False if never else None
 
     def substituted(self, values: Mapping[str, Value]) -> Condition:
         return Condition(
@@ -333,12 +333,18 @@ def solve_symbol(name: str, conds: list[Condition], count: int) -> SymbolSolutio
         out.note = conflict(name, periodic)
         return out
     out.valid = smallest_modulus(modulus, valid)
-    x = lowest
-    while len(out.values) < count:
-        if out.valid.contains(x):
-            out.values.append(x)
-        x += 1
+    out.values = first_values(out.valid, lowest, count)
     return out
+
+
+def first_values(c: Congruence, lowest: int, count: int) -> list[int]:
+    """The first ``count`` members of a congruence that are at least ``lowest``."""
+    found: list[int] = []
+    base = lowest - lowest % c.modulus
+    while len(found) < count:
+        found.extend(x for x in (base + r for r in c.residues) if x >= lowest)
+        base += c.modulus
+    return found[:count]
 
 
 def conflict(name: str, periodic: list[tuple[Condition, int, set[int]]]) -> str:
@@ -450,7 +456,7 @@ def eliminate(conds: list[Condition], order: list[str]) -> tuple[list[Condition]
             for name in sorted(c.symbols(), key=order.index, reverse=True):
                 coeff = bare_coefficient(c.value, name)
                 if coeff is not None:
-                    found = (c, name, (c.value - coeff * Var_formula(name)) * -coeff)
+                    found = (c, name, (c.value - coeff * symbol_formula(name)) * -coeff)
                     break
             if found:
                 break
@@ -468,7 +474,7 @@ def eliminate(conds: list[Condition], order: list[str]) -> tuple[list[Condition]
         conds = [x for x in conds if x.certain() is not True]
 
 
-def Var_formula(name: str) -> Formula:
+def symbol_formula(name: str) -> Formula:
     return Formula.symbol(name)
 
 
