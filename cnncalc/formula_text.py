@@ -9,7 +9,7 @@ from functools import lru_cache
 from math import lcm
 from typing import Any
 
-from .formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, separate
+from .formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, make, separate
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -158,6 +158,9 @@ class Printer:
         special = self.single_floor(f)
         if special is not None:
             return special
+        remainder = as_remainder(f)
+        if remainder is not None:
+            return self.remainder(*remainder)
         expanded = self.expanded(f)
         split = separate(f)
         if split is not None:
@@ -178,6 +181,22 @@ class Printer:
                     return f"{body}/{d}"
                 return f"({body})/{d}"
         return self.join(terms)
+
+    def remainder(self, k: Fraction, num: Value, m: int, b: Fraction) -> str:
+        """k·(num mod m) + b, as padding that depends on a size's parity reads best."""
+        s = self.style
+        inner = self.value(num)
+        if s is SYMPY:
+            body = f"Mod({inner}, {m})"
+        else:
+            if top_level_sum(inner) or inner.startswith(s.minus):
+                inner = f"({inner})"
+            body = f"{inner} mod {m}"
+        if k != 1:
+            body = f"{self.number(k)}{s.times}({body})" if s is not SYMPY else f"{k}*{body}"
+        if b:
+            body += (" + " if b > 0 else f" {s.minus} ") + self.number(abs(b))
+        return body
 
     def product(self, c: Fraction, factors: list[Formula], k: Fraction) -> str:
         """c·(g1)·(g2) + k, each factor in parentheses only when it is a sum."""
@@ -277,3 +296,38 @@ def top_level_sum(text: str) -> bool:
         elif depth == 0 and ch in "+-−" and i > 0 and text[i - 1] == " ":
             return True
     return False
+
+
+def as_remainder(f: Formula) -> tuple[Fraction, Value, int, Fraction] | None:
+    """Recognise k·(Z mod m) + b: Z − m·⌊Z/m⌋, or ⌊(Y + 1)/2⌋ − ⌊Y/2⌋ (= Y mod 2)."""
+    b = f.constant()
+    terms = {mono: c for mono, c in f.terms.items() if mono}
+    floors = [
+        (mono[0][0], c)
+        for mono, c in terms.items()
+        if len(mono) == 1 and mono[0][1] == 1 and isinstance(mono[0][0], Floor)
+    ]
+    if len(floors) == 2 and len(terms) == 2:
+        (a1, c1), (a2, c2) = floors
+        assert isinstance(a1, Floor) and isinstance(a2, Floor)
+        if a1.m == a2.m == 2 and c1 == -c2:
+            body1, body2 = a1.inner - a1.inner.constant(), a2.inner - a2.inner.constant()
+            r1, r2 = a1.inner.constant(), a2.inner.constant()
+            if body1 == body2 and abs(r1 - r2) == 1:
+                k = c1 if r1 > r2 else c2  # k·(⌊(Y + 1)/2⌋ − ⌊Y/2⌋) = k·(Y mod 2)
+                return k, body1, 2, b
+    if len(floors) == 1:
+        atom, c = floors[0]
+        assert isinstance(atom, Floor)
+        k = -c / atom.m
+        rest = make({mono: c for mono, c in terms.items() if mono != ((atom, 1),)})
+        body = atom.inner - atom.inner.constant()
+        r = atom.inner.constant()
+        if k > 0 and k.denominator == 1 and rest == k * body:
+            # k·(Y − m⌊(Y + r)/m⌋) = k·((Y + r) mod m) − k·r
+            return k, atom.inner, atom.m, b - k * r
+        if k < 0 and k.denominator == 1 and rest == k * body:
+            # ⌊(−Y + r')/m⌋ = −⌊(Y + m − 1 − r')/m⌋: the remainder of Z = −Y + r'
+            r_neg = atom.m - 1 - r
+            return -k, r_neg - body, atom.m, b + k * r_neg
+    return None

@@ -32,7 +32,10 @@ W = Formula.symbol("W")
         ((H - 1) / 2, "(H − 1)/2"),
         (H / 2, "H/2"),
         (H * H * 3 - 1, "3·H² − 1"),
-        (extreme(mod(H, 4), 2, is_max=False), "min(2, H − 4·⌊H/4⌋)"),
+        (extreme(mod(H, 4), 2, is_max=False), "min(2, H mod 4)"),
+        (mod(-H, 2) + 1, "(−H) mod 2 + 1"),
+        (ceildiv(H, 2) - floordiv(H, 2), "H mod 2"),  # "same" padding of a stride-2 conv
+        (3 * mod(H + 1, 5), "3·((H + 1) mod 5)"),
     ],
 )
 def test_readable(value: Any, text: str) -> None:
@@ -64,6 +67,7 @@ def test_decimal_coefficients_are_exact() -> None:
         (9408 * ceildiv(H, 2) * ceildiv(W, 2), "9408*ceiling(H/2)*ceiling(W/2)"),
         (H * W * Fraction(163, 2) + 2048000, "163*H*W/2 + 2048000"),
         (H * H, "H**2"),
+        (mod(-H, 4) + 1, "Mod(-H, 4) + 1"),
     ],
 )
 def test_sympy_text(value: Any, text: str) -> None:
@@ -83,7 +87,9 @@ def formula(draw: Any, depth: int = 3) -> Any:
     a = draw(formula(depth - 1))
     k = draw(st.integers(1, 5))
     c = draw(st.integers(-5, 5))
-    op = draw(st.sampled_from(["floor", "ceil", "lin", "times", "half"]))
+    op = draw(st.sampled_from(["floor", "ceil", "lin", "times", "half", "mod"]))
+    if op == "mod":
+        return mod(a * draw(st.sampled_from([1, -1])) + c, k) * draw(st.integers(1, 3))
     if op == "floor":
         return floordiv(a + c, k)
     if op == "ceil":
@@ -91,7 +97,7 @@ def formula(draw: Any, depth: int = 3) -> Any:
     if op == "lin":
         return a * k + c
     if op == "half":
-        return a / 2 + Fraction(c, 3)
+        return Fraction(1, 2) * a + Fraction(c, 3)
     return a * draw(formula(depth - 1))
 
 

@@ -254,7 +254,7 @@ def test_solve_json(capsys: pytest.CaptureFixture[str]) -> None:
         "layer": "maxpool1",
         "axis": "H",
         "kind": "unread",
-        "formula": "H - 2*floor(H/2)",
+        "formula": "Mod(H, 2)",
         "relation": "<= 0",
         "text": "reads all of H: window 2, stride 2",
         "holds_when": "H ≡ 0 (mod 2)",
