@@ -18,6 +18,7 @@ from typing import Any
 from .engine import Analysis, LayerResult
 from .errors import EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK, CnnCalcError, Location
 from .network import Network
+from .reports import number
 from .spec import DEFAULT_MAX_LAYERS, MAX_FILE_BYTES, suggest
 from .values import show
 
@@ -156,15 +157,7 @@ def plural(n: int, word: str) -> str:
 # --------------------------------------------------------------------------- values
 
 
-def json_number(value: Any) -> Any:
-    """An exact value as JSON and expectations write it: int, or a string for a formula."""
-    if type(value) is int:
-        return value
-    if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else float(value)
-    if isinstance(value, tuple | list):
-        return [json_number(v) for v in value]
-    return str(value)
+json_number = number  # an exact value as JSON and expectations write it
 
 
 def count_text(value: Any) -> str:

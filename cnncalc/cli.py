@@ -129,9 +129,6 @@ def load_networks(
         raise CnnCalcError("missing FILE; expected an architecture file, `-`, or --layers")
     else:
         networks = spec.load(file, max_layers)
-        if input_shape is not None:
-            for n in networks:
-                override_input(n, input_shape)
     if net is not None:
         chosen = [n for n in networks if n.name == net]
         if not chosen:
@@ -142,6 +139,9 @@ def load_networks(
                 key="--net",
             )
         networks = chosen
+    if input_shape is not None and layers is None:
+        for n in networks:
+            override_input(n, input_shape)
     if sets:
         from .symbols import substitute_inputs
 
@@ -564,3 +564,47 @@ def print_check_text(lines: list[tuple[str, str, str]]) -> None:
             styled_lines(run, out)
             out.flush()
             run = []
+
+
+# --------------------------------------------------------------------------- solve
+
+CountOpt = Annotated[
+    int, typer.Option("--count", "-c", min=1, max=1000, help="How many valid sizes to list.")
+]
+
+
+@app.command("solve")
+def solve_command(
+    file: FileArg = None,
+    net: NetOpt = None,
+    input_shape: InputOpt = None,
+    sets: SetOpt = None,
+    layers: LayersOpt = None,
+    fmt: FormatOpt = Format.table,
+    count: CountOpt = 5,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> None:
+    """Valid values of the size symbols: no input pixel left unread, every output at least 1.
+
+    For each symbol in `input` (`["H", "W", 3]`): the sizes for which no layer
+    leaves input pixels unread, as a congruence (`H ≡ 0 (mod 32)`), the smallest
+    size for which every output is at least 1, the first valid sizes, and what
+    ties symbols together (a concat of two inputs, a reshape).
+
+    Example: `cnncalc solve vgg16.toml --count 3`
+    """
+    from .engine import analyze
+    from .solve import solve
+    from .solve_report import solution_json, solution_tables
+
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers)
+    solutions = [solve(analyze(n), count) for n in networks]
+    if fmt is Format.json:
+        from .jsonout import dumps
+
+        doc = {"networks": [solution_json(s) for s in solutions]}
+        sys.stdout.write(dumps(doc) + "\n")
+        return
+    from .render import render
+
+    render([t for s in solutions for t in solution_tables(s)], fmt.value, sys.stdout)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from .arith import Size, product
+from .arith import Size, known_below, product
 from .errors import CnnCalcError, Diagnostic, Location
 from .layers import Effect, Field, MismatchError, Shape, fmt_shape
 from .network import Network, Node
@@ -310,7 +310,7 @@ def widest(names: Sequence[str], fields: Sequence[Field]) -> str:
     for i, f in enumerate(fields):
         if f.is_global and not fields[best].is_global:
             best = i
-        elif sum(f.size) > sum(fields[best].size):
+        elif not fields[best].is_global and known_below(sum(fields[best].size), sum(f.size)):
             best = i
     return names[best]
 

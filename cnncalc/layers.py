@@ -228,10 +228,15 @@ def slide(
         eff = d * (f - 1) + 1
         p0, p1 = resolve_padding(pad, size, eff, s, a)
         span = size + p0 + p1 - eff
-        if ceil_mode:
+        if pad == "same" and not arith.is_int(size):
+            out = ceildiv(size, s)  # what "same" padding gives, in its simplest formula
+        elif ceil_mode:
             out = ceildiv(span, s) + 1
-            if arith.is_int(out) and (out - 1) * s >= size + p0:
-                out -= 1  # a window may not start in the end padding (PyTorch's rule)
+            if arith.is_int(out):
+                if (out - 1) * s >= size + p0:
+                    out -= 1  # a window may not start in the end padding (PyTorch's rule)
+            else:  # the same rule: (out - 1)*s - size - p0 = p1 - eff + (-span mod s)
+                out = out - arith.at_least(arith.mod(-span, s), eff - p1, s)
         else:
             out = floordiv(span, s) + 1
         if arith.known_below(out, 1):
@@ -529,8 +534,8 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     first = ins[0]
     size, stride, start = [], [], []
     for a in range(len(first.size)):
-        lo = min(f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins)
-        hi = max(f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins)
+        lo = arith.smallest([f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins])
+        hi = arith.largest([f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins])
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))
@@ -554,6 +559,17 @@ class MismatchError(CnnCalcError):
         return f"{self.rule}, got {names[0]} {first} and {names[1]} {other}"
 
 
+def symbolic_match(ins: Sequence[Shape], axes: int) -> tuple[str, ...]:
+    """A warning for merged sizes that are equal only for some values of the symbols."""
+    for other in ins[1:]:
+        if arith.shapes_match(other[:axes], ins[0][:axes]) is None:
+            return (
+                f"the merged sizes {fmt_shape(ins[0][:axes])} and {fmt_shape(other[:axes])} "
+                "are equal only for some input sizes; `cnncalc solve` lists them",
+            )
+    return ()
+
+
 class Merge(Layer):
     """add and concat: several inputs, a field that is the union of theirs."""
 
@@ -572,9 +588,9 @@ class Merge(Layer):
 class Add(Merge):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         for j, other in enumerate(ins[1:], 1):
-            if other != ins[0]:
+            if arith.shapes_match(other, ins[0]) is False:
                 raise MismatchError("add needs inputs of one shape", ins, j)
-        return Effect(shape=ins[0])
+        return Effect(shape=ins[0], warnings=symbolic_match(ins, len(ins[0])))
 
 
 @register("concat")
@@ -582,12 +598,14 @@ class Add(Merge):
 class Concat(Merge):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         for j, other in enumerate(ins[1:], 1):
-            if len(other) != len(ins[0]) or other[:-1] != ins[0][:-1]:
+            if len(other) != len(ins[0]) or arith.shapes_match(other[:-1], ins[0][:-1]) is False:
                 raise MismatchError(
                     "concat needs inputs whose sizes match on every axis but the channels", ins, j
                 )
         channels: Size = sum((s[-1] for s in ins[1:]), ins[0][-1])
-        return Effect(shape=ins[0][:-1] + (channels,))
+        return Effect(
+            shape=ins[0][:-1] + (channels,), warnings=symbolic_match(ins, len(ins[0]) - 1)
+        )
 
 
 @register("upsample")

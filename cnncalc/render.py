@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 from typing import Any, TextIO
 
-from .arith import is_int
+from .arith import is_formula, is_int
 from .errors import printable
 from .plots import Chart
 from .reports import COUNT, SHARE, Table, text
@@ -21,6 +21,11 @@ BAR_CHARS = " ▏▎▍▌▋▊▉█"
 
 def human(value: Any) -> str:
     """138357544 → '138.36 M': short, for reading; totals rows keep the exact integer."""
+    if is_formula(value):
+        from .formula import linearize
+        from .formula_text import human as human_formula
+
+        return human_formula(linearize(value))
     if not is_int(value):
         return text(value)
     for size, unit in UNITS:
@@ -30,6 +35,11 @@ def human(value: Any) -> str:
 
 
 def exact(value: Any) -> str:
+    if is_formula(value):  # a count: the polynomial that holds for multiples of the period
+        from .formula import linearize
+        from .formula_text import decimal
+
+        return decimal(linearize(value))
     return f"{value:,}" if is_int(value) else text(value)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .arith import is_int
+from .arith import half, is_int
 from .engine import Analysis, LayerResult, Totals
 from .layers import fmt_shape
 
@@ -52,7 +52,9 @@ def number(value: Any) -> Any:
         return int(value) if value.denominator == 1 else float(value)
     if isinstance(value, tuple | list):
         return [number(v) for v in value]
-    return str(value)
+    from .formula_text import sympy_text  # a symbolic size: its formula in sympy syntax
+
+    return sympy_text(value)
 
 
 def count(value: Any) -> str:
@@ -66,7 +68,10 @@ def text(value: Any) -> str:
 
 
 def axes_text(values: Any) -> str:
-    return "x".join(text(v) for v in values) if values else "-"
+    parts = [text(v) for v in values]
+    if not parts:
+        return "-"
+    return (" × " if any(" " in p for p in parts) else "x").join(parts)  # formulas have spaces
 
 
 def padding_text(r: LayerResult) -> str:
@@ -98,7 +103,7 @@ def effective_padding(r: LayerResult) -> list[Any]:
     """Araujo et al.'s effective padding, (r - 1)/2 - start, per axis."""
     f = r.field
     return [
-        Fraction(size - 1, 2) - start if not isinstance(size, float) else None
+        half(size - 1) - start if not isinstance(size, float) else None
         for size, start in zip(f.size, f.start, strict=True)
     ]
 
@@ -196,6 +201,7 @@ def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, 
         "dtype": dtype,
         "layers": layers,
         "totals": totals,
+        **formula_fields(a),
     }
 
 
@@ -229,6 +235,28 @@ def memory_notes(t: Totals, dtype: str) -> list[str]:
         f"activation memory: {binary_size(t.activations * size)} as {dtype} "
         "(one sample, every layer output)",
     ]
+
+
+def has_symbols(a: Analysis) -> bool:
+    return not all(is_int(s) for shape in a.network.inputs.values() for s in shape)
+
+
+def formula_notes(a: Analysis) -> list[str]:
+    """How to read counts that are formulas (only when the input has size symbols)."""
+    if not has_symbols(a):
+        return []
+    from .formula_report import table_notes
+
+    return table_notes(a)
+
+
+def formula_fields(a: Analysis) -> dict[str, Any]:
+    """JSON ``symbols`` and ``polynomials`` (only when the input has size symbols)."""
+    if not has_symbols(a):
+        return {}
+    from .formula_report import json_fields
+
+    return json_fields(a)
 
 
 def warning_lines(a: Analysis) -> list[str]:
@@ -293,7 +321,8 @@ def params_table(a: Analysis, dtype: str) -> Table:
         t.frozen_params,
         share(t.params, t.params),
     ]
-    return Table(header(a), cols, rows, totals, memory_notes(t, dtype)[:1], warning_lines(a))
+    notes = memory_notes(t, dtype)[:1] + formula_notes(a)
+    return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 
 
 def field_table(a: Analysis, dtype: str) -> Table:
@@ -339,9 +368,8 @@ def macs_table(a: Analysis, dtype: str) -> Table:
         for r in a.layers
     ]
     totals = ["Total", "", "", t.macs, share(t.macs, t.macs)]
-    return Table(
-        header(a), cols, rows, totals, [f"FLOPs = 2 x MACs = {count(2 * t.macs)}"], warning_lines(a)
-    )
+    notes = [f"FLOPs = 2 x MACs = {count(2 * t.macs)}"] + formula_notes(a)
+    return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 
 
 def summary_table(a: Analysis, dtype: str) -> Table:
@@ -367,6 +395,7 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         f"non-trainable: {count(t.frozen_params)}",
         *memory_notes(t, dtype),
         "field: receptive-field size; * sees the whole input",
+        *formula_notes(a),
     ]
     return Table(header(a), cols, rows, totals, notes, warning_lines(a))
 

@@ -387,15 +387,15 @@ class Reader:
         if not isinstance(raw, list) or not 1 <= len(raw) <= 4:
             raise self.error(f"expected {expected}, got {show(raw)}", path, net, key=key)
         shape = []
-        for item in raw:
+        for index, item in enumerate(raw):
             if isinstance(item, str):
-                from .symbols import symbol  # only a file with symbolic sizes pays for sympy
+                from .symbols import symbol  # only a file with symbolic sizes pays for formulas
 
                 try:
                     shape.append(symbol(item))
                 except CnnCalcError as error:
                     raise error.within(
-                        file=self.file, line=self.line(path), network=net, key=key
+                        file=self.file, line=self.line(path + (index,)), network=net, key=key
                     ) from None
                 continue
             try:
@@ -861,7 +861,7 @@ def inline_network(layers: str, input_shape: str | None) -> Network:
 
 def parse_dims(text: str, what: str = "--input") -> list[int | str]:
     """``224x224x3`` → [224, 224, 3]; a part that is not a number stays a symbol name."""
-    parts = re.split("[x×]", text) if text else []
+    parts = re.split("[xX×]", text) if text else []  # symbols keep their case: HxWx3
     if not parts or any(not p for p in parts):
         raise CnnCalcError(f"cannot read '{text}'; expected sizes like 224x224x3", key=what)
     out: list[int | str] = []

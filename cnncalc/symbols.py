@@ -1,4 +1,4 @@
-"""Symbolic sizes: names in ``input`` become positive-integer sympy symbols (imported lazily)."""
+"""Symbolic sizes: names in ``input`` become positive-integer symbols (cnncalc.formula)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import re
 from typing import Any
 
 from .errors import CnnCalcError
+from .values import MAX_INT
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+_DIGITS = re.compile(r"[0-9]{1,40}")
+RESERVED = frozenset({"floor", "ceiling", "Min", "Max", "Mod"})  # functions in formula text
 
 
 def symbol(name: str) -> Any:
@@ -17,9 +20,13 @@ def symbol(name: str) -> Any:
             f"'{name}' is not a valid size symbol; expected a number or a name such as \"H\" "
             "(letters, digits and _, starting with a letter, at most 32 characters)"
         )
-    import sympy
+    if name in RESERVED:
+        raise CnnCalcError(
+            f"'{name}' is the name of a function in formulas; expected another symbol name"
+        )
+    from .formula import Formula
 
-    return sympy.Symbol(name, integer=True, positive=True)
+    return Formula.symbol(name)
 
 
 def substitute_inputs(net: Any, assignments: Any) -> None:
@@ -28,10 +35,15 @@ def substitute_inputs(net: Any, assignments: Any) -> None:
     for item in assignments:
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
-        if not sep or not _IDENTIFIER.fullmatch(name) or not value.isdigit() or int(value) < 1:
+        if (
+            not sep
+            or not _IDENTIFIER.fullmatch(name)
+            or not _DIGITS.fullmatch(value)
+            or not 1 <= int(value) <= MAX_INT
+        ):
             raise CnnCalcError(
                 f"cannot read '{item}'; expected SYMBOL=VALUE with a positive "
-                "integer value, e.g. H=224",
+                "integer value up to 2**64, e.g. H=224",
                 key="--set",
             )
         values[name] = int(value)

@@ -15,6 +15,18 @@ DATA = Path(__file__).parent / "data"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
 
 
+def network_files() -> list[Path]:
+    """Every valid architecture file of the tests (and examples.toml): not the broken cases."""
+
+    def broken(path: Path) -> bool:  # the cases that are meant to fail
+        parts = path.relative_to(DATA).parts[:-1]
+        return any(p.startswith("invalid") or p == "check" for p in parts)
+
+    files = [f for f in sorted(DATA.rglob("*.toml")) if not broken(f)]
+    examples = DATA.parent.parent / "examples.toml"
+    return files + ([examples] if examples.exists() else [])
+
+
 def net(input_shape: list[int | str], *layers: str, blocks: str = "") -> Analysis:
     """Analyse a network given as an input shape and shorthand layer strings."""
     body = ",\n".join(f'  "{layer}"' for layer in layers)

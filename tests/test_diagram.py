@@ -1,7 +1,7 @@
 """Diagrams: the boxes and edges drawn for a network, the SVG and DOT texts, the CLI.
 
 Goldens live in tests/data/pictures/golden/; regenerate them with
-``CNNCALC_UPDATE_GOLDENS=1 python -m pytest tests/test_diagram.py``.
+``CNNCALC_REGENERATE_GOLDENS=1 python -m pytest tests/test_diagram.py``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ DATA = ROOT / "tests" / "data" / "pictures"
 GOLDEN = DATA / "golden"
 EXAMPLES = ROOT / "examples.toml"
 SVG_NS = "{http://www.w3.org/2000/svg}"
-UPDATE = os.environ.get("CNNCALC_UPDATE_GOLDENS") == "1"
+UPDATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
 
 
 def analysis(file: str, net: str | None = None) -> Analysis:
@@ -49,7 +49,7 @@ def golden(name: str, text: str) -> None:
     if UPDATE:
         GOLDEN.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-    assert path.exists(), f"no golden {path}; run with CNNCALC_UPDATE_GOLDENS=1"
+    assert path.exists(), f"no golden {path}; run with CNNCALC_REGENERATE_GOLDENS=1"
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
 
 
@@ -410,7 +410,7 @@ def test_symbolic_shapes_keep_their_sizes_apart(capsys: pytest.CaptureFixture[st
     assert main(["diagram", "--input", "HxWx3", "--layers", "conv 8 kernel=3; maxpool 2"]) == 0
     root = ET.fromstring(capsys.readouterr().out.encode("utf-8"))
     texts = {t.text for t in root.iter(f"{SVG_NS}text")}
-    assert {"[H, W, 3]", "[H - 2, W - 2, 8]", "[floor(H/2) - 1, floor(W/2) - 1, 8]"} <= texts
+    assert {"[H, W, 3]", "[H − 2, W − 2, 8]", "[⌊H/2⌋ − 1, ⌊W/2⌋ − 1, 8]"} <= texts
 
 
 def test_diagram_reads_standard_input(

@@ -56,8 +56,8 @@ def test_json_mode_writes_nothing_to_stdout_on_error(fmt: str, cli) -> None:  # 
         ),
         (
             ["summary", "--set", "H", "--layers", "relu", "--input", "8x8x3"],
-            "--set: cannot read 'H'; expected SYMBOL=VALUE with a positive integer value, "
-            "e.g. H=224",
+            "--set: cannot read 'H'; expected SYMBOL=VALUE with a positive integer value up "
+            "to 2**64, e.g. H=224",
         ),
     ],
 )

@@ -1,7 +1,7 @@
 """Charts: the numbers behind `--plot` (and the HTML report) and their terminal rendering.
 
 The golden terminal charts live in tests/data/pictures/golden/; regenerate them with
-``CNNCALC_UPDATE_GOLDENS=1 python -m pytest tests/test_plots.py``.
+``CNNCALC_REGENERATE_GOLDENS=1 python -m pytest tests/test_plots.py``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def lenet() -> Analysis:
 
 def golden(name: str, text: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("CNNCALC_UPDATE_GOLDENS") == "1":
+    if os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1":
         path.write_text(text, encoding="utf-8", newline="\n")
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
 

@@ -1,0 +1,187 @@
+"""Reports of symbolic networks: formulas in tables and JSON, checked against the truth."""
+
+from __future__ import annotations
+
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy
+
+from cnncalc.cli import main
+from cnncalc.engine import analyze
+from cnncalc.formula import Formula, evaluate
+from cnncalc.formula_report import json_fields, multiples_text, periods, table_notes
+from cnncalc.spec import inline_network, load
+from conftest import network_files
+
+DATA = Path(__file__).parent / "data"
+GOLDEN = DATA / "golden"
+VGG16 = DATA / "solve" / "vgg16.toml"
+RESNET50 = DATA / "resnet50.toml"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sympy_at(text: str, env: dict[str, int]) -> Any:
+    names = {n: sympy.Symbol(n, integer=True, positive=True) for n in env}
+    return sympy.sympify(text, locals=names).subs({names[n]: v for n, v in env.items()})
+
+
+def test_vgg16_polynomials_give_the_published_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["summary", str(VGG16), "-f", "json"], capsys)
+    doc = json.loads(out)["networks"][0]
+    assert doc["symbols"] == ["H", "W"]
+    poly = doc["polynomials"]
+    assert poly == {
+        "exact_for_multiples_of": {"H": 32, "W": 32},
+        "params": "2048*H*W + 35597096",
+        "trainable_params": "2048*H*W + 35597096",
+        "macs": "307904*H*W + 20873216",
+        "activations": "601*H*W/2 + 9192",
+    }
+    at_224 = {"H": 224, "W": 224}
+    assert sympy_at(poly["params"], at_224) == 138_357_544
+    assert sympy_at(poly["macs"], at_224) == 15_470_264_320
+    assert sympy_at(doc["totals"]["params"], at_224) == 138_357_544
+    assert doc["output"] == [1000]
+    assert doc["layers"][2]["output"] == ["floor(H/2)", "floor(W/2)", 64]
+
+
+def test_resnet50_totals_at_224(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["summary", str(RESNET50), "-f", "json"], capsys)
+    doc = json.loads(out)["networks"][0]
+    poly = doc["polynomials"]
+    assert poly["exact_for_multiples_of"] == {"H": 32, "W": 32}
+    assert poly["macs"] == "81456*H*W + 2048000"
+    at_224 = {"H": 224, "W": 224}
+    assert sympy_at(poly["macs"], at_224) == 4_089_184_256
+    assert sympy_at(doc["totals"]["trainable_params"], at_224) == 25_557_032
+    assert doc["totals"]["trainable_params"] == 25_557_032  # no fc after flatten of H, W
+    # at an odd size the exact formula still holds; the polynomial does not
+    at_225 = {"H": 225, "W": 225}
+    code, out, _ = run(["macs", str(RESNET50), "--input", "225x225x3", "-f", "json"], capsys)
+    assert (
+        sympy_at(doc["totals"]["macs"], at_225) == json.loads(out)["networks"][0]["totals"]["macs"]
+    )
+    assert sympy_at(poly["macs"], at_225) != sympy_at(doc["totals"]["macs"], at_225)
+
+
+def test_periods_and_the_note() -> None:
+    a = analyze(inline_network("conv 8 kernel=3 stride=2; maxpool 2", "HxWxC"))
+    assert periods(a, ["H", "W", "C"]) == {"H": 4, "W": 4, "C": 1}
+    assert multiples_text({"H": 4, "W": 4, "C": 1}) == (
+        "exact when H and W are multiples of 4 and for every C"
+    )
+    assert table_notes(a) == [
+        "counts are polynomials in H, W and C, exact when H and W are multiples of 4 and for "
+        "every C; shapes are exact for every size, and --format json gives exact formulas for "
+        "every count"
+    ]
+    numeric = analyze(inline_network("maxpool 2", "8x8x3"))
+    assert table_notes(numeric) == [] and json_fields(numeric) == {}
+
+
+def test_symbolic_summary_table_golden(
+    capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    for name, args in {
+        "summary_vgg16": ["summary", str(VGG16)],
+        "shapes_odd": ["shapes", str(DATA / "solve" / "odd.toml"), "--net", "two"],
+        "params_fc_after_flatten": [
+            "params",
+            "--layers",
+            "conv 16 kernel=3 stride=2; flatten; fc 10",
+            "--input",
+            "HxWx3",
+        ],
+    }.items():
+        code, out, err = run(args, capsys)
+        assert (code, err) == (0, "")
+        golden = GOLDEN / f"{name}.txt"
+        if os.environ.get("CNNCALC_REGENERATE_GOLDENS"):
+            golden.write_text(out)
+        assert out == golden.read_text()
+
+
+def test_markdown_and_csv_show_formulas(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["macs", "--layers", "conv 16 kernel=3 stride=2", "--input", "HxWx3"]
+    code, out, _ = run([*args, "-f", "markdown"], capsys)
+    assert "| conv1 | conv | [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 16] | 108·(H − 2)·(W − 2) |  |" in out
+    code, out, _ = run([*args, "-f", "csv"], capsys)
+    assert out.splitlines()[1] == (
+        'network,conv1,conv,"[⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 16]",432·⌊(H − 1)/2⌋·⌊(W − 1)/2⌋,'
+    )
+
+
+# ------------------------------------------------------------------- every network, made symbolic
+
+
+def numeric_networks() -> list[tuple[Path, str]]:
+    found = []
+    for path in network_files():
+        for net in load(str(path)):
+            (shape,) = net.inputs.values() if len(net.inputs) == 1 else (None,)
+            if shape is not None and all(type(s) is int for s in shape) and len(shape) > 1:
+                found.append((path, net.name))
+    return found
+
+
+def symbolic_networks() -> list[tuple[Path, str]]:
+    found = []
+    for path in network_files():
+        for net in load(str(path)):
+            if any(not isinstance(s, int) for shape in net.inputs.values() for s in shape):
+                found.append((path, net.name))
+    return found
+
+
+def values_at(v: Any, env: dict[str, int]) -> Any:
+    if isinstance(v, Formula):
+        return evaluate(v, env)
+    if isinstance(v, tuple | list):
+        return tuple(values_at(x, env) for x in v)
+    return Fraction(v) if isinstance(v, Fraction) else v
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), numeric_networks(), ids=lambda x: x if isinstance(x, str) else x.stem
+)
+def test_every_numeric_network_made_symbolic_agrees(path: Path, name: str) -> None:
+    """Spatial sizes replaced by symbols, evaluated at the file's sizes: the same numbers."""
+    from cnncalc.engine import replace_input
+    from cnncalc.symbols import symbol
+
+    net = next(n for n in load(str(path)) if n.name == name)
+    ((key, shape),) = net.inputs.items()
+    names = ("D", "H", "W")[3 - (len(shape) - 1) :]
+    numeric = analyze(net)
+    replace_input(net, {key: tuple(symbol(n) for n in names) + (shape[-1],)})
+    sym = analyze(net)
+    env = dict(zip(names, shape[:-1], strict=True))
+    for s, n in zip(sym.layers, numeric.layers, strict=True):
+        assert values_at(s.shape, env) == n.shape, s.name
+        assert values_at(s.effect.macs, env) == n.effect.macs, s.name
+        assert values_at(s.totals.params, env) == n.totals.params, s.name
+        assert values_at(s.field.start, env) == values_at(n.field.start, env), s.name
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), symbolic_networks(), ids=lambda x: x if isinstance(x, str) else x.stem
+)
+def test_every_symbolic_network_reports_in_every_format(
+    path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for report in ("shapes", "params", "receptive-field", "macs", "summary"):
+        for fmt in ("table", "json", "csv", "markdown"):
+            code, out, err = run([report, str(path), "--net", name, "-f", fmt], capsys)
+            assert (code, err) == (0, ""), (report, fmt)
+            assert out

@@ -1,0 +1,286 @@
+"""The engine on symbolic sizes agrees with the engine on numbers, value by value.
+
+A random small network (every layer kind and padding mode, 1-D to 3-D) is
+analysed once with symbols and once per substituted size; every formula
+(shapes, padding, parameters, MACs, activations, receptive field) must
+evaluate to the number, and the solver's conditions must say exactly when
+the numeric engine warns about unread pixels or refuses a size.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from cnncalc.engine import Analysis, analyze
+from cnncalc.errors import CnnCalcError
+from cnncalc.formula import Formula, evaluate
+from cnncalc.solve import collect
+from cnncalc.spec import inline_network
+
+SYMBOLS = ("D", "H", "W")
+
+
+def value(v: Any, env: dict[str, int]) -> Any:
+    if isinstance(v, Formula):
+        return evaluate(v, env)
+    if isinstance(v, tuple | list):
+        return tuple(value(x, env) for x in v)
+    return v
+
+
+def numbers(v: Any) -> Any:
+    if isinstance(v, tuple | list):
+        return tuple(numbers(x) for x in v)
+    return Fraction(v) if isinstance(v, Fraction) else v
+
+
+def unread_rows(a: Analysis) -> dict[str, int]:
+    """Layers with an 'is never read' warning, from the numeric engine."""
+    return {
+        r.name: sum(1 for w in r.warnings if "never read" in w.message)
+        for r in a.layers
+        if any("never read" in w.message for w in r.warnings)
+    }
+
+
+def analyze_inline(layers: str, shape: str) -> Analysis:
+    return analyze(inline_network(layers, shape))
+
+
+def compare(layers: str, rank: int, channels: int, sizes: list[int]) -> int:
+    """Symbolic analysis, then numeric analysis at each size, field by field.
+
+    Returns how many sizes the numeric engine accepted (and were compared).
+    """
+    names = SYMBOLS[3 - rank :]
+    symbolic_shape = "x".join([*names, str(channels)])
+    sym = analyze_inline(layers, symbolic_shape)
+    conditions = collect(sym)
+    checked = 0
+    for size in sizes:
+        env = {n: size + 12 * i for i, n in enumerate(names)}  # different sizes, alike mod 4
+        numeric_shape = "x".join([*(str(env[n]) for n in names), str(channels)])
+        failing = [c for c in conditions if c.kind != "unread" and not c.holds(env)]
+        try:
+            num = analyze_inline(layers, numeric_shape)
+        except CnnCalcError as error:
+            assert failing, f"numeric engine refused {env} ({error}) but every condition holds"
+            continue
+        assert not failing, f"{[c.text for c in failing]} fails at {env}, numeric engine accepted"
+        checked += 1
+        assert [r.name for r in num.layers] == [r.name for r in sym.layers]
+        for s, n in zip(sym.layers, num.layers, strict=True):
+            where = f"{s.name} at {env}"
+            assert value(s.shape, env) == n.shape, where
+            assert value(s.effect.params, env) == n.effect.params, where
+            assert value(s.effect.frozen_params, env) == n.effect.frozen_params, where
+            assert value(s.effect.macs, env) == n.effect.macs, where
+            assert value(s.totals.activations, env) == n.totals.activations, where
+            assert value(s.effect.padding, env) == numbers(n.effect.padding), where
+            assert value(s.field.size, env) == numbers(n.field.size), where
+            assert value(s.field.stride, env) == numbers(n.field.stride), where
+            assert value(s.field.start, env) == numbers(n.field.start), where
+            assert s.field.is_global == n.field.is_global, where
+        unread = {c.layer for c in conditions if c.kind == "unread" and not c.holds(env)}
+        assert unread == set(unread_rows(num)), f"unread pixels at {env}"
+        total_s, total_n = sym.totals, num.totals
+        for key in ("params", "trainable_params", "macs", "activations"):
+            assert value(getattr(total_s, key), env) == getattr(total_n, key), key
+    return checked
+
+
+def compare_all(layers: str, rank: int, channels: int, sizes: list[int]) -> None:
+    """For fixed cases: the symbolic engine accepts the network and some size is valid."""
+    assert compare(layers, rank, channels, sizes) > 0
+
+
+# -------------------------------------------------------------------------------------- strategies
+
+
+def axes_value(draw: Any, rank: int, low: int, high: int) -> str:
+    if draw(st.booleans()):
+        return str(draw(st.integers(low, high)))
+    return "x".join(str(draw(st.integers(low, high))) for _ in range(rank))
+
+
+@st.composite
+def padding(draw: Any, rank: int, words: tuple[str, ...] = ("valid", "same", "full")) -> str:
+    kind = draw(st.sampled_from([*words, "int", "pairs"]))
+    if kind == "int":
+        return str(draw(st.integers(0, 3)))
+    if kind == "pairs":
+        pairs = [f"[{draw(st.integers(0, 3))},{draw(st.integers(0, 3))}]" for _ in range(rank)]
+        return "[" + ",".join(pairs) + "]"
+    return kind
+
+
+@st.composite
+def conv(draw: Any, rank: int) -> str:
+    groups = draw(st.sampled_from([1, 1, 2]))
+    return (
+        f"conv {4 * groups} kernel={axes_value(draw, rank, 1, 5)} "
+        f"stride={axes_value(draw, rank, 1, 4)} dilation={axes_value(draw, rank, 1, 2)} "
+        f"padding={draw(padding(rank))} groups={groups} "
+        f"bias={draw(st.sampled_from(['true', 'false']))}"
+    )
+
+
+@st.composite
+def pool(draw: Any, rank: int) -> str:
+    kernel = draw(st.integers(1, 4))
+    stride = draw(st.integers(1, 4))
+    pad = draw(st.sampled_from(["valid", "same", str(kernel // 2)]))
+    ceil = draw(st.sampled_from(["true", "false"]))
+    mode = draw(st.sampled_from(["max", "avg"]))
+    return f"pool {kernel} mode={mode} stride={stride} padding={pad} ceil={ceil}"
+
+
+@st.composite
+def conv_transpose(draw: Any, rank: int) -> str:
+    stride = draw(st.integers(1, 3))
+    dilation = draw(st.integers(1, 2))
+    pad = draw(padding(rank, ("valid", "same")))
+    extra = 0 if pad == "same" else draw(st.integers(0, max(stride, dilation) - 1))
+    return (
+        f"conv_transpose 3 kernel={draw(st.integers(1, 4))} stride={stride} "
+        f"dilation={dilation} padding={pad} output_padding={extra}"
+    )
+
+
+@st.composite
+def plain(draw: Any, rank: int) -> str:
+    return draw(
+        st.sampled_from(["relu", "batchnorm", "dropout", "upsample 2", "upsample 3", "softmax"])
+    )
+
+
+def chain_layer(rank: int) -> st.SearchStrategy[str]:
+    return st.one_of(conv(rank), pool(rank), conv_transpose(rank), plain(rank))
+
+
+@st.composite
+def network(draw: Any) -> tuple[str, int]:
+    rank = draw(st.integers(1, 3))
+    body = draw(st.lists(chain_layer(rank), min_size=1, max_size=3))
+    if draw(st.booleans()):  # two branches merged: sizes that match only for some inputs
+        left = draw(chain_layer(rank))
+        right = draw(chain_layer(rank))
+        merge = draw(st.sampled_from(["add", "concat"]))
+        body += [
+            f"{left} name=left",
+            f'{right} name=right inputs=["left"]',
+            f'{merge} inputs=["left","right"]',
+        ]
+    tail = draw(
+        st.sampled_from(
+            [
+                [],
+                ["global_pool", "flatten", "fc 5"],
+                ["flatten", "fc 7 bias=false"],
+                ["flatten", "reshape [-1,2]"],
+            ]
+        )
+    )
+    return "; ".join(body + tail), rank
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+@given(network(), st.integers(1, 3), st.lists(st.integers(1, 60), min_size=4, max_size=8))
+def test_every_formula_evaluates_to_the_numeric_result(
+    net: tuple[str, int], channels: int, sizes: list[int]
+) -> None:
+    layers, rank = net
+    try:
+        checked = compare(layers, rank, channels * 2, sizes)
+    except CnnCalcError:
+        checked = 0  # a configuration the engine refuses for every size
+    assume(checked > 0)
+
+
+# ---------------------------------------------------------------------------- each kind, each mode
+
+
+PADDINGS = ["valid", "same", "full", "0", "1", "2", "[[0,2],[1,0]]"]
+
+
+@pytest.mark.parametrize("pad", PADDINGS)
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("kernel", [1, 2, 3, 4])
+def test_conv_padding_modes_over_a_range_of_sizes(pad: str, stride: int, kernel: int) -> None:
+    layers = f"conv 8 kernel={kernel} stride={stride} padding={pad}; maxpool 2"
+    compare_all(layers, 2, 3, list(range(1, 40)))
+
+
+@pytest.mark.parametrize("ceil", ["true", "false"])
+@pytest.mark.parametrize("pad", ["valid", "same", "0", "1"])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("kernel", [2, 3])
+def test_pool_with_and_without_ceil_mode(ceil: str, pad: str, stride: int, kernel: int) -> None:
+    layers = f"pool {kernel} stride={stride} padding={pad} ceil={ceil}; conv 4 kernel=3 stride=2"
+    compare_all(layers, 2, 3, list(range(1, 40)))
+
+
+@pytest.mark.parametrize("pad", ["valid", "same", "0", "1", "[[1,0],[0,2]]"])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_transpose_after_a_strided_conv(pad: str, stride: int) -> None:
+    layers = (
+        "conv 4 kernel=3 stride=2; "
+        f"conv_transpose 4 kernel=3 stride={stride} padding={pad} "
+        f"output_padding={0 if pad == 'same' else stride - 1}"
+    )
+    compare_all(layers, 2, 3, list(range(1, 40)))
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        "conv 4 kernel=3; global_pool; flatten; fc 10",
+        "conv 4 kernel=3 stride=2; flatten; fc 10",
+        "maxpool 2; upsample 3; conv 4 kernel=3 stride=2",
+        "upsample 2; conv 4 kernel=1 stride=2",
+        'conv 3 kernel=3 stride=2 name=a; maxpool 2 inputs=["input"] name=b; add inputs=["a","b"]',
+        'maxpool 2 name=a; upsample 2 name=b; concat inputs=["input","b"]',
+        "flatten; reshape [-1,4]; conv 2 kernel=1",
+        "conv 6 kernel=3 groups=3 padding=same; bn; relu; dropout; lrn",
+    ],
+)
+def test_other_layer_kinds(layers: str) -> None:
+    compare_all(layers, 2, 3, list(range(1, 50)))
+
+
+def test_one_and_three_spatial_axes() -> None:
+    compare_all("conv 4 kernel=5 stride=3 padding=same; maxpool 2", 1, 2, list(range(1, 60)))
+    compare_all("conv 4 kernel=3 stride=2; pool 2 mode=avg ceil=true", 3, 2, list(range(1, 30)))
+
+
+def test_merges_that_match_for_some_sizes_warn() -> None:
+    a = analyze_inline(
+        'maxpool 2 name=half; upsample 2; concat inputs=["input","upsample1"]', "HxWx3"
+    )
+    (warning,) = a.layers[-1].warnings
+    assert warning.message == (
+        "the merged sizes [H, W] and [2·⌊H/2⌋, 2·⌊W/2⌋] are equal only for some input sizes; "
+        "`cnncalc solve` lists them"
+    )
+
+
+def test_merges_that_never_match_are_errors_as_with_numbers() -> None:
+    layers = (
+        "conv 3 kernel=1 stride=2 name=a; "
+        'conv 3 kernel=3 stride=2 name=b inputs=["input"]; add inputs=["a","b"]'
+    )
+    with pytest.raises(CnnCalcError) as caught:
+        analyze_inline(layers, "HxWx3")
+    assert str(caught.value) == (
+        "<layers>: network, add1, inputs: add needs inputs of one shape, got a [⌈H/2⌉, ⌈W/2⌉, 3] "
+        "and b [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 3]"
+    )
