@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -252,3 +253,50 @@ def one_line(message: str) -> str:
 
 def run() -> None:
     sys.exit(main())
+
+
+class Target(StrEnum):
+    pytorch = "pytorch"
+
+
+@app.command("export")
+def export(
+    file: FileArg = None,
+    to: Annotated[
+        Target,
+        typer.Option("--to", "-t", help="Framework to write code for.", case_sensitive=False),
+    ] = Target.pytorch,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    net: NetOpt = None,
+    input_shape: InputOpt = None,
+    sets: SetOpt = None,
+    layers: LayersOpt = None,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> None:
+    """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
+
+    Layer names become attribute names, padding is exactly the padding cnncalc
+    computed, and flatten and reshape keep cnncalc's channels-last order.
+
+    Example: `cnncalc export examples.toml --net lenet5 --to pytorch -o lenet5.py`
+    """
+    from .engine import analyze
+    from .spec import DEFAULT_MAX_LAYERS
+    from .torch_export import export_pytorch
+
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
+    source = "--layers" if layers is not None else os.path.basename(file or "")
+    code = export_pytorch([analyze(n) for n in networks], source).code
+    if output is None:
+        sys.stdout.write(code)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(code)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
+    names = ", ".join(n.name for n in networks)
+    print(f"wrote {output}: {names}", file=sys.stderr)

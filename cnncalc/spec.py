@@ -303,7 +303,7 @@ class Reader:
 
     def network(self, name: str, table: dict[str, Any], path: SourcePath) -> Network:
         for k in table:
-            if k not in NETWORK_KEYS:
+            if k not in NETWORK_KEYS and not (k == "blocks" and not path):
                 raise self.error(
                     f"unknown key '{k}'{suggest(k, NETWORK_KEYS)}; a network has "
                     + ", ".join(NETWORK_KEYS),
