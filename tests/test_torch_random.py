@@ -10,6 +10,7 @@ the shrunk network as a TOML file.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from cnncalc.errors import CnnCalcError  # noqa: E402
 from cnncalc.spec import load_text  # noqa: E402
 from cnncalc.torch_export import export_pytorch  # noqa: E402
 
-EXAMPLES = 300
+EXAMPLES = int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "300"))  # at least 300 in CI
 MAX_SIZE = {1: 40, 2: 18, 3: 8}
 
 
@@ -73,7 +74,8 @@ def shapes_of(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, tuple
 def per_axis(draw: Any, n: int, values: st.SearchStrategy[int]) -> int | list[int]:
     """One value for every axis, or one per axis."""
     if draw(st.booleans()):
-        return draw(values)
+        one: int = draw(values)
+        return one
     return [draw(values) for _ in range(n)]
 
 

@@ -217,28 +217,42 @@ def smallest_gradient(a: Analysis) -> float:
     return bound
 
 
-def interior(a: Analysis) -> dict[str, list[list[bool]]]:
-    """For every tensor and field axis, which units read no padding anywhere upstream.
+PADDED, EMPTY, READS = (
+    0,
+    1,
+    2,
+)  # a unit reads padding somewhere upstream; or not, and nothing; or not
+
+
+def interior(a: Analysis) -> dict[str, list[list[int]]]:
+    """For every tensor and spatial axis, which units read no padding anywhere upstream.
 
     Worked out unit by unit from the layers' windows (not from the field formulas): a
     unit is interior when every tap it reads is a real, interior unit of its input.
     Only those units have the field the formulas describe; the others lose part of it
-    to the padding of some layer on the way.
+    to the padding of some layer on the way. An interior unit may still read nothing
+    (between the taps of a transposed convolution).
     """
-    inner: dict[str, list[list[bool]]] = {
-        name: [[True] * size for size in shape[:-1]] for name, shape in a.network.inputs.items()
+    state: dict[str, list[list[int]]] = {
+        name: [[READS] * size for size in shape[:-1]] for name, shape in a.network.inputs.items()
     }
+
+    def combine(values: list[int]) -> int:
+        if any(v == PADDED for v in values):
+            return PADDED
+        return READS if any(v == READS for v in values) else EMPTY
+
     for r in order(a.layers):
         f = r.field
-        if f.is_global or not f.size or any(n not in inner for n in r.inputs):
+        if f.is_global or not f.size or any(n not in state for n in r.inputs):
             continue
-        ins = [inner[n] for n in r.inputs]
+        ins = [state[n] for n in r.inputs]
         kind = r.node.layer.kind
-        axes: list[list[bool]] = []
+        axes: list[list[int]] = []
         for ax in range(len(r.shape) - 1):  # every spatial axis, split channels too
             size = r.shape[ax]
             if ax >= len(ins[0]):  # a new axis split off the channels: all real units
-                axes.append([True] * size)
+                axes.append([READS] * size)
                 continue
             src = ins[0][ax]
             if kind in ("conv", "pool", "conv_transpose"):
@@ -255,19 +269,20 @@ def interior(a: Analysis) -> dict[str, list[list[bool]]]:
                         ]
                     else:
                         taps = [o * w.stride - w.pad_start + m * d for m in range(w.kernel)]
-                    line.append(all(0 <= t < len(src) and src[t] for t in taps))
+                    line.append(combine([src[t] if 0 <= t < len(src) else PADDED for t in taps]))
             elif kind == "upsample":
                 k = size // len(src)
                 line = [src[o // k] for o in range(size)]
             else:  # merges read the same unit of every input; the rest keep each unit
-                line = [all(i[ax][o] for i in ins) for o in range(size)]
+                line = [combine([i[ax][o] for i in ins]) for o in range(size)]
             axes.append(line)
-        inner[r.name] = axes
-    return inner
+        state[r.name] = axes
+    return state
 
 
-def runs_of(ok: list[bool], count: int) -> list[int]:
+def runs_of(states: list[int], count: int, want: int = EMPTY) -> list[int]:
     """``count`` neighbouring interior units, as central as possible; fewer if none fit."""
+    ok = [s >= want for s in states]
     size = len(ok)
     middle = size // 2
     for k in range(min(count, size), 0, -1):
@@ -287,13 +302,13 @@ class Plan:
     reads: bool  # the other axes' units read something, so a run shows its axis's fields
 
 
-def plan(r: LayerResult, inner: dict[str, list[list[bool]]]) -> Plan | None:
+def plan(r: LayerResult, inner: dict[str, list[list[int]]]) -> Plan | None:
     f = r.field
     if f.is_global or f.units is None or not f.size or r.name not in inner:
         return None
     n = len(f.size)
     ok = inner[r.name]
-    centres = [runs_of(line, 1) for line in ok[n:]]  # axes split off the channels
+    centres = [runs_of(line, 1, READS) for line in ok[n:]]  # axes split off the channels
     if not all(centres):
         return None
     extra = tuple(c[0] for c in centres)
@@ -307,9 +322,8 @@ def plan(r: LayerResult, inner: dict[str, list[list[bool]]]) -> Plan | None:
     # other axes stay on an interior unit that reads something, when there is one
     base, full = [], True
     for ax, line in enumerate(lines):
-        u = f.units[ax]
         middle = len(ok[ax]) // 2
-        reading = [t for t, good in enumerate(ok[ax]) if good and u.at(t) is not None]
+        reading = [t for t, state in enumerate(ok[ax]) if state == READS]
         full = full and bool(reading)
         base.append(min(reading, key=lambda t: abs(t - middle)) if reading else line[0])
     runs = [[(*base[:ax], t, *base[ax + 1 :], *extra) for t in lines[ax]] for ax in range(n)]
@@ -354,15 +368,12 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
         for b, (name, unit) in enumerate(part):
             spans: list[Span] = []
             for ax in range(len(by_name[name].field.size)):
-                lo, hi = None, None
+                hits: list[int] = []  # every input's pixels along this axis
                 for hit in reach:
                     h = hit[b, 0]
                     line = h.movedim(ax, 0).reshape(h.shape[ax], -1).any(1)
-                    where = torch.nonzero(line).flatten()
-                    if len(where):
-                        lo = int(where[0]) if lo is None else min(lo, int(where[0]))
-                        hi = int(where[-1]) if hi is None else max(hi, int(where[-1]))
-                spans.append(None if lo is None else (lo, hi))
+                    hits += torch.nonzero(line).flatten().tolist()
+                spans.append((min(hits), max(hits)) if hits else None)
             measured[(name, unit)] = spans
 
     bad = Mismatch()
