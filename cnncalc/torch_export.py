@@ -1,214 +1,46 @@
 """PyTorch export: analysed networks → the source of a self-contained ``torch.nn.Module`` file.
 
-The generated code needs only torch. Tensors are NCHW inside (batch, channels,
-spatial axes); cnncalc's shapes are spatial-first and channels-last, so
-``flatten`` and ``reshape`` permute to that order first, to keep cnncalc's
-element order. Padding is always the padding cnncalc computed: the layer's own
-``padding`` argument when it is the same on both sides, an explicit ``F.pad``
-otherwise. This module never imports torch.
+One class per network, and one per block type: a block instance becomes a submodule
+whose constructor takes the block's arguments (and its input channels), written with
+the block's own arithmetic (``width * 4``). An instance that cannot be a submodule (it
+reads more than its one input, or a layer outside reads inside it) is written inline.
+
+Tensors are NCHW inside (batch, channels, spatial axes); cnncalc's shapes are
+spatial-first and channels-last, so ``flatten`` and ``reshape`` permute to that order
+first, to keep cnncalc's element order. Padding is always the padding cnncalc
+computed: the layer's own ``padding`` argument when it is the same on both sides, an
+explicit ``F.pad`` otherwise. This module never imports torch.
 """
 
 from __future__ import annotations
 
-import keyword
-import re
+import ast
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import layers as L
 from .arith import is_int
 from .engine import Analysis, LayerResult
 from .errors import CnnCalcError
-from .layers import ACTIVATIONS
-
-# Attributes of torch.nn.Module (torch 2.x) a layer may not be named after; checked
-# against dir(nn.Module) in the tests.
-MODULE_ATTRIBUTES = frozenset(
-    """T_destination add_module apply bfloat16 buffers call_super_init children compile cpu
-    cuda double dump_patches eval extra_repr float forward get_buffer get_extra_state
-    get_parameter get_submodule half ipu load_state_dict modules mtia named_buffers
-    named_children named_modules named_parameters parameters register_backward_hook
-    register_buffer register_forward_hook register_forward_pre_hook
-    register_full_backward_hook register_full_backward_pre_hook
-    register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
-    register_parameter register_state_dict_post_hook register_state_dict_pre_hook
-    requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
-    training type xpu zero_grad""".split()
+from .expr import evaluate
+from .torch_code import (
+    MARK,
+    MODULE_ATTRIBUTES,
+    RESERVED,
+    TORCH_DEFAULTS,
+    Names,
+    Writer,
+    Written,
+    class_name,
+    dims,
+    literal,
+    render_slot,
+    torch_shape,
 )
-# Names the generated code itself uses inside a class.
-RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super"})
 
-ACTIVATION_CODE = {
-    "relu": "torch.relu({})",
-    "leaky_relu": "F.leaky_relu({})",
-    "elu": "F.elu({})",
-    "gelu": "F.gelu({})",
-    "sigmoid": "torch.sigmoid({})",
-    "tanh": "torch.tanh({})",
-    "softmax": "torch.softmax({}, dim=1)",
-}
-assert set(ACTIVATION_CODE) == set(ACTIVATIONS)
-
-
-# --------------------------------------------------------------------------- names
-
-
-def identifier(text: str) -> str:
-    """A Python identifier as close to ``text`` as possible: other characters become ``_``."""
-    out = re.sub(r"\W", "_", text, flags=re.ASCII)
-    if not out or out[0].isdigit():
-        out = "_" + out
-    return out
-
-
-class Names:
-    """Allocates unique, valid identifiers in one scope, remembering what they stand for."""
-
-    def __init__(self, reserved: frozenset[str] = frozenset()) -> None:
-        self.reserved = reserved
-        self.taken: set[str] = set(reserved)
-
-    def claim(self, wanted: str) -> str:
-        """``class`` → ``class_``, ``conv-1`` → ``conv_1``, a second ``conv_1`` → ``conv_1_2``."""
-        base = identifier(wanted)
-        if (
-            keyword.iskeyword(base)
-            or keyword.issoftkeyword(base)
-            or base in MODULE_ATTRIBUTES
-            or base in self.reserved
-        ):
-            base += "_"
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.add(name)
-        return name
-
-
-def class_name(text: str) -> str:
-    """``mobilenet_v2`` → ``MobilenetV2``: CapWords, as PEP 8 names classes."""
-    parts = [p for p in re.split(r"[\W_]+", text, flags=re.ASCII) if p]
-    name = "".join(p[0].upper() + p[1:] for p in parts) or "Network"
-    return identifier(name)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def collapse(values: Sequence[int]) -> int | tuple[int, ...]:
-    """One value for every axis when they agree, as torch accepts: 3 rather than (3, 3)."""
-    return values[0] if len(set(values)) == 1 else tuple(values)
-
-
-def literal(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return repr(value)
-
-
-def dims(shape: Sequence[Any]) -> str:
-    return "x".join(str(s) for s in shape)
-
-
-def pad_arg(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
-    """F.pad's order: the last axis first, (start, end) for each."""
-    return tuple(v for pair in reversed(pairs) for v in pair)
-
-
-def pad_text(pairs: Sequence[tuple[int, int]]) -> str:
-    """cnncalc's padding, start+end per axis in cnncalc's axis order (F.pad's is reversed)."""
-    return ", ".join(f"{p0}+{p1}" for p0, p1 in pairs)
-
-
-def channels_last(rank: int) -> str:
-    """``permute`` arguments from NC… (torch) to N…C (cnncalc) for a tensor of ``rank`` axes."""
-    return ", ".join(str(i) for i in (0, *range(2, rank), 1))
-
-
-def channels_first(rank: int) -> str:
-    return ", ".join(str(i) for i in (0, rank - 1, *range(1, rank - 1)))
-
-
-# --------------------------------------------------------------------------- plans
-
-
-def torch_pool_count(size: int, kernel: int, stride: int, pad: int, ceil: bool) -> int:
-    """Output size of a torch pooling layer with symmetric ``pad`` (ATen's formula)."""
-    out = (size + 2 * pad - kernel + (stride - 1 if ceil else 0)) // stride + 1
-    if ceil and (out - 1) * stride >= size + pad:
-        out -= 1
-    return out
-
-
-@dataclass(frozen=True)
-class PoolPlan:
-    """How a pooling layer becomes torch: its own padding, or F.pad then no padding."""
-
-    native: bool
-    padding: tuple[int, ...]  # native: per axis; else F.pad's (start, end) pairs, flattened
-    ceil: bool
-    trimmed: bool = False  # an end padding was changed so torch reads the same windows
-
-
-def pool_plan(r: LayerResult, avg3d: bool = False) -> PoolPlan:
-    """torch's own padding when it is symmetric and torch reads the same windows, else F.pad.
-
-    ``avg3d``: torch's 3-D average pooling also needs an input at least as large as
-    the kernel, padding aside.
-    """
-    w = r.effect.window
-    assert w is not None
-    ceil = bool(getattr(r.node.layer, "ceil", False))
-    if all(
-        a.pad_start == a.pad_end
-        and 2 * a.pad_start <= a.kernel
-        and torch_pool_count(a.size, a.kernel, a.stride, a.pad_start, ceil) == a.out
-        and not (avg3d and a.size < a.kernel)
-        for a in w
-    ):
-        return PoolPlan(True, tuple(a.pad_start for a in w), ceil)
-    padded = [a.size + a.pad_start + a.pad_end for a in w]
-    if all(
-        torch_pool_count(p, a.kernel, a.stride, 0, ceil) == a.out and not (avg3d and p < a.kernel)
-        for p, a in zip(padded, w, strict=True)
-    ):
-        return PoolPlan(False, tuple(v for a in w for v in (a.pad_start, a.pad_end)), ceil)
-    # A window would start in the end padding: torch would keep it, cnncalc (like torch's own
-    # padding) drops it. Pad the end so that exactly cnncalc's windows fit, without ceil.
-    pairs = []
-    for a in w:
-        end = a.pad_end
-        if torch_pool_count(a.size + a.pad_start + end, a.kernel, a.stride, 0, False) != a.out:
-            end = (a.out - 1) * a.stride + a.kernel - a.size - a.pad_start
-        pairs += [a.pad_start, end]
-    return PoolPlan(False, tuple(pairs), False, trimmed=True)
-
-
-# --------------------------------------------------------------------------- code
-
-
-@dataclass
-class ClassCode:
-    """One generated class: its constructor lines and its forward lines."""
-
-    name: str
-    doc: list[str]
-    signature: str
-    returns: str
-    init: list[str] = field(default_factory=list)
-    forward: list[str] = field(default_factory=list)
-
-    def text(self) -> str:
-        lines = [f"class {self.name}(nn.Module):"]
-        lines.append('    """' + self.doc[0] + ("" if len(self.doc) > 1 else '"""'))
-        if len(self.doc) > 1:
-            lines += [("    " + d).rstrip() for d in self.doc[1:]] + ['    """']
-        lines += ["", "    def __init__(self) -> None:", "        super().__init__()"]
-        lines += ["        " + line for line in self.init]
-        lines += ["", f"    def forward({self.signature}) -> {self.returns}:"]
-        lines += ["        " + line for line in self.forward]
-        return "\n".join(lines) + "\n"
+__all__ = ["MODULE_ATTRIBUTES", "Export", "NetworkInfo", "export_pytorch"]
 
 
 @dataclass
@@ -217,8 +49,9 @@ class NetworkInfo:
 
     class_name: str
     inputs: dict[str, str]  # network input name → forward argument
-    modules: dict[str, str] = field(default_factory=dict)  # layer → module attribute path
-    variables: dict[str, str] = field(default_factory=dict)  # layer → forward local variable
+    modules: dict[str, str] = field(default_factory=dict)  # layer → module path (shared: owner's)
+    # layer → (module path of the forward that computes it, which call of it, local variable)
+    variables: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,64 +60,495 @@ class Export:
     networks: dict[str, NetworkInfo]
 
 
-def unsupported(r: LayerResult, why: str) -> CnnCalcError:
-    return CnnCalcError(f"cannot export to PyTorch: {why}", layer=r.name, line=r.node.line)
+# --------------------------------------------------------------------------- scopes
 
 
-class NetworkWriter:
-    """Writes one network's class: one attribute per layer with weights, one line per layer."""
+@dataclass
+class Call:
+    """A block instance in its parent's forward: ``out = self.<module>(input)``."""
 
-    def __init__(self, a: Analysis, names: Names, linear: bool = False) -> None:
+    instance: str
+    target: str  # the instance whose module runs: itself, or the one whose weights it shares
+    input: str
+    output: str
+
+
+Item = LayerResult | Call
+
+
+@dataclass
+class Scope:
+    """A network, or a block instance written as a module: what its forward runs."""
+
+    name: str  # the block instance; "" for the network
+    items: list[Item] = field(default_factory=list)
+    input: str | None = None
+    output: str | None = None
+    local: dict[str, str] = field(default_factory=dict)  # layer or instance → identifier
+    with_module: set[str] = field(default_factory=set)  # layers that call a module
+
+
+class Plan:
+    """Which block instances become submodules, and what each scope's forward runs."""
+
+    def __init__(self, a: Analysis, linear: bool) -> None:
         self.a = a
-        self.linear = linear
         net = a.network
-        self.code = ClassCode(names.claim(class_name(net.name)), [], "", "")
-        self.scope = Names(RESERVED)
-        args = {}
-        for name in net.inputs:
-            args[name] = self.scope.claim("x" if name == "input" and len(net.inputs) == 1 else name)
-        self.info = NetworkInfo(self.code.name, args)
-        self.var: dict[str, str] = dict(args)
-        self.attr: dict[str, str] = {}
+        self.results = {r.name: r for r in a.layers}
+        self.position = {r.name: i for i, r in enumerate(a.layers)}
+        self.members: dict[str, set[str]] = {x: set() for x in net.blocks}
+        for r in a.layers:
+            for x in self.chain(r.node.block):
+                self.members[x].add(r.name)
+        self.copy_of: dict[str, str] = {}
+        self.inputs: dict[str, str] = {}
+        self.outputs = {x: self.resolve(x) for x in net.blocks}
+        modules = set() if linear else {x for x in net.blocks if self.members[x]}
+        modules = {x for x in modules if self.fits(x)}
+        while True:  # a shared copy runs its original's module, which it must be able to reach
+            drop = {
+                x
+                for x in modules & set(self.copy_of)
+                if self.copy_of[x] not in modules
+                or self.copy_of[x] in self.copy_of
+                or not self.within(self.copy_of[x], self.parent(x, modules))
+            }
+            if not drop:
+                break
+            modules -= drop
+        copies = modules & set(self.copy_of)
+        # instances inside a shared copy run as part of its original's module
+        modules = {x for x in modules if not copies & set(self.chain(self.parent_instance(x)))}
+        self.modules = modules
+        self.scopes = {"": Scope("")} | {
+            x: Scope(x, input=self.inputs[x], output=self.outputs[x])
+            for x in sorted(modules, key=self.first)
+            if x not in copies
+        }
+        hidden = {m for x in copies for m in self.members[x]}
+        for r in a.layers:
+            if r.name not in hidden:
+                self.scopes[self.scope_of(r.node.block)].items.append(r)
+        for x in sorted(modules, key=self.first):
+            call = Call(x, self.copy_of.get(x, x), self.inputs[x], self.outputs[x])
+            self.scopes[self.parent(x, modules)].items.append(call)
+        for scope in self.scopes.values():
+            scope.items = self.order(scope)
 
-    # ----- helpers
+    # ----- the instance tree
 
-    def emit(self, line: str, shape: Sequence[Any] | None = None) -> None:
-        self.code.forward.append(line + (f"  # {dims(shape)}" if shape is not None else ""))
+    def first(self, x: str) -> int:
+        """Where an instance starts in the file."""
+        return min(self.position[m] for m in self.members[x])
 
-    def module(self, r: LayerResult, constructor: str) -> str:
-        """The expression that calls this layer's module, creating it unless shared."""
-        if r.shared_from is not None:
-            attr = self.var[r.shared_from]
-            self.info.modules[r.name] = attr
-            return f"self.{attr}"
-        attr = self.var[r.name]
-        self.code.init.append(f"self.{attr} = {constructor}")
-        self.info.modules[r.name] = attr
-        return f"self.{attr}"
+    def parent_instance(self, x: str | None) -> str | None:
+        if x is None or "." not in x:
+            return None
+        up = x.rsplit(".", 1)[0]
+        return up if up in self.a.network.blocks else self.parent_instance(up)
 
-    def finish(self, r: LayerResult, expr: str) -> None:
-        act = r.node.activation
-        if act and not self.linear:
-            expr = ACTIVATION_CODE[act].format(expr)
-        self.emit(f"{self.var[r.name]} = {expr}", r.shape)
+    def chain(self, x: str | None) -> list[str]:
+        """The instance and the instances it sits in, innermost first."""
+        out = []
+        while x is not None:
+            out.append(x)
+            x = self.parent_instance(x)
+        return out
 
-    def channels(self, r: LayerResult, out: int) -> list[str]:
-        """Input and output channels of a conv; one of each in the linearised copy."""
-        return ["1", "1"] if self.linear else [str(r.input_shapes[0][-1]), str(out)]
+    def parent(self, x: str, modules: set[str]) -> str:
+        return next((y for y in self.chain(self.parent_instance(x)) if y in modules), "")
 
-    def everything(self, x: str, target: Sequence[Any]) -> str:
-        """Linearised copy: a value that depends on the whole input, in the target's shape."""
-        expr = f"{x}.flatten(1).sum(1, keepdim=True)"
-        if len(target) > 1:
-            expr += f".reshape(-1, 1{', 1' * (len(target) - 1)})"
-            expr += f".expand(-1, -1, {', '.join(str(s) for s in target[:-1])})"
-        return expr
+    def scope_of(self, block: str | None) -> str:
+        return next((y for y in self.chain(block) if y in self.modules), "")
 
-    # ----- the class
+    def within(self, x: str, scope: str) -> bool:
+        return scope == "" or scope in self.chain(x)
 
-    def write(self) -> ClassCode:
-        a, net = self.a, self.a.network
+    def resolve(self, name: str) -> str:
+        aliases = self.a.network.aliases
+        seen = 0
+        while name in aliases and name not in self.results and seen <= len(aliases):
+            name = aliases[name]
+            seen += 1
+        return name
+
+    # ----- can an instance be a module?
+
+    def fits(self, x: str) -> bool:
+        """One input, only its output read from outside, weights shared only inside (or all)."""
+        inside = self.members[x]
+        reads = {n for m in inside for n in self.results[m].inputs if n not in inside}
+        if len(reads) != 1 or self.outputs[x] not in inside:
+            return False
+        self.inputs[x] = reads.pop()
+        outside_reads = {n for r in self.a.layers if r.name not in inside for n in r.inputs}
+        outside_reads |= set(self.a.outputs)
+        if (outside_reads & inside) - {self.outputs[x]}:
+            return False
+        foreign = [m for m in inside if (self.results[m].shared_from or m) not in inside]
+        if not foreign:
+            return True
+        m = min(inside)
+        share, rel = self.results[m].node.share, m[len(x) :]
+        if share is None or not share.endswith(rel):
+            return False
+        z = share[: len(share) - len(rel)]
+        blocks = self.a.network.blocks
+        if z not in blocks or blocks[z] != blocks[x] or z == x:
+            return False
+        if {m[len(x) :] for m in inside} != {m[len(z) :] for m in self.members[z]}:
+            return False
+        if any(self.results[m].node.share != z + m[len(x) :] for m in inside):
+            return False
+        self.copy_of[x] = z
+        return True
+
+    def order(self, s: Scope) -> list[Item]:
+        """Each item after the items it reads, file order where free."""
+
+        def made(i: Item) -> str:
+            return i.output if isinstance(i, Call) else i.name
+
+        def reads(i: Item) -> list[str]:
+            return [i.input] if isinstance(i, Call) else list(i.inputs)
+
+        def first(i: Item) -> int:
+            return self.first(i.instance) if isinstance(i, Call) else self.position[i.name]
+
+        pending = sorted(s.items, key=first)
+        producers = {made(i) for i in pending}
+        done: set[str] = set()
+        out: list[Item] = []
+        while pending:
+            for k, i in enumerate(pending):
+                if all(n in done or n not in producers for n in reads(i)):
+                    out.append(pending.pop(k))
+                    done.add(made(i))
+                    break
+            else:  # pragma: no cover - the engine has already refused cycles
+                raise AssertionError("cycle")
+        return out
+
+
+# --------------------------------------------------------------------------- classes
+
+
+@dataclass
+class ClassCode:
+    name: str
+    doc: list[str]
+    params: str  # the constructor's parameters after self
+    signature: str  # forward's parameters
+    returns: str
+    init: list[str]
+    forward: list[str]
+
+    def text(self) -> str:
+        lines = [f"class {self.name}(nn.Module):"]
+        doc = [out for d in self.doc for out in (textwrap.wrap(d, WIDTH - 10) or [""])]
+        if len(doc) == 1:
+            lines.append(f'    """{doc[0]}"""')
+        else:
+            lines += ['    """' + doc[0], *[("    " + d).rstrip() for d in doc[1:]], '    """']
+        lines += ["", *wrap(f"def __init__({self.params}) -> None:", "    ")]
+        lines.append("        super().__init__()")
+        lines += [out for line in self.init for out in wrap(line, "        ")]
+        lines += ["", *wrap(f"def forward({self.signature}) -> {self.returns}:", "    ")]
+        lines += [out for line in self.forward for out in wrap(line, "        ")]
+        return "\n".join(lines) + "\n"
+
+
+WIDTH = 100
+
+
+def wrap(line: str, indent: str) -> list[str]:
+    """A line longer than 100 columns, with its outermost call's arguments one per line."""
+    if len(indent + line) <= WIDTH:
+        return [indent + line]
+    code, hash_, comment = line.partition("  # ")
+    open_at = code.find("(")
+    depth, parts, start = 0, [], open_at + 1
+    for i in range(open_at, len(code)):
+        ch = code[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                parts.append(code[start:i].strip())
+                tail = code[i:]
+                break
+        elif ch == "," and depth == 1:
+            parts.append(code[start:i].strip())
+            start = i + 1
+    else:
+        return [indent + line]
+    if tail.rstrip() not in (")", "):") and not tail.startswith(") ->"):
+        return [indent + line]  # not one call: leave it long rather than wrap it badly
+    head = code[: open_at + 1]
+    note = f"  # {comment}" if hash_ else ""
+    return [indent + head + note] + [f"{indent}    {p}," for p in parts if p] + [indent + tail]
+
+
+@dataclass
+class Instance:
+    """One block instance written with markers, waiting to be merged into its class."""
+
+    k: int  # which network
+    scope: Scope
+    written: Written
+    params: list[str]  # in_channels, then the block's arguments, as parameter names
+    args: dict[str, str]  # parameter → the block argument it stands for ("" for in_channels)
+    env: dict[str, Any]  # parameter → this instance's value (whole-number arguments)
+
+    @property
+    def skeleton(self) -> str:
+        w = self.written
+        return MARK.sub("{}", "\n".join(w.init + ["--"] + w.forward))
+
+
+def value_of(expr: str, env: dict[str, Any]) -> Any:
+    tree = ast.parse(expr, mode="eval").body
+    if isinstance(tree, ast.Tuple):
+        return tuple(evaluate(ast.unparse(e), env) for e in tree.elts)
+    return evaluate(expr, env)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as torch reads them: 3 and (3, 3) give the same kernel."""
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        t, v = (a, b) if isinstance(a, tuple) else (b, a)
+        return all(x == v for x in t)
+    return bool(a == b)
+
+
+def computes(expr: str | None, values: list[Any], envs: list[dict[str, Any]]) -> bool:
+    """Does the expression give every instance's value? (Checked, never assumed.)"""
+    if expr is None:
+        return False
+    try:
+        return all(same(value_of(expr, e), v) for e, v in zip(envs, values, strict=True))
+    except CnnCalcError:
+        return False
+
+
+def names_in(expr: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+
+
+@dataclass
+class Merged:
+    params: list[str]  # the constructor's parameters, in order
+    types: dict[str, str]
+    values: dict[str, list[Any]]  # parameter → each instance's value
+    init: list[str]
+    forward: list[str]
+
+
+def merge(group: list[Instance]) -> Merged:
+    """The group's shared code: a literal where every instance agrees, else the block's own
+    expression when it gives every instance's value, else a constructor parameter."""
+    first = group[0]
+    envs = [i.env for i in group]
+    names = Names(RESERVED | {"x"} | set(first.params))
+    texts: list[str] = []
+    extra: dict[str, list[Any]] = {}
+    used: set[str] = set()
+    for j, slot in enumerate(first.written.slots):
+        seen = [i.written.slots[j].value for i in group]
+        if all(v == seen[0] for v in seen):
+            text = seen[0] if slot.kind == "note" else literal(seen[0])
+            texts.append(render_slot(slot, text, seen[0] == TORCH_DEFAULTS.get(slot.key)))
+        elif slot.kind == "note":
+            texts.append("")
+        elif computes(slot.expr, seen, envs):
+            assert slot.expr is not None
+            used |= names_in(slot.expr)
+            texts.append(render_slot(slot, slot.expr, False))
+        else:
+            name = names.claim(slot.name)
+            extra[name] = seen
+            texts.append(render_slot(slot, name, False))
+
+    def fill(line: str) -> str:
+        return MARK.sub(lambda m: texts[int(m.group(1))], line)
+
+    params = [p for p in first.params if p in used] + list(extra)
+    values = {p: extra[p] if p in extra else [i.env[p] for i in group] for p in params}
+    types = {
+        p: "tuple[int, ...]" if any(isinstance(v, tuple) for v in values[p]) else "int"
+        for p in params
+    }
+    init = [fill(line) for line in first.written.init]
+    forward = [fill(line) for line in first.written.forward]
+    return Merged(params, types, values, init, forward)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class FileWriter:
+    """Writes every network of a file, block classes first."""
+
+    def __init__(self, analyses: Sequence[Analysis], linear: bool) -> None:
+        self.analyses = analyses
+        self.linear = linear
+        self.plans = [Plan(a, linear) for a in analyses]
+        self.class_names = Names(RESERVED)
+        self.made: dict[tuple[int, str], tuple[str, list[tuple[str, Any, str | None]]]] = {}
+        self.classes: list[ClassCode] = []
+
+    # ----- one scope
+
+    def locals_of(self, s: Scope, reserved: frozenset[str]) -> None:
+        names = Names(RESERVED | reserved)
+        prefix = s.name + "." if s.name else ""
+        for i in s.items:
+            key = i.instance if isinstance(i, Call) else i.name
+            s.local[key] = names.claim(key[len(prefix) :].replace(".", "_"))
+
+    def writer(
+        self, k: int, s: Scope, var: dict[str, str], marking: bool, argnames: dict[str, str]
+    ) -> Writer:
+        plan = self.plans[k]
+        net = plan.a.network
+        for i in s.items:
+            var[i.output if isinstance(i, Call) else i.name] = s.local[
+                i.instance if isinstance(i, Call) else i.name
+            ]
+
+        def module_of(r: LayerResult) -> tuple[str, bool]:
+            if r.shared_from is None:
+                return f"self.{s.local[r.name]}", True
+            return "self." + self.path_from(plan, s, r.shared_from), False
+
+        def expr_of(name: str, key: str) -> str | None:
+            if not marking:
+                return None
+            return expression(net.written.get(name), key, argnames, main_key(plan, name))
+
+        return Writer(var, module_of, expr_of, marking, self.linear)
+
+    def path_from(self, plan: Plan, s: Scope, target: str) -> str:
+        """``a.b.conv1``: the attribute path from scope ``s`` to the module of layer ``target``."""
+        here = plan.scope_of(plan.results[target].node.block)
+        return ".".join([*self.steps(plan, s.name, here), plan.scopes[here].local[target]])
+
+    def steps(self, plan: Plan, top: str, here: str) -> list[str]:
+        """Attribute names from module ``top`` down to the module of instance ``here``."""
+        parts = []
+        while here != top:
+            parent = plan.parent(here, plan.modules)
+            parts.append(plan.scopes[parent].local[here])
+            here = parent
+        return list(reversed(parts))
+
+    def write_scope(self, k: int, s: Scope, w: Writer) -> None:
+        net = self.plans[k].a.network
+        for i in s.items:
+            try:
+                if isinstance(i, Call):
+                    self.call(k, s, i, w)
+                else:
+                    w.layer(i)
+            except CnnCalcError as error:
+                raise error.within(file=net.file, network=net.name) from None
+        s.with_module = w.with_module
+
+    def call(self, k: int, s: Scope, c: Call, w: Writer) -> None:
+        plan = self.plans[k]
+        var = s.local[c.instance]
+        if c.target == c.instance:
+            cls, args = self.made[(k, c.instance)]
+            w.current = var
+            parts = []
+            for p, v, arg in args:
+                if arg == "":
+                    expr = w.channels.get(c.input)
+                elif arg is not None:
+                    expr = w.expr_of(c.instance, arg)
+                else:
+                    expr = None
+                parts.append(f"{p}={w.num(v, p, expr)}")
+            w.out.init.append(f"self.{var} = {cls}({', '.join(parts)})")
+            module = f"self.{var}"
+        else:
+            module = "self." + ".".join(self.steps(plan, s.name, c.target))
+        w.emit(f"{var} = {module}({w.var[c.input]})", plan.results[c.output].shape)
+        w.channels[c.output] = None
+
+    # ----- block classes
+
+    def blocks(self) -> None:
+        """Write every block instance, then merge each block type's instances into classes."""
+        types: dict[str, list[tuple[int, str]]] = {}
+        needs: dict[str, set[str]] = {}
+        for k, plan in enumerate(self.plans):
+            blocks = plan.a.network.blocks
+            for x, s in plan.scopes.items():
+                if x:
+                    types.setdefault(blocks[x], []).append((k, x))
+                    needs.setdefault(blocks[x], set()).update(
+                        blocks[i.instance] for i in s.items if isinstance(i, Call)
+                    )
+        done: set[str] = set()
+        while len(done) < len(types):  # a block type after the types it contains
+            for t in types:
+                if t not in done and needs[t] <= done:
+                    done.add(t)
+                    groups: dict[str, list[Instance]] = {}
+                    for k, x in types[t]:
+                        i = self.instance(k, x)
+                        groups.setdefault(i.skeleton, []).append(i)
+                    for group in groups.values():
+                        self.make_class(t, group)
+
+    def instance(self, k: int, x: str) -> Instance:
+        plan = self.plans[k]
+        s = plan.scopes[x]
+        block_args = plan.a.network.block_args.get(x, {})
+        names = Names(RESERVED | {"x"})
+        argnames = {"": names.claim("in_channels")}
+        argnames |= {a: names.claim(a) for a in block_args}
+        self.locals_of(s, frozenset({"x"}))
+        assert s.input is not None and s.output is not None
+        w = self.writer(k, s, {s.input: "x"}, True, {a: p for a, p in argnames.items() if a})
+        w.channels[s.input] = argnames[""]
+        self.write_scope(k, s, w)
+        w.out.forward.append(f"return {w.var[s.output]}")
+        env: dict[str, Any] = {argnames[""]: channels_in(plan, s)}
+        for a, v in block_args.items():
+            if is_int(v) and not isinstance(v, bool):
+                env[argnames[a]] = v
+        params = list(argnames.values())
+        return Instance(k, s, w.out, params, {p: a for a, p in argnames.items()}, env)
+
+    def make_class(self, block: str, group: list[Instance]) -> None:
+        name = self.class_names.claim(class_name(block), sep="")
+        m = merge(group)
+        uses = ", ".join(i.scope.name for i in group[:3]) + (", …" if len(group) > 3 else ".")
+        signature = ", ".join(["self", *(f"{p}: {m.types[p]}" for p in m.params)])
+        self.classes.append(
+            ClassCode(
+                name,
+                [f'The block "{block}", as in {uses}'],
+                signature,
+                "self, x: Tensor",
+                "Tensor",
+                m.init,
+                m.forward,
+            )
+        )
+        for n, i in enumerate(group):
+            calls = [(p, m.values[p][n], i.args.get(p)) for p in m.params]
+            self.made[(i.k, i.scope.name)] = (name, calls)
+
+    # ----- networks
+
+    def network(self, k: int) -> tuple[ClassCode, NetworkInfo]:
+        plan = self.plans[k]
+        a = plan.a
+        net = a.network
         symbols = sorted({str(s) for shape in net.inputs.values() for s in shape if not is_int(s)})
         if symbols:
             raise CnnCalcError(
@@ -295,265 +559,166 @@ class NetworkWriter:
                 network=net.name,
                 key="input",
             )
-        for r in a.layers:
-            self.var[r.name] = self.scope.claim(r.name.replace(".", "_"))
-            self.info.variables[r.name] = self.var[r.name]
-        for r in order(a.layers):
-            try:
-                self.layer(r)
-            except CnnCalcError as error:
-                raise error.within(file=net.file, network=net.name) from None
-        outs = [self.var[name] for name in a.outputs]
-        self.emit("return " + ", ".join(outs))
-        self.code.signature = "self, " + ", ".join(
-            f"{v}: Tensor" for v in self.info.inputs.values()
-        )
-        self.code.returns = (
-            "Tensor" if len(outs) == 1 else f"tuple[{', '.join(['Tensor'] * len(outs))}]"
-        )
+        root = plan.scopes[""]
+        inputs = Names(RESERVED)
+        args = {
+            n: inputs.claim("x" if n == "input" and len(net.inputs) == 1 else n) for n in net.inputs
+        }
+        self.locals_of(root, frozenset(args.values()))
+        w = self.writer(k, root, dict(args), False, {})
+        self.write_scope(k, root, w)
+        outs = [w.var[name] for name in a.outputs]
+        w.out.forward.append("return " + ", ".join(outs))
         totals = a.totals
-        ins = ", ".join(
-            f"{arg} of shape {torch_shape(net.inputs[name])}"
-            for name, arg in self.info.inputs.items()
-        )
-        self.code.doc = [
+        ins = ", ".join(f"{arg} of shape {torch_shape(net.inputs[n])}" for n, arg in args.items())
+        doc = [
             f"{net.name}: {', '.join(dims(s) for s in net.inputs.values())} → "
             f"{', '.join(dims(s) for s in a.outputs.values())}, "
             f"{totals.params:,} parameters, {totals.macs:,} MACs.",
             "",
             f"Call it with {ins}.",
         ]
-        return self.code
+        code = ClassCode(
+            self.class_names.claim(class_name(net.name), sep=""),
+            doc,
+            "self",
+            "self, " + ", ".join(f"{v}: Tensor" for v in args.values()),
+            "Tensor" if len(outs) == 1 else f"tuple[{', '.join(['Tensor'] * len(outs))}]",
+            w.out.init,
+            w.out.forward,
+        )
+        return code, self.info(k, code.name, args)
 
-    def layer(self, r: LayerResult) -> None:
-        kind = r.node.layer.kind
-        x = [self.var[n] for n in r.inputs]
-        getattr(self, "layer_" + kind, self.layer_elementwise)(r, x)
+    def info(self, k: int, cls: str, args: dict[str, str]) -> NetworkInfo:
+        """Module paths and forward frames of every layer, by walking the calls in order."""
+        plan = self.plans[k]
+        info = NetworkInfo(cls, args)
+        calls: dict[str, int] = {}
 
-    # ----- one method per layer kind
+        def walk(s: Scope, path: str, named: str, as_: str) -> None:
+            """Run scope ``s`` as module ``path``; its instance ``named`` reports as ``as_``."""
+            index = calls.get(path, 0)
+            calls[path] = index + 1
 
-    def layer_conv(self, r: LayerResult, x: list[str]) -> None:
-        layer: Any = r.node.layer
-        w = r.effect.window
-        assert w is not None
-        n = len(w)
-        pads = [(a.pad_start, a.pad_end) for a in w]
-        symmetric = all(p0 == p1 for p0, p1 in pads)
-        args = [
-            *self.channels(r, layer.filters),
-            f"kernel_size={literal(collapse([a.kernel for a in w]))}",
-        ]
-        options = {
-            "stride": collapse([a.stride for a in w]),
-            "padding": collapse([p0 for p0, _ in pads]) if symmetric else 0,
-            "dilation": collapse([dilation_of(a) for a in w]),
-            "groups": 1 if self.linear else layer.groups,
-        }
-        args += keywords(options)
-        if not layer.bias or self.linear:
-            args.append("bias=False")
-        call = self.module(r, f"nn.Conv{n}d({', '.join(args)})")
-        inp = x[0]
-        if not symmetric:
-            self.emit(
-                f"{self.var[r.name]} = F.pad({inp}, {literal(pad_arg(pads))})"
-                f"  # padding {pad_text(pads)}"
-            )
-            inp = self.var[r.name]
-        self.finish(r, f"{call}({inp})")
+            def join(*parts: str) -> str:
+                return ".".join(p for p in parts if p)
 
-    def layer_conv_transpose(self, r: LayerResult, x: list[str]) -> None:
-        layer: Any = r.node.layer
-        w = r.effect.window
-        assert w is not None
-        n = len(w)
-        dil = layer.dilation * n if len(layer.dilation) == 1 else layer.dilation
-        natural = [(a.size - 1) * a.stride + a.eff for a in w]  # torch, no padding
-        symmetric = all(a.pad_start == a.pad_end for a in w)
-        extra = [
-            a.out - (full - a.pad_start - a.pad_end)
-            if symmetric
-            else max(0, a.pad_start + a.out - full)
-            for a, full in zip(w, natural, strict=True)
-        ]
-        if any(e >= max(a.stride, d) for e, a, d in zip(extra, w, dil, strict=True)):
-            raise unsupported(r, "the output padding it needs exceeds what torch allows")
-        args = [
-            *self.channels(r, layer.filters),
-            f"kernel_size={literal(collapse([a.kernel for a in w]))}",
-        ]
-        options = {
-            "stride": collapse([a.stride for a in w]),
-            "padding": collapse([a.pad_start for a in w]) if symmetric else 0,
-            "output_padding": collapse(extra),
-            "groups": 1 if self.linear else layer.groups,
-            "dilation": collapse(list(dil)),
-        }
-        args += keywords(options)
-        if not layer.bias or self.linear:
-            args.append("bias=False")
-        call = self.module(r, f"nn.ConvTranspose{n}d({', '.join(args)})")
-        if symmetric:
-            self.finish(r, f"{call}({x[0]})")
-            return
-        v = self.var[r.name]
-        self.emit(f"{v} = {call}({x[0]})")
-        crop = ", ".join(f"{a.pad_start}:{a.pad_start + a.out}" for a in w)
-        self.finish(r, f"{v}[:, :, {crop}]")
+            for i in s.items:
+                if isinstance(i, Call):
+                    if i.target == i.instance:
+                        sub, scope = join(path, s.local[i.instance]), plan.scopes[i.instance]
+                    else:
+                        sub = join(path, *self.steps(plan, s.name, i.target))
+                        scope = plan.scopes[i.target]
+                    walk(scope, sub, scope.name, rename(i.instance, named, as_))
+                else:
+                    name = rename(i.name, named, as_)
+                    info.variables[name] = (path, index, s.local[i.name])
+                    if i.name in s.with_module:
+                        owner = i.shared_from or i.name
+                        info.modules[name] = join(path, self.path_from(plan, s, owner))
 
-    def layer_pool(self, r: LayerResult, x: list[str]) -> None:
-        layer: Any = r.node.layer
-        w = r.effect.window
-        assert w is not None
-        n = len(w)
-        cls = "MaxPool" if layer.mode == "max" and not self.linear else "AvgPool"
-        plan = pool_plan(r, avg3d=cls == "AvgPool" and n == 3)
-        args = [literal(collapse([a.kernel for a in w]))]
-        stride = collapse([a.stride for a in w])
-        if stride != collapse([a.kernel for a in w]):
-            args.append(f"stride={literal(stride)}")
-        if plan.native and any(plan.padding):
-            args.append(f"padding={literal(collapse(list(plan.padding)))}")
-        if plan.ceil:
-            args.append("ceil_mode=True")
-        call = self.module(r, f"nn.{cls}{n}d({', '.join(args)})")
-        inp = x[0]
-        if not plan.native:
-            v = self.var[r.name]
-            pairs = list(zip(plan.padding[::2], plan.padding[1::2], strict=True))
-            value = ", value=-torch.inf" if cls == "MaxPool" else ""
-            note = " (end fitted to cnncalc's windows)" if plan.trimmed else ""
-            shown = [(a.pad_start, a.pad_end) for a in w]
-            self.emit(
-                f"{v} = F.pad({inp}, {literal(pad_arg(pairs))}{value})"
-                f"  # padding {pad_text(shown)}{note}"
-            )
-            inp = v
-        self.finish(r, f"{call}({inp})")
+        walk(plan.scopes[""], "", "", "")
+        return info
 
-    def layer_global_pool(self, r: LayerResult, x: list[str]) -> None:
-        layer: Any = r.node.layer
-        n = len(r.shape) - 1
-        cls = "AdaptiveMaxPool" if layer.mode == "max" and not self.linear else "AdaptiveAvgPool"
-        self.finish(r, f"{self.module(r, f'nn.{cls}{n}d(1)')}({x[0]})")
-
-    def layer_flatten(self, r: LayerResult, x: list[str]) -> None:
-        shape = r.input_shapes[0]
-        if self.linear:
-            self.finish(r, self.everything(x[0], r.shape))
-        elif len(shape) == 1:
-            self.finish(r, x[0])
-        elif all(s == 1 for s in shape[:-1]):
-            self.finish(r, f"torch.flatten({x[0]}, 1)")
-        else:  # cnncalc flattens spatial-first, channels-last
-            self.finish(r, f"torch.flatten({x[0]}.permute({channels_last(len(shape) + 1)}), 1)")
-
-    def layer_reshape(self, r: LayerResult, x: list[str]) -> None:
-        shape, target = r.input_shapes[0], r.shape
-        if self.linear:
-            n = len(shape) - 1
-            if n and len(target) - 1 >= n and tuple(target[:n]) == tuple(shape[:-1]):
-                # channels split into new axes: every new position copies its cell
-                new = len(target) - 1 - n
-                view = (
-                    f"{x[0]}.reshape(-1, 1, {', '.join(str(s) for s in shape[:-1])}{', 1' * new})"
-                )
-                self.finish(r, f"{view}.expand(-1, -1, {', '.join(str(s) for s in target[:-1])})")
-            else:
-                self.finish(r, self.everything(x[0], target))
-            return
-        expr = x[0]
-        if len(shape) > 1:
-            expr += f".permute({channels_last(len(shape) + 1)})"
-        expr += f".reshape(-1, {', '.join(str(s) for s in target)})"
-        if len(target) > 1:
-            expr += f".permute({channels_first(len(target) + 1)})"
-        self.finish(r, expr)
-
-    def layer_fc(self, r: LayerResult, x: list[str]) -> None:
-        if self.linear:
-            self.finish(r, x[0])
-            return
-        layer: Any = r.node.layer
-        bias = "" if layer.bias else ", bias=False"
-        call = self.module(r, f"nn.Linear({r.input_shapes[0][0]}, {layer.units}{bias})")
-        self.finish(r, f"{call}({x[0]})")
-
-    def layer_batchnorm(self, r: LayerResult, x: list[str]) -> None:
-        if self.linear:
-            self.finish(r, x[0])
-            return
-        n = max(len(r.shape) - 1, 1)
-        self.finish(r, f"{self.module(r, f'nn.BatchNorm{n}d({r.shape[-1]})')}({x[0]})")
-
-    def layer_dropout(self, r: LayerResult, x: list[str]) -> None:
-        if self.linear:
-            self.finish(r, x[0])
-            return
-        self.finish(r, f"{self.module(r, 'nn.Dropout()')}({x[0]})")
-
-    def layer_lrn(self, r: LayerResult, x: list[str]) -> None:
-        if self.linear:
-            self.finish(r, x[0])
-            return
-        if len(r.shape) < 2:
-            raise unsupported(r, "torch's local response normalisation needs spatial axes")
-        self.finish(r, f"{self.module(r, 'nn.LocalResponseNorm(5, k=2.0)')}({x[0]})")
-
-    def layer_upsample(self, r: LayerResult, x: list[str]) -> None:
-        shape = r.input_shapes[0]
-        scale = collapse([o // i for o, i in zip(r.shape[:-1], shape[:-1], strict=True)])
-        self.finish(r, f"{self.module(r, f'nn.Upsample(scale_factor={literal(scale)})')}({x[0]})")
-
-    def layer_add(self, r: LayerResult, x: list[str]) -> None:
-        self.finish(r, " + ".join(x))
-
-    def layer_concat(self, r: LayerResult, x: list[str]) -> None:
-        if self.linear:  # one channel stands for all: the union of the inputs' fields
-            self.finish(r, " + ".join(x))
-            return
-        self.finish(r, f"torch.cat([{', '.join(x)}], dim=1)")
-
-    def layer_elementwise(self, r: LayerResult, x: list[str]) -> None:
-        kind = r.node.layer.kind
-        if kind not in ACTIVATION_CODE:
-            raise unsupported(r, f"no PyTorch equivalent is known for {kind}")
-        expr = x[0] if self.linear else ACTIVATION_CODE[kind].format(x[0])
-        self.finish(r, expr)
+    def write(self) -> tuple[list[ClassCode], dict[str, NetworkInfo]]:
+        self.blocks()
+        infos = {}
+        networks = []
+        for k, a in enumerate(self.analyses):
+            code, info = self.network(k)
+            networks.append(code)
+            infos[a.network.name] = info
+        return self.classes + networks, infos
 
 
-TORCH_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1}
+def rename(name: str, old: str, new: str) -> str:
+    """A layer of the module's own instance ``old``, named as the instance ``new`` that runs it."""
+    if old and old != new and (name == old or name.startswith(old + ".")):
+        return new + name[len(old) :]
+    return name
 
 
-def keywords(options: dict[str, Any]) -> list[str]:
-    """``key=value`` arguments, leaving out those at torch's default."""
-    return [f"{k}={literal(v)}" for k, v in options.items() if v != TORCH_DEFAULTS[k]]
+def main_key(plan: Plan, name: str) -> str | None:
+    r = plan.results.get(name)
+    found = L.lookup(r.node.layer.kind) if r is not None else None
+    return found[0].main_key() if found else None
 
 
-def dilation_of(w: Any) -> int:
-    return (w.eff - 1) // (w.kernel - 1) if w.kernel > 1 else 1
+def channels_in(plan: Plan, s: Scope) -> Any:
+    assert s.input is not None
+    if s.input in plan.results:
+        return plan.results[s.input].shape[-1]
+    return plan.a.network.inputs[s.input][-1]
 
 
-def torch_shape(shape: Sequence[Any]) -> str:
-    """A cnncalc shape as the tensor shape torch uses: (N, C, spatial…)."""
-    if len(shape) == 1:
-        return f"(N, {shape[0]})"
-    return "(N, " + ", ".join(str(s) for s in (shape[-1], *shape[:-1])) + ")"
+def expression(written: Any, key: str, argnames: dict[str, str], main: str | None) -> str | None:
+    """The Python expression a block layer's key was written with, over the block's arguments."""
+    if written is None:
+        return None
+    if isinstance(written, str):
+        from .spec import parse_shorthand
+
+        try:
+            entry = parse_shorthand(written)
+        except CnnCalcError:
+            return None
+        if "" in entry and main is not None:
+            entry[main] = entry.pop("")
+    elif isinstance(written, dict):
+        entry = written
+    else:
+        return None
+    if key not in entry:
+        return None
+    value = entry[key]
+    if key == "padding" and value == "same" and "kernel" in entry:
+        # odd kernels, stride 1: (F_eff - 1) / 2 on each side; checked against every instance
+        k = one_expression(entry["kernel"], argnames)
+        d = one_expression(entry.get("dilation", 1), argnames)
+        if k is None or d is None:
+            return None
+        return f"({k} - 1) // 2" if d == "1" else f"{d} * ({k} - 1) // 2"
+    if isinstance(value, list):
+        items = [one_expression(v, argnames) for v in value]
+        if any(i is None for i in items):
+            return None
+        return items[0] if len(items) == 1 else "(" + ", ".join(items) + ")"  # type: ignore[arg-type]
+    return one_expression(value, argnames)
 
 
-def order(layers: Sequence[LayerResult]) -> list[LayerResult]:
-    """The layers in an order where each comes after its inputs, file order where free."""
-    done: set[str] = set()
-    names = {r.name for r in layers}
-    pending = list(layers)
-    out: list[LayerResult] = []
-    while pending:
-        for i, r in enumerate(pending):
-            if all(n in done or n not in names for n in r.inputs):
-                out.append(pending.pop(i))
-                done.add(r.name)
-                break
-    return out
+def one_expression(value: Any, argnames: dict[str, str]) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    if value in argnames:
+        return argnames[value]
+    try:
+        tree = ast.parse(value, mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if node.id not in argnames:
+                return None
+            node.id = argnames[node.id]
+        elif not isinstance(
+            node,
+            (
+                ast.Expression,
+                ast.BinOp,
+                ast.UnaryOp,
+                ast.Constant,
+                ast.operator,
+                ast.unaryop,
+                ast.Load,
+            ),
+        ):
+            return None
+    return ast.unparse(tree)
 
 
 HEADER = '''"""{title}
@@ -570,24 +735,20 @@ from torch import Tensor, nn
 
 
 def export_pytorch(analyses: Sequence[Analysis], source: str = "", linear: bool = False) -> Export:
-    """The source of one Python file with one nn.Module class per network.
+    """The source of one Python file with one nn.Module class per network and block type.
 
     ``linear`` writes the linearised copy the tests measure receptive fields on: no
     activations or normalisation, average instead of max pooling, and one channel per
     tensor (every channel of a conv with positive weights reads the same pixels, so one
-    channel that sums them all has the field of them all). It takes (N, 1, spatial…).
+    channel that sums them all has the field of them all); blocks are written inline.
+    It takes (N, 1, spatial…).
     """
     from . import __version__
 
-    names = Names(RESERVED | {"F", "nn", "torch", "Tensor"})
-    classes = []
-    infos = {}
-    for a in analyses:
-        writer = NetworkWriter(a, names, linear)
-        classes.append(writer.write())
-        infos[a.network.name] = writer.info
+    classes, infos = FileWriter(analyses, linear).write()
     what = ", ".join(a.network.name for a in analyses)
     title = f"PyTorch models of {what}" + (f", from {source}" if source else "") + "."
+    title = "\n".join(textwrap.wrap(title, WIDTH - 4))
     parts = [HEADER.format(title=title, version=__version__)]
     parts += ["\n" + c.text() for c in classes]
     return Export("\n".join(parts), infos)

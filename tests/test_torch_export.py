@@ -13,12 +13,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cnncalc.cli import main
 from cnncalc.engine import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec import load, load_text
-from cnncalc.torch_export import MODULE_ATTRIBUTES, Names, class_name, export_pytorch
+from cnncalc.torch_code import MODULE_ATTRIBUTES, Names, class_name
+from cnncalc.torch_export import export_pytorch
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"
@@ -105,7 +108,8 @@ def test_asymmetric_padding_is_an_explicit_pad() -> None:
     code = export_pytorch([a]).code
     assert "conv1 = F.pad(x, (1, 0, 1, 0))  # padding 1+0, 1+0" in code  # CS 230's "same"
     assert "maxpool1 = F.pad(conv1, (1, 0, 0, 1), value=-torch.inf)  # padding 0+1, 1+0" in code
-    assert "deconv1 = deconv1[:, :, 1:4, 0:4]  # 3x4x2" in code  # transposed: crop
+    # a transposed conv's padding crops its output
+    assert "deconv1 = F.pad(deconv1, (0, 0, -1, 0))  # 3x4x2 (cropped 1+0, 0+0)" in code
 
 
 def test_symbolic_sizes_are_an_error() -> None:
@@ -215,3 +219,75 @@ def test_examples_are_covered_when_present() -> None:
     if not EXAMPLES.exists():
         pytest.skip("examples.toml is not in this checkout")
     assert {n for f, n in NETWORKS if f == str(EXAMPLES)} == {n.name for n in load(str(EXAMPLES))}
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def test_a_block_becomes_one_class_with_its_own_arithmetic() -> None:
+    code = export_file(DATA / "blocks.toml")
+    assert "class Unit(nn.Module):" in code
+    assert "    def __init__(self, in_channels: int, width: int, k: int) -> None:" in code
+    assert (
+        "        self.conv1 = nn.Conv2d(in_channels, width * 2, kernel_size=k, "
+        "padding=(k - 1) // 2)" in code
+    )
+    # "stage" pads evenly with stride 1 and unevenly with stride 2: two classes
+    assert "class Stage(nn.Module):" in code and "class Stage2(nn.Module):" in code
+    assert "        self.s3 = Stage2(in_channels=16)" in code
+
+
+def test_shared_instances_call_one_module_and_read_in_blocks_are_inline() -> None:
+    code = export_file(DATA / "blocks.toml")
+    assert "        twin = self.s3(s2)  # 5x5x16" in code  # share = "s3": the same weights
+    assert "        peek = self.peek(probe_conv1)  # 5x5x16" in code  # reads inside "probe"
+    assert "self.probe = " not in code
+
+
+def block_text(args: list[dict[str, int]], pad: str, size: int, channels: int) -> str:
+    uses = "\n".join(
+        '[[layers]]\ntype = "b"\n' + "".join(f"{k} = {v}\n" for k, v in a.items()) for a in args
+    )
+    return (
+        f"input = [{size}, {size}, {channels}]\n"
+        "[blocks.b]\n"
+        "args = { w = 2, k = 3, s = 1 }\n"
+        "layers = [\n"
+        f'  {{ type = "conv", filters = "w * 2", kernel = "k", stride = "s", padding = {pad} }},\n'
+        '  { type = "batchnorm", activation = "relu" },\n'
+        '  { type = "conv", filters = "w + 1", kernel = "k - 1 + 1", groups = 1 },\n'
+        '  { type = "maxpool", kernel = "s", padding = "valid" },\n'
+        "]\n" + uses
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    args=st.lists(
+        st.fixed_dictionaries(
+            {"w": st.integers(1, 4), "k": st.integers(1, 3), "s": st.integers(1, 2)}
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    pad=st.sampled_from(['"same"', '"valid"', "1", "[[1, 0], [0, 1]]"]),
+    size=st.integers(12, 20),
+    channels=st.integers(1, 3),
+)
+def test_block_instances_with_any_arguments_agree_with_torch(
+    args: list[dict[str, int]], pad: str, size: int, channels: int
+) -> None:
+    pytest.importorskip("torch")
+    import torchcheck
+
+    text = block_text(args, pad, size, channels)
+    try:
+        (n,) = load_text(text, "blocky.toml")
+        a = analyze(n)
+    except CnnCalcError:  # strides shrank the input below a kernel: not a network
+        assume(False)
+    ex = export_pytorch([a])
+    module = torchcheck.import_code(ex.code, torchcheck.WORKDIR)
+    bad = torchcheck.compare(a, ex, module)
+    assert not bad, text + "\n" + "\n".join(bad)
+    assert "class B(nn.Module):" in ex.code

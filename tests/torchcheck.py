@@ -23,7 +23,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.engine import Analysis, LayerResult, analyze
 from cnncalc.spec import load, load_text
-from cnncalc.torch_export import Export, NetworkInfo, dilation_of, export_pytorch, order
+from cnncalc.torch_code import dilation_of
+from cnncalc.torch_export import Export, NetworkInfo, export_pytorch
 
 _counter = itertools.count()
 WORKDIR = Path(".")  # where exported modules are written; the tests set a temporary one
@@ -57,18 +58,19 @@ def example_inputs(a: Analysis, info: NetworkInfo, batch: int = 1) -> list[torch
 
 
 @contextmanager
-def forward_locals(modules: Sequence[type[nn.Module]]) -> Iterator[dict[int, dict[str, Any]]]:
+def forward_locals(modules: Sequence[type[nn.Module]]) -> Iterator[dict[int, list[dict[str, Any]]]]:
     """Capture the local variables of the generated ``forward`` methods when they return.
 
     Every layer's output is a local variable of the forward that computes it, so this
-    sees each layer's tensor without changing the exported code. Keyed by id(self).
+    sees each layer's tensor without changing the exported code. Keyed by id(self), one
+    entry per call (a shared block runs once for each instance that uses it).
     """
     codes = {cls.forward.__code__ for cls in modules}
-    seen: dict[int, dict[str, Any]] = {}
+    seen: dict[int, list[dict[str, Any]]] = {}
 
     def local(frame: Any, event: str, arg: Any) -> Any:
         if event == "return":
-            seen[id(frame.f_locals["self"])] = dict(frame.f_locals)
+            seen.setdefault(id(frame.f_locals["self"]), []).append(dict(frame.f_locals))
         return local
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
@@ -80,6 +82,27 @@ def forward_locals(modules: Sequence[type[nn.Module]]) -> Iterator[dict[int, dic
         yield seen
     finally:
         sys.settrace(previous)
+
+
+def tensor_of(
+    model: nn.Module, seen: dict[int, list[dict[str, Any]]], info: NetworkInfo, layer: str
+) -> Any:
+    path, call, var = info.variables[layer]
+    frames = seen.get(id(model.get_submodule(path)), [])
+    return frames[call].get(var) if call < len(frames) else None
+
+
+def order(layers: Sequence[LayerResult]) -> list[LayerResult]:
+    """The layers in an order where each comes after its inputs."""
+    names = {r.name for r in layers}
+    done: set[str] = set()
+    pending, out = list(layers), []
+    while pending:
+        r = next(r for r in pending if all(n in done or n not in names for n in r.inputs))
+        pending.remove(r)
+        out.append(r)
+        done.add(r.name)
+    return out
 
 
 def module_at(model: nn.Module, path: str) -> nn.Module:
@@ -118,14 +141,10 @@ def compare(a: Analysis, ex: Export, module: ModuleType, *, batch: int = 1) -> M
     with torch.no_grad(), FlopCounterMode(display=False) as flops, forward_locals(classes) as seen:
         result = model(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
-    frames = {path: seen.get(id(m)) for path, m in model.named_modules()}
-
-    # shapes, per layer and at the outputs
     for r in a.layers:
-        scope, var = variable_of(info, r.name)
-        tensor = (frames.get(scope) or {}).get(var)
+        tensor = tensor_of(model, seen, info, r.name)
         if tensor is None:
-            bad.append(f"{r.name}: no tensor {var!r} in {scope or 'the network'}'s forward")
+            bad.append(f"{r.name}: no tensor for it in {info.variables[r.name]}")
             continue
         bad.check(f"{r.name} output shape", tuple(r.shape), cnncalc_shape(tensor))
     for (name, shape), t in zip(a.outputs.items(), outputs, strict=True):
@@ -166,11 +185,6 @@ def compare(a: Analysis, ex: Export, module: ModuleType, *, batch: int = 1) -> M
             bad.check(f"{r.name} MACs (no module)", 0, r.effect.macs)
     bad.check("total MACs", t.macs, flops.get_total_flops() / 2 / batch)
     return bad
-
-
-def variable_of(info: NetworkInfo, layer: str) -> tuple[str, str]:
-    """(module path of the forward that computes it, local variable) of a layer's output."""
-    return "", info.variables[layer]
 
 
 def check_networks(analyses: Sequence[Analysis], directory: Path) -> dict[str, Mismatch]:
@@ -359,10 +373,9 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
         ]
         with forward_locals([type(model)]) as seen:
             model(*xs)
-        local = seen[id(model)]
         loss = torch.zeros((), dtype=dtype)
         for b, (name, unit) in enumerate(part):
-            loss = loss + local[info.variables[name]][(b, 0, *unit)].sum()
+            loss = loss + tensor_of(model, seen, info, name)[(b, 0, *unit)].sum()
         grads = torch.autograd.grad(loss, xs, allow_unused=True)
         reach = [g.abs() > 0 for g in grads if g is not None]  # (probes, 1, spatial…) each
         for b, (name, unit) in enumerate(part):
