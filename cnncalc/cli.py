@@ -300,3 +300,68 @@ def export(
         raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
     names = ", ".join(n.name for n in networks)
     print(f"wrote {output}: {names}", file=sys.stderr)
+
+
+@app.command("import")
+def import_(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="The PyTorch module, `FILE.py:ClassName`; built with no arguments.",
+            show_default=False,
+        ),
+    ],
+    input_shapes: Annotated[
+        list[str],
+        typer.Option(
+            "--input",
+            "-i",
+            help="Input shape in cnncalc's order, e.g. `224x224x3` (or `NAME=96x96x3` for "
+            "each of several inputs).",
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
+
+    Layers without a cnncalc equivalent are named in an error; an unknown activation
+    (no parameters, same shape) is left out with a warning.
+
+    Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
+    """
+    from .engine import analyze
+    from .spec import load_text, parse_dims
+
+    shapes: dict[str, list[int]] = {}
+    for text in input_shapes:
+        name, _, dims = text.rpartition("=")
+        sizes = parse_dims(dims)
+        if any(not isinstance(s, int) for s in sizes):
+            raise CnnCalcError(
+                f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
+            )
+        shapes[name or "input"] = [int(s) for s in sizes]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
+    from .torch_import import import_torch
+
+    imported = import_torch(target, shapes)
+    text = imported.toml()
+    for network in load_text(text, output or "<import>"):
+        analyze(network)  # what cnncalc writes, cnncalc reads
+    for warning in imported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
+    print(f"wrote {output}: {imported.name}", file=sys.stderr)

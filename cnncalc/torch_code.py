@@ -194,9 +194,12 @@ def pool_plan(r: LayerResult, avg3d: bool = False) -> PoolPlan:
     # padding) drops it. Pad the end so that exactly cnncalc's windows fit, without ceil.
     pairs = []
     for a in w:
-        end = a.pad_end
-        if torch_pool_count(a.size + a.pad_start + end, a.kernel, a.stride, 0, False) != a.out:
-            end = (a.out - 1) * a.stride + a.kernel - a.size - a.pad_start
+        fit = (a.out - 1) * a.stride + a.kernel - a.size - a.pad_start  # the windows end here
+        end = next(
+            e
+            for e in (a.pad_end, max(fit, 0), fit)  # a negative end would crop: avoid it
+            if torch_pool_count(a.size + a.pad_start + e, a.kernel, a.stride, 0, False) == a.out
+        )
         pairs += [a.pad_start, end]
     return PoolPlan(False, tuple(pairs), False, trimmed=True)
 

@@ -25,6 +25,8 @@ from torchcheck import (  # noqa: E402
     compare,
     import_code,
     measure_fields,
+    round_trip,
+    summary,
 )
 
 from cnncalc.engine import analyze  # noqa: E402
@@ -272,4 +274,6 @@ def test_random_networks_agree_with_torch(text: str, workdir: Path) -> None:
     module = import_code(ex.code, workdir)
     bad = compare(a, ex, module, batch=2)
     bad.extend(measure_fields(a, workdir)[0])
+    back = summary(round_trip(a, workdir))  # export, then import with torch.fx
+    bad.check("after export and import", summary(a), back)
     assert not bad, "cnncalc and torch disagree on this network:\n" + text + "\n" + "\n".join(bad)

@@ -25,6 +25,7 @@ from cnncalc.engine import Analysis, LayerResult, analyze
 from cnncalc.spec import load, load_text
 from cnncalc.torch_code import dilation_of
 from cnncalc.torch_export import Export, NetworkInfo, export_pytorch
+from cnncalc.torch_import import import_torch
 
 _counter = itertools.count()
 WORKDIR = Path(".")  # where exported modules are written; the tests set a temporary one
@@ -417,3 +418,44 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
                     step = Fraction(a1[0] - a0[0], u.period)
                     bad.check(f"{p.layer.name} axis {ax}: stride", Fraction(f.stride[ax]), step)
     return bad, unclipped
+
+
+# --------------------------------------------------------------------------- import
+
+
+WEIGHTS = {"conv", "conv_transpose", "fc", "batchnorm"}
+
+
+def summary(a: Analysis) -> dict[str, Any]:
+    """What a round trip must keep: totals, outputs, and every layer with weights."""
+    t = a.totals
+    return {
+        "totals": (t.params, t.trainable_params, t.macs),
+        "outputs": [tuple(s) for s in a.outputs.values()],
+        "layers": [
+            (r.node.layer.kind, tuple(r.shape), starts(r), r.field.size, r.field.stride)
+            for r in a.layers
+            if r.node.layer.kind in WEIGHTS
+        ],
+    }
+
+
+def starts(r: LayerResult) -> tuple[Any, ...] | None:
+    """Padding at the start of each axis: it places the windows. (The end may differ: a
+    transposed conv's end padding and output_padding can trade pixels, a pool's unread end
+    padding can go.)"""
+    return None if r.effect.padding is None else tuple(p for p, _ in r.effect.padding)
+
+
+def round_trip(a: Analysis, tmp_path: Path) -> Analysis:
+    """Export, then import the generated module with torch.fx, then analyse again."""
+    ex = export_pytorch([a])
+    path = tmp_path / f"{a.network.name}_model.py"
+    path.write_text(ex.code, encoding="utf-8")
+    info = ex.networks[a.network.name]
+    shapes = {name: list(shape) for name, shape in a.network.inputs.items()}
+    if len(shapes) > 1:
+        shapes = {info.inputs[name]: s for name, s in shapes.items()}
+    imported = import_torch(f"{path}:{info.class_name}", shapes)
+    (n,) = load_text(imported.toml(), "imported.toml")
+    return analyze(n)
