@@ -100,6 +100,10 @@ class Plan:
         for r in a.layers:
             for x in self.chain(r.node.block):
                 self.members[x].add(r.name)
+        self.readers: dict[str, list[str]] = {}
+        for r in a.layers:
+            for n in r.inputs:
+                self.readers.setdefault(n, []).append(r.name)
         self.copy_of: dict[str, str] = {}
         self.inputs: dict[str, str] = {}
         self.outputs = {x: self.resolve(x) for x in net.blocks}
@@ -181,10 +185,9 @@ class Plan:
         if len(reads) != 1 or self.outputs[x] not in inside:
             return False
         self.inputs[x] = reads.pop()
-        outside_reads = {n for r in self.a.layers if r.name not in inside for n in r.inputs}
-        outside_reads |= set(self.a.outputs)
-        if (outside_reads & inside) - {self.outputs[x]}:
-            return False
+        for m in inside - {self.outputs[x]}:
+            if m in self.a.outputs or any(r not in inside for r in self.readers.get(m, ())):
+                return False
         foreign = [m for m in inside if (self.results[m].shared_from or m) not in inside]
         if not foreign:
             return True
@@ -438,6 +441,7 @@ class FileWriter:
         """Attribute names from module ``top`` down to the module of instance ``here``."""
         parts = []
         while here != top:
+            assert here, f"{top} does not contain the module it calls"
             parent = plan.parent(here, plan.modules)
             parts.append(plan.scopes[parent].local[here])
             here = parent

@@ -34,7 +34,7 @@ from cnncalc.errors import CnnCalcError  # noqa: E402
 from cnncalc.spec import load_text  # noqa: E402
 from cnncalc.torch_export import export_pytorch  # noqa: E402
 
-EXAMPLES = int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "300"))  # at least 300 in CI
+EXAMPLES = int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "500"))  # at least 300 in CI
 MAX_SIZE = {1: 40, 2: 18, 3: 8}
 
 
