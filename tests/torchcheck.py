@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from cnncalc.torch_export import Export, NetworkInfo, export_pytorch
 from cnncalc.torch_import import import_torch
 
 _counter = itertools.count()
-WORKDIR = Path(".")  # where exported modules are written; the tests set a temporary one
+WORKDIR = Path(tempfile.mkdtemp(prefix="cnncalc-export-"))  # where exported modules go
 
 
 def import_code(code: str, directory: Path) -> ModuleType:
