@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -506,7 +508,6 @@ def check_command(
 
     Example: `cnncalc check models/ --format github`
     """
-    import json
     import os
 
     from .check import run_check
@@ -608,3 +609,115 @@ def solve_command(
     from .render import render
 
     render([t for s in solutions for t in solution_tables(s)], fmt.value, sys.stdout)
+
+
+class Target(StrEnum):
+    pytorch = "pytorch"
+
+
+@app.command("export")
+def export(
+    file: FileArg = None,
+    to: Annotated[
+        Target,
+        typer.Option("--to", "-t", help="Framework to write code for.", case_sensitive=False),
+    ] = Target.pytorch,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    net: NetOpt = None,
+    input_shape: InputOpt = None,
+    sets: SetOpt = None,
+    layers: LayersOpt = None,
+    max_layers: MaxLayersOpt = 1_000_000,
+) -> None:
+    """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
+
+    Layer names become attribute names, padding is exactly the padding cnncalc
+    computed, and flatten and reshape keep cnncalc's channels-last order.
+
+    Example: `cnncalc export examples.toml --net lenet5 --to pytorch -o lenet5.py`
+    """
+    from .engine import analyze
+    from .spec import DEFAULT_MAX_LAYERS
+    from .torch_export import export_pytorch
+
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
+    source = "--layers" if layers is not None else os.path.basename(file or "")
+    code = export_pytorch([analyze(n) for n in networks], source).code
+    if output is None:
+        sys.stdout.write(code)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(code)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
+    names = ", ".join(n.name for n in networks)
+    print(f"wrote {output}: {names}", file=sys.stderr)
+
+
+@app.command("import")
+def import_(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="The PyTorch module, `FILE.py:ClassName`; built with no arguments.",
+            show_default=False,
+        ),
+    ],
+    input_shapes: Annotated[
+        list[str],
+        typer.Option(
+            "--input",
+            "-i",
+            help="Input shape in cnncalc's order, e.g. `224x224x3` (or `NAME=96x96x3` for "
+            "each of several inputs).",
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
+
+    Layers without a cnncalc equivalent are named in an error; an unknown activation
+    (no parameters, same shape) is left out with a warning.
+
+    Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
+    """
+    from .engine import analyze
+    from .spec import load_text, parse_dims
+
+    shapes: dict[str, list[int]] = {}
+    for text in input_shapes:
+        name, _, dims = text.rpartition("=")
+        sizes = parse_dims(dims)
+        if any(not isinstance(s, int) for s in sizes):
+            raise CnnCalcError(
+                f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
+            )
+        shapes[name or "input"] = [int(s) for s in sizes]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
+    from .torch_import import import_torch
+
+    imported = import_torch(target, shapes)
+    text = imported.toml()
+    for network in load_text(text, output or "<import>"):
+        analyze(network)  # what cnncalc writes, cnncalc reads
+    for warning in imported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CnnCalcError(f"cannot write the file: {error.strerror}", file=output) from None
+    print(f"wrote {output}: {imported.name}", file=sys.stderr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from . import arith
+from . import arith, fields
 from .arith import Size, ceildiv, floordiv, maximum, product
 from .errors import CnnCalcError
 from .values import (
@@ -76,8 +76,13 @@ class WindowAxis:
 class Field:
     """Receptive field per spatial axis of the network input.
 
-    ``size`` and ``start`` may be fractions after up-sampling; ``extent`` is
-    the network input's size, which a global field covers.
+    ``units`` holds the exact field of every unit (see fields.py) and ``size``,
+    ``stride`` and ``start`` are read from it: the widest field of any unit, the
+    average distance between neighbouring units (a fraction after up-sampling) and
+    the centre of unit 0's field. Where the exact rule cannot follow (symbolic sizes
+    after up-sampling, merges of fields with different strides) ``units`` is None
+    and the numbers come from the closed formulas. ``extent`` is the network input's
+    size, which a global field covers.
     """
 
     size: tuple[Any, ...]
@@ -85,16 +90,36 @@ class Field:
     start: tuple[Any, ...]
     extent: tuple[Size, ...]
     is_global: bool = False
+    units: tuple[fields.Units, ...] | None = None
 
     @staticmethod
     def at_input(spatial_sizes: Sequence[Size]) -> Field:
         n = len(spatial_sizes)
-        return Field((1,) * n, (1,) * n, (0,) * n, tuple(spatial_sizes))
+        return Field.exact((fields.Units.pixels(),) * n, tuple(spatial_sizes))
+
+    @staticmethod
+    def exact(units: Sequence[fields.Units], extent: tuple[Size, ...]) -> Field:
+        return Field(
+            tuple(u.widest for u in units),
+            tuple(u.stride for u in units),
+            tuple(u.start for u in units),
+            extent,
+            units=tuple(units),
+        )
 
     def whole(self) -> Field:
         """The field of a unit that sees the whole input (fc, flatten, global_pool)."""
         start = tuple(arith.half(e - 1) for e in self.extent)
         return Field(self.extent, self.stride, start, self.extent, True)
+
+    def follow(self, step: Callable[[int, fields.Units], fields.Units]) -> Field | None:
+        """The exact field after ``step`` on every axis, or None where it cannot be followed."""
+        if self.units is None:
+            return None
+        try:
+            return Field.exact([step(a, u) for a, u in enumerate(self.units)], self.extent)
+        except fields.Inexact:
+            return None
 
 
 # --------------------------------------------------------------------------- registry
@@ -263,16 +288,28 @@ def slide(
 
 
 def window_field(f: Field, axes: Sequence[WindowAxis]) -> Field:
-    """r += (F_eff-1)*j, s += ((F_eff-1)/2 - P_start)*j, j *= S, per axis."""
+    """A sliding window on every axis; axes past the field's (split channels) do not count."""
     if f.is_global:
         return f
-    size, stride, start = [], [], []
+    axes = axes[: len(f.size)]
+    exact = f.follow(
+        lambda a, u: fields.window(
+            u, axes[a].kernel, dilation_of(axes[a]), axes[a].stride, axes[a].pad_start
+        )
+    )
+    if exact is not None:
+        return exact
+    size, stride, start = [], [], []  # r += (F_eff-1)*j, s += ((F_eff-1)/2 - P_start)*j, j *= S
     for a, w in enumerate(axes):
         j = f.stride[a]
         size.append(f.size[a] + (w.eff - 1) * j)
         start.append(f.start[a] + (Fraction(w.eff - 1, 2) - w.pad_start) * j)
         stride.append(j * w.stride)
     return Field(tuple(size), tuple(stride), tuple(start), f.extent)
+
+
+def dilation_of(w: WindowAxis) -> int:
+    return (w.eff - 1) // (w.kernel - 1) if w.kernel > 1 else 1
 
 
 def check_divides(groups: int, channels: Size, what: str) -> None:
@@ -395,22 +432,50 @@ class ConvTranspose(Layer):
         )
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        """Each output reads at most ceil(F_eff/S) neighbouring inputs; stride becomes j/S.
+        """Output t reads input i where t + P_start = i*S + m*D for a tap m: exact per unit.
 
-        The size is the widest field over output positions (exact for
-        dilation 1); the start is the centre of output 0's field.
+        The closed formulas (a fallback) give the widest field for dilation 1, and a
+        start midway between the outputs' centres.
         """
         f = ins[0]
         if f.is_global:
             return f
         assert effect.window is not None
+        w = effect.window[: len(f.size)]
+        exact = f.follow(
+            lambda a, u: fields.transpose(
+                u, w[a].kernel, dilation_of(w[a]), w[a].stride, w[a].pad_start
+            )
+        )
+        if exact is not None:
+            return exact
         size, stride, start = [], [], []
-        for a, w in enumerate(effect.window):
+        for a, wa in enumerate(w):
             j = f.stride[a]
-            size.append(f.size[a] + (ceildiv(w.eff, w.stride) - 1) * j)
-            start.append(f.start[a] + (w.pad_start - Fraction(w.eff - 1, 2)) * j / w.stride)
-            stride.append(Fraction(j) / w.stride)
+            size.append(f.size[a] + (ceildiv(wa.eff, wa.stride) - 1) * j)
+            start.append(f.start[a] + (wa.pad_start - Fraction(wa.eff - 1, 2)) * j / wa.stride)
+            stride.append(Fraction(j) / wa.stride)
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
+
+    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+        """Outputs that no input reaches: a stride wider than the kernel leaves gaps."""
+        out = []
+        n = len(ins[0].size) if ins[0].units is not None else 0
+        for a in range(n):
+            kernel = per_axis("kernel", self.kernel, n)[a]
+            stride = per_axis("stride", self.stride, n)[a]
+            dilation = per_axis("dilation", self.dilation, n)[a]
+            if stride * kernel > fields.MAX_WORK:
+                continue
+            gaps = fields.transpose(fields.Units.pixels(), kernel, dilation, stride, 0).empty
+            if gaps:
+                out.append(
+                    f"{gaps} of every {stride} outputs on axis {AXIS_NAMES[n][a]} read no input "
+                    f"(stride {stride}, kernel {kernel}"
+                    + (f", dilation {dilation}" if dilation > 1 else "")
+                    + "): they hold only the bias"
+                )
+        return tuple(out)
 
     def describe(self) -> str:
         return f"{self.filters}, {fmt_axes(self.kernel)}/{fmt_axes(self.stride)}"
@@ -532,6 +597,17 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     if any(f.is_global for f in ins):
         return next(f for f in ins if f.is_global), ()
     first = ins[0]
+    warnings: tuple[str, ...] = ()
+    strides = {f.stride for f in ins}
+    if len(strides) > 1:
+        shown = ", ".join(fmt_axes(s) for s in sorted(strides))
+        warnings = (f"the merged inputs have different receptive-field strides ({shown})",)
+    if all(f.units is not None for f in ins):
+        try:
+            axes = [fields.union([f.units[a] for f in ins]) for a in range(len(first.size))]  # type: ignore[index]
+            return Field.exact(axes, first.extent), warnings
+        except fields.Inexact:
+            pass
     size, stride, start = [], [], []
     for a in range(len(first.size)):
         lo = arith.smallest([f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins])
@@ -539,11 +615,6 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))
-    warnings: tuple[str, ...] = ()
-    strides = {f.stride for f in ins}
-    if len(strides) > 1:
-        shown = ", ".join(fmt_axes(s) for s in sorted(strides))
-        warnings = (f"the merged inputs have different receptive-field strides ({shown})",)
     return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
 
 
@@ -623,7 +694,10 @@ class Upsample(Layer):
         f = ins[0]
         if f.is_global:
             return f
-        scale = per_axis("scale", self.scale, len(f.size))
+        scale = per_axis("scale", self.scale, len(shapes[0]) - 1)[: len(f.size)]
+        exact = f.follow(lambda a, u: fields.upsample(u, scale[a]))
+        if exact is not None:
+            return exact
         stride = tuple(Fraction(j) / s for j, s in zip(f.stride, scale, strict=True))
         return Field(f.size, stride, f.start, f.extent)
 
@@ -658,9 +732,17 @@ class Reshape(Layer):
         return Effect(shape=target)
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        """Splitting only the channels (19x19x425 to 19x19x5x85) keeps each cell's field."""
+        """Splitting only the channels (19x19x425 to 19x19x5x85) keeps each cell's field.
+
+        The new axes that come from the channels are not axes of the input: later
+        windows along them do not change the field.
+        """
         spatial_in = shapes[0][:-1]
-        kept = len(shapes[0]) > 1 and tuple(effect.shape[: len(spatial_in)]) == spatial_in
+        kept = (
+            len(shapes[0]) > 1
+            and len(effect.shape) - 1 >= len(spatial_in)
+            and tuple(effect.shape[: len(spatial_in)]) == spatial_in
+        )
         return ins[0] if kept else ins[0].whole()
 
     def describe(self) -> str:

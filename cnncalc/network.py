@@ -36,6 +36,9 @@ class Network:
     outputs: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # block instance or repeat → last node
     blocks: dict[str, str] = field(default_factory=dict)  # block instance → its block type
+    block_args: dict[str, dict[str, Any]] = field(default_factory=dict)  # instance → arguments
+    # block instance, or layer inside a block → its entry as written, before substitution
+    written: dict[str, Any] = field(default_factory=dict)
     expect: dict[str, Any] | None = None
     source_lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
     source_prefix: tuple[str | int, ...] = ()

@@ -541,15 +541,19 @@ class Reader:
                         key="inputs",
                     )
                 block = self.blocks[type_name]
+                args = self.block_args(block, entry, path, net.name, full)
                 for copy in names:
                     net.blocks[copy] = type_name
-                args = self.block_args(block, entry, path, net.name, full)
+                    net.block_args[copy] = args
+                    net.written[copy] = frame.items[index]
                 stack.append(_Copies(block, names, args, share, inputs[0]))
                 continue
             cls, preset = L.REGISTRY[type_name]
             layer = self.build(cls, preset, entry, path, net.name, full)
             line = self.line(path)
             for i, node_name in enumerate(names):
+                if sc.block is not None:
+                    net.written[node_name] = frame.items[index]
                 net.nodes.append(
                     Node(
                         name=node_name,

@@ -1,0 +1,165 @@
+"""Exact receptive fields: which input pixels every output unit reads, along one axis.
+
+Along one axis, unit ``t`` of a layer reads the input pixels ``lo(t)..hi(t)`` (with
+holes when dilated). After convolutions and pooling every unit's field has the same
+size and ``lo(t) = lo(0) + t * stride``. Up-sampling and transposed convolutions
+break that: neighbouring units may read different numbers of input pixels, and some
+units of a transposed convolution read none at all. The pattern still repeats: every
+``period`` units it moves ``jump`` input pixels. ``Units`` keeps the exact fields of
+one period, so every later layer's fields are exact too, and a layer's receptive
+field is reported as the widest field of its units, the average distance between
+neighbouring units (``jump / period``) and the centre of unit 0's field.
+
+This is what autograd measures on the exported model; the tests check it unit by unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from math import gcd, lcm
+from typing import Any
+
+from .arith import Size, is_int, largest, smallest
+
+MAX_PERIOD = 512  # beyond this the pattern is followed approximately
+MAX_WORK = 200_000  # units x taps per layer
+
+
+class Inexact(Exception):
+    """The exact rule cannot follow this field: symbolic offsets meet a period > 1, or
+    the pattern is too long to enumerate. The caller falls back to the closed formulas."""
+
+
+Span = tuple[Size, Size] | None  # (lo, hi), or None for a unit that reads nothing
+
+
+def lowest(values: Sequence[Size]) -> Size:
+    return smallest(list(values))
+
+
+def highest(values: Sequence[Size]) -> Size:
+    return largest(list(values))
+
+
+@dataclass(frozen=True)
+class Units:
+    """The exact field of every unit along one axis: periodic, moving ``jump`` per period."""
+
+    period: int
+    jump: int
+    lo: tuple[Size | None, ...]  # first input pixel read by units 0 .. period-1
+    hi: tuple[Size | None, ...]  # last input pixel read (None: the unit reads nothing)
+
+    @staticmethod
+    def pixels() -> Units:
+        """The network input: unit t is pixel t."""
+        return Units(1, 1, (0,), (0,))
+
+    def at(self, t: Size) -> Span:
+        if self.period == 1:
+            lo = self.lo[0]
+            return None if lo is None else (lo + t * self.jump, self.hi[0] + t * self.jump)
+        if not is_int(t):
+            raise Inexact
+        q, m = divmod(t, self.period)
+        lo = self.lo[m]
+        return None if lo is None else (lo + q * self.jump, self.hi[m] + q * self.jump)
+
+    @property
+    def stride(self) -> int | Fraction:
+        step = Fraction(self.jump, self.period)
+        return int(step) if step.denominator == 1 else step
+
+    @property
+    def widest(self) -> Size:
+        sizes = [(h - lo + 1) for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None]
+        return highest(sizes) if sizes else 0
+
+    @property
+    def start(self) -> Any:
+        """Centre of unit 0's field (of the first unit that reads anything, moved back)."""
+        for t in range(self.period):
+            span = self.at(t)
+            if span is not None:
+                centre = (
+                    Fraction(span[0] + span[1], 2) if is_int(span[0]) else (span[0] + span[1]) / 2
+                )
+                return centre - t * self.stride
+        return Fraction(0)
+
+    @property
+    def empty(self) -> int:
+        """How many units of a period read nothing."""
+        return sum(lo is None for lo in self.lo)
+
+
+def merge(spans: Sequence[Span]) -> Span:
+    found = [s for s in spans if s is not None]
+    if not found:
+        return None
+    return (lowest([s[0] for s in found])), (highest([s[1] for s in found]))
+
+
+def build(period: int, jump: int, spans: Sequence[Span]) -> Units:
+    return Units(
+        period,
+        jump,
+        tuple(None if s is None else s[0] for s in spans),
+        tuple(None if s is None else s[1] for s in spans),
+    )
+
+
+def check_work(period: int, taps: int) -> None:
+    if period > MAX_PERIOD or period * taps > MAX_WORK:
+        raise Inexact
+
+
+def window(u: Units, kernel: int, dilation: int, stride: int, pad_start: Size) -> Units:
+    """Convolution or pooling: unit t reads units t*stride - pad_start + m*dilation."""
+    if u.period == 1:
+        if u.lo[0] is None:
+            return Units(1, u.jump * stride, (None,), (None,))
+        first, last = u.at(-pad_start), u.at(-pad_start + (kernel - 1) * dilation)
+        assert first is not None and last is not None
+        return Units(1, u.jump * stride, ((first[0]),), ((last[1]),))
+    if not is_int(pad_start):
+        raise Inexact
+    period = u.period // gcd(u.period, stride)
+    check_work(period, kernel)
+    spans = [
+        merge([u.at(t * stride - pad_start + m * dilation) for m in range(kernel)])
+        for t in range(period)
+    ]
+    return build(period, u.jump * (period * stride // u.period), spans)
+
+
+def transpose(u: Units, kernel: int, dilation: int, stride: int, pad_start: int) -> Units:
+    """Transposed convolution: full output position t + pad_start = i*stride + m*dilation."""
+    period = u.period * stride
+    check_work(period, kernel)
+    spans = []
+    for t in range(period):
+        full = t + pad_start
+        taps = [full - m * dilation for m in range(kernel)]
+        spans.append(merge([u.at(v // stride) for v in taps if v % stride == 0]))
+    return build(period, u.jump, spans)
+
+
+def upsample(u: Units, scale: int) -> Units:
+    """Nearest-neighbour up-sampling: unit t copies unit t // scale."""
+    period = u.period * scale
+    check_work(period, 1)
+    return build(period, u.jump, [u.at(t // scale) for t in range(period)])
+
+
+def union(units: Sequence[Units]) -> Units:
+    """A merge: each unit reads what any of its inputs' units at the same position read."""
+    if len({u.stride for u in units}) > 1:
+        raise Inexact  # fields that drift apart: no repeating pattern
+    period = lcm(*(u.period for u in units))
+    check_work(period, len(units))
+    spans = [merge([u.at(t) for u in units]) for t in range(period)]
+    first = units[0]
+    return build(period, first.jump * (period // first.period), spans)

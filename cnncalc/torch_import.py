@@ -1,0 +1,500 @@
+"""PyTorch import: a user's ``nn.Module`` → cnncalc TOML, by tracing it with ``torch.fx``.
+
+Every torch layer with a cnncalc equivalent becomes that layer; an activation right
+after a layer becomes its ``activation``; ``F.pad`` before a convolution or pooling
+becomes its ``[start, end]`` padding (and negative ``F.pad`` after a transposed
+convolution, its crop); chains of ``permute``/``reshape``/``view``/``flatten`` become
+one ``flatten`` or ``reshape``; a module called twice shares its weights. A layer
+with parameters or a new shape that has no cnncalc equivalent is an error naming it;
+one without either (an unknown activation) is left out with a warning. Imports torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import io
+import json
+import operator
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CnnCalcError
+
+SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
+
+
+@dataclass
+class Layer:
+    name: str
+    keys: dict[str, Any]
+    inputs: list[str]
+
+
+@dataclass
+class Imported:
+    name: str
+    inputs: dict[str, list[int]]
+    layers: list[Layer] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def toml(self) -> str:
+        """The network as a cnncalc architecture file."""
+        out = [f"# Imported by cnncalc from the PyTorch module {self.name}.", ""]
+        out.append(f"name = {json.dumps(self.name)}")
+        if list(self.inputs) == ["input"]:
+            out.append(f"input = {value(self.inputs['input'])}")
+        else:
+            items = ", ".join(f"{k} = {value(v)}" for k, v in self.inputs.items())
+            out.append(f"input = {{ {items} }}")
+        last = self.layers[-1].name if self.layers else None
+        if self.outputs != [last]:
+            out.append(f"outputs = {value(self.outputs)}")
+        out.append("layers = [")
+        previous = next(iter(self.inputs)) if len(self.inputs) == 1 else None
+        for layer in self.layers:
+            keys: dict[str, Any] = {"name": layer.name, **layer.keys}
+            if layer.inputs != [previous]:
+                keys["inputs"] = layer.inputs
+            body = ", ".join(f"{k} = {value(v)}" for k, v in keys.items())
+            out.append(f"  {{ {body} }},")
+            previous = layer.name
+        out.append("]")
+        return "\n".join(out) + "\n"
+
+
+def value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | str):
+        return json.dumps(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    raise TypeError(v)
+
+
+def load_class(target: str) -> Any:
+    """``path/to/module.py:ClassName`` → the class (the module runs, as an import does)."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise CnnCalcError(
+            f"cannot read '{target}'; expected FILE.py:ClassName", key="MODULE:CLASS"
+        )
+    if not Path(path).is_file():
+        raise CnnCalcError("no such file", file=path)
+    module_name = "cnncalc_import_" + Path(path).stem
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise CnnCalcError("cannot import it as a Python module", file=path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's code: report any failure as one line
+        raise CnnCalcError(
+            f"importing it failed: {type(error).__name__}: {error}", file=path
+        ) from None
+    if not hasattr(module, name):
+        raise CnnCalcError(f"the module has no '{name}'", file=path)
+    return getattr(module, name)
+
+
+def channels_last(shape: tuple[int, ...]) -> list[int]:
+    """A torch tensor shape (N, C, spatial…) as cnncalc writes it: spatial…, channels."""
+    dims = list(shape[1:])
+    return dims if len(dims) == 1 else [*dims[1:], dims[0]]
+
+
+def pairs_from_pad(pad: list[int], n: int) -> list[list[int]]:
+    """F.pad's (last-axis-first) amounts → [start, end] per spatial axis, first axis first."""
+    out = [[0, 0] for _ in range(n)]
+    for i in range(len(pad) // 2):
+        out[n - 1 - i] = [pad[2 * i], pad[2 * i + 1]]
+    return out
+
+
+def ints(v: Any, n: int) -> list[int]:
+    return [int(x) for x in v] if isinstance(v, tuple | list) else [int(v)] * n
+
+
+def one(v: list[int]) -> int | list[int]:
+    return v[0] if len(set(v)) == 1 else v
+
+
+class Tracer:
+    """Walks the traced graph once and writes the cnncalc layers."""
+
+    def __init__(self, model: Any, name: str, shapes: dict[str, list[int]]) -> None:
+        import torch
+        from torch.fx import symbolic_trace
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        self.torch = torch
+        self.model = model
+        try:
+            self.gm = symbolic_trace(model)
+        except Exception as error:
+            raise CnnCalcError(
+                f"torch.fx cannot trace {name}: {type(error).__name__}: {error}"
+            ) from None
+        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
+        if len(placeholders) == 1 and list(shapes) == ["input"]:
+            shapes = {placeholders[0].name: shapes["input"]}
+        missing = [p.name for p in placeholders if p.name not in shapes]
+        if missing:
+            raise CnnCalcError(
+                f"{name}.forward takes {', '.join(p.name for p in placeholders)}; give each a "
+                f"shape, e.g. --input {missing[0]}=224x224x3",
+                key="--input",
+            )
+        examples = []
+        for p in placeholders:
+            s = shapes[p.name]
+            dims = s if len(s) == 1 else [s[-1], *s[:-1]]
+            examples.append(torch.zeros(1, *dims))
+        try:  # ShapeProp prints the traceback of a failing node: keep it off the terminal
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
+                ShapeProp(self.gm).propagate(*examples)
+        except Exception as error:
+            cause = error.__cause__ or error
+            raise CnnCalcError(
+                f"{name} does not run on the input "
+                + ", ".join("x".join(map(str, s)) for s in shapes.values())
+                + f": {type(cause).__name__}: {' '.join(str(cause).split())}",
+                key="--input",
+            ) from None
+        single = len(placeholders) == 1
+        self.net = Imported(
+            name, {"input" if single else p.name: shapes[p.name] for p in placeholders}
+        )
+        self.ref: dict[Any, str] = {p: ("input" if single else p.name) for p in placeholders}
+        self.layer_of: dict[str, Layer] = {}
+        self.owner: dict[str, str] = {}  # module target → first layer that used it
+        self.pad: dict[Any, list[list[int]]] = {}  # conv/pool node → padding folded into it
+        self.untranslated: list[str] = []
+        # a node in a run of reshapes → (the run's input, whether the run reshapes)
+        self.start: dict[Any, tuple[Any, bool]] = {}
+
+    # ----- helpers
+
+    def shape(self, node: Any) -> tuple[int, ...]:
+        meta = node.meta.get("tensor_meta")
+        return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else ()
+
+    def add(self, node: Any, keys: dict[str, Any], inputs: list[Any]) -> None:
+        layer = Layer(node.name, keys, [self.ref[i] for i in inputs])
+        self.net.layers.append(layer)
+        self.layer_of[node.name] = layer
+        self.ref[node] = node.name
+
+    def alias(self, node: Any, to: Any) -> None:
+        self.ref[node] = self.ref[to]
+
+    def refuse(self, node: Any, what: str) -> None:
+        self.untranslated.append(f"{node.name} ({what})")
+        self.ref[node] = node.name
+
+    def activation(self, node: Any, kind: str, source: Any) -> None:
+        """Fuse into the layer that made the input when nothing else reads it."""
+        target = self.layer_of.get(self.ref.get(source, ""))
+        if (
+            target is not None
+            and len(source.users) == 1
+            and "activation" not in target.keys
+            and target.keys["type"] not in ("relu", "leaky_relu", "elu", "gelu")
+            and target.keys["type"] not in ("sigmoid", "tanh", "softmax")
+        ):
+            target.keys["activation"] = kind
+            self.alias(node, source)
+        else:
+            self.add(node, {"type": kind}, [source])
+
+    def weights(self, node: Any, keys: dict[str, Any]) -> dict[str, Any]:
+        """A module called again shares the weights of its first use."""
+        owner = self.owner.setdefault(node.target, node.name)
+        if owner != node.name:
+            keys["share"] = owner
+        return keys
+
+    # ----- the graph
+
+    def run(self) -> Imported:
+        for node in self.gm.graph.nodes:
+            if node.op == "placeholder":
+                continue
+            if node.op == "output":
+                outs = node.args[0]
+                outs = list(outs) if isinstance(outs, tuple | list) else [outs]
+                self.net.outputs = [self.ref[o] for o in outs]
+                continue
+            if not self.shape(node):  # x.size(0) and such: numbers, not tensors
+                continue
+            if node.op == "call_module":
+                self.module(node, self.gm.get_submodule(node.target))
+            elif node.op == "call_function":
+                self.function(node)
+            elif node.op == "call_method":
+                self.method(node)
+            else:
+                self.refuse(node, f"{node.op} {node.target}")
+        if self.untranslated:
+            raise CnnCalcError(
+                f"{self.net.name}: no cnncalc layer for " + ", ".join(self.untranslated)
+            )
+        return self.net
+
+    def module(self, node: Any, m: Any) -> None:
+        nn = self.torch.nn
+        x = node.args[0] if node.args else None
+        kind = type(m).__name__
+        n = len(self.shape(node)) - 2
+        if isinstance(m, nn.modules.conv._ConvNd):
+            self.conv(node, m, x, n)
+        elif isinstance(m, nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
+            dil = ints(getattr(m, "dilation", 1), n)
+            if any(d != 1 for d in dil):
+                return self.refuse(node, f"{kind} with dilation")
+            keys: dict[str, Any] = {"type": "maxpool" if "Max" in kind else "avgpool"}
+            keys["kernel"] = one(ints(m.kernel_size, n))
+            if ints(m.stride or m.kernel_size, n) != ints(m.kernel_size, n):
+                keys["stride"] = one(ints(m.stride, n))
+            padding = self.pad.get(node) or one(ints(m.padding, n))
+            if padding:
+                keys["padding"] = padding
+            if m.ceil_mode:
+                keys["ceil"] = True
+            self.add(node, keys, [self.source(node)])
+        elif kind.startswith("Adaptive") and "Pool" in kind:
+            if any(v != 1 for v in ints(m.output_size, n)):
+                return self.refuse(node, f"{kind} to a size other than 1")
+            self.add(node, {"type": "global_pool", "mode": "max" if "Max" in kind else "avg"}, [x])
+        elif isinstance(m, nn.Linear):
+            if len(self.shape(x)) != 2:
+                return self.refuse(node, "Linear on a tensor that is not flat")
+            keys = {"type": "fc", "units": m.out_features}
+            if m.bias is None:
+                keys["bias"] = False
+            self.add(node, self.weights(node, keys), [x])
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if not m.affine or not m.track_running_stats:
+                return self.refuse(node, f"{kind} without affine weights or running statistics")
+            self.add(node, self.weights(node, {"type": "batchnorm"}), [x])
+        elif isinstance(m, nn.Flatten):
+            self.reshape(node, x)
+        elif isinstance(m, nn.Upsample):
+            self.upsample(node, x, m.mode)
+        elif isinstance(m, nn.Identity):
+            self.alias(node, x)
+        else:
+            self.other(node, kind, m, x)
+
+    def other(self, node: Any, kind: str, m: Any, x: Any) -> None:
+        nn = self.torch.nn
+        acts = {
+            nn.ReLU: "relu",
+            nn.LeakyReLU: "leaky_relu",
+            nn.ELU: "elu",
+            nn.GELU: "gelu",
+            nn.Sigmoid: "sigmoid",
+            nn.Tanh: "tanh",
+        }
+        for cls, name in acts.items():
+            if type(m) is cls:
+                return self.activation(node, name, x)
+        if isinstance(m, nn.Softmax) and m.dim == 1:
+            return self.activation(node, "softmax", x)
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            return self.add(node, {"type": "dropout"}, [x])
+        if isinstance(m, nn.LocalResponseNorm):
+            return self.add(node, {"type": "lrn"}, [x])
+        self.unknown(node, kind, x, sum(p.numel() for p in m.parameters()))
+
+    def unknown(self, node: Any, kind: str, x: Any, params: int) -> None:
+        if x is not None and params == 0 and self.shape(node) == self.shape(x):
+            self.net.warnings.append(
+                f"left out {node.name} ({kind}): no cnncalc layer type, "
+                "and it has no parameters and keeps the shape"
+            )
+            self.alias(node, x)
+        else:
+            self.refuse(node, kind)
+
+    def conv(self, node: Any, m: Any, x: Any, n: int) -> None:
+        transposed = bool(m.transposed)
+        if m.padding_mode != "zeros":
+            self.net.warnings.append(
+                f"{node.name}: padding_mode '{m.padding_mode}' counts as zero padding"
+            )
+        keys: dict[str, Any] = {"type": "conv_transpose" if transposed else "conv"}
+        keys["filters"] = m.out_channels
+        keys["kernel"] = one(ints(m.kernel_size, n))
+        if any(s != 1 for s in ints(m.stride, n)):
+            keys["stride"] = one(ints(m.stride, n))
+        if isinstance(m.padding, str):
+            if m.padding == "same":  # torch puts the odd pixel at the end
+                pairs = zip(ints(m.dilation, n), ints(m.kernel_size, n), strict=True)
+                totals = [d * (k - 1) for d, k in pairs]
+                keys["padding"] = [[t // 2, t - t // 2] for t in totals]
+            else:
+                keys["padding"] = "valid"
+        elif node in self.pad:
+            keys["padding"] = self.pad[node]
+        elif any(ints(m.padding, n)):
+            keys["padding"] = one(ints(m.padding, n))
+        if transposed and any(ints(m.output_padding, n)):
+            keys["output_padding"] = one(ints(m.output_padding, n))
+        if any(d != 1 for d in ints(m.dilation, n)):
+            keys["dilation"] = one(ints(m.dilation, n))
+        if m.groups != 1:
+            keys["groups"] = m.groups
+        if m.bias is None:
+            keys["bias"] = False
+        self.add(node, self.weights(node, keys), [self.source(node)])
+
+    def source(self, node: Any) -> Any:
+        """The input of a conv or pool, looking through an F.pad folded into it."""
+        x = node.args[0]
+        return x.args[0] if node in self.pad else x
+
+    def upsample(self, node: Any, x: Any, mode: str) -> None:
+        if mode != "nearest":
+            return self.refuse(node, f"{mode} up-sampling")
+        before, after = self.shape(x)[2:], self.shape(node)[2:]
+        if any(b == 0 or a % b for a, b in zip(after, before, strict=True)):
+            return self.refuse(node, "up-sampling by a fraction")
+        scale = one([a // b for a, b in zip(after, before, strict=True)])
+        self.add(node, {"type": "upsample", "scale": scale}, [x])
+
+    # ----- functions and methods
+
+    def function(self, node: Any) -> None:
+        torch, F = self.torch, self.torch.nn.functional
+        fn = node.target
+        args = node.args
+        acts = {
+            torch.relu: "relu",
+            F.relu: "relu",
+            F.leaky_relu: "leaky_relu",
+            F.elu: "elu",
+            F.gelu: "gelu",
+            torch.sigmoid: "sigmoid",
+            F.sigmoid: "sigmoid",
+            torch.tanh: "tanh",
+            F.tanh: "tanh",
+        }
+        if fn in acts:
+            return self.activation(node, acts[fn], args[0])
+        if fn in (torch.softmax, F.softmax):
+            dim = node.kwargs.get("dim", args[1] if len(args) > 1 else None)
+            if dim == 1:
+                return self.activation(node, "softmax", args[0])
+            return self.refuse(node, "softmax over an axis other than the channels")
+        if fn in (operator.add, torch.add) and all(hasattr(a, "op") for a in args[:2]):
+            return self.add(node, {"type": "add"}, list(args[:2]))
+        if fn is torch.cat:
+            dim = node.kwargs.get("dim", args[1] if len(args) > 1 else 0)
+            if dim != 1:
+                return self.refuse(node, "torch.cat along an axis other than the channels")
+            return self.add(node, {"type": "concat"}, list(args[0]))
+        if fn is torch.flatten:
+            return self.reshape(node, args[0])
+        if fn is F.pad:
+            return self.fold_pad(node)
+        x = args[0] if args and hasattr(args[0], "op") else None
+        self.unknown(node, getattr(fn, "__name__", str(fn)), x, 0)
+
+    def method(self, node: Any) -> None:
+        name = node.target
+        x = node.args[0]
+        acts = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh"}
+        if name in acts:
+            return self.activation(node, acts[name], x)
+        if name in SHAPE_METHODS:
+            return self.reshape(node, x)
+        if name == "add" and len(node.args) > 1 and hasattr(node.args[1], "op"):
+            return self.add(node, {"type": "add"}, [x, node.args[1]])
+        self.unknown(node, f".{name}()", x, 0)
+
+    def fold_pad(self, node: Any) -> None:
+        """F.pad before a conv or pool is its padding; negative F.pad after a transposed conv
+        is its crop (cnncalc's padding of a transposed convolution)."""
+        x = node.args[0]
+        pad = list(node.args[1] if len(node.args) > 1 else node.kwargs["pad"])
+        mode = node.kwargs.get("mode", "constant")
+        n = len(self.shape(node)) - 2
+        users = list(node.users)
+        if mode == "constant" and all(p >= 0 for p in pad) and len(users) == 1:
+            user = users[0]
+            m = self.gm.get_submodule(user.target) if user.op == "call_module" else None
+            nn = self.torch.nn
+            windows = (
+                nn.modules.conv._ConvNd,
+                nn.modules.pooling._MaxPoolNd,
+                nn.modules.pooling._AvgPoolNd,
+            )
+            if (
+                isinstance(m, windows)
+                and not any(ints(getattr(m, "padding", 0), n))
+                and not getattr(m, "transposed", False)
+            ):
+                self.pad[user] = pairs_from_pad(pad, n)
+                self.alias(node, x)
+                return
+        if mode == "constant" and all(p <= 0 for p in pad) and x.op == "call_module":
+            m = self.gm.get_submodule(x.target)
+            layer = self.layer_of.get(self.ref.get(x, ""))
+            if getattr(m, "transposed", False) and layer is not None and len(x.users) == 1:
+                if not any(ints(m.padding, n)):
+                    crop = pairs_from_pad([-p for p in pad], n)
+                    layer.keys["padding"] = crop
+                    self.alias(node, x)
+                    return
+        self.refuse(node, "F.pad that is not a conv's or pool's padding")
+
+    def reshape(self, node: Any, x: Any) -> None:
+        """A run of permute/reshape/flatten is one cnncalc flatten or reshape at its end."""
+        users = list(node.users)
+        flatten = self.torch.nn.Flatten
+        is_shape = [
+            u.op == "call_method"
+            and u.target in SHAPE_METHODS
+            or u.op == "call_function"
+            and u.target is self.torch.flatten
+            or u.op == "call_module"
+            and isinstance(self.gm.get_submodule(u.target), flatten)
+            for u in users
+        ]
+        reshapes = node.op != "call_method" or node.target in ("reshape", "view", "flatten")
+        first, real = self.start.get(node, (x, False))
+        real = real or reshapes
+        if len(users) == 1 and is_shape[0]:
+            self.alias(node, x)  # the run goes on
+            self.start[users[0]] = (first, real)
+            return
+        before, after = channels_last(self.shape(first)), channels_last(self.shape(node))
+        if before == after and not real:
+            return self.alias(node, first)
+        if len(after) == 1 and len(before) > 1:
+            return self.add(node, {"type": "flatten"}, [first])
+        self.add(node, {"type": "reshape", "shape": after}, [first])
+
+
+def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
+    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network."""
+    cls = load_class(target)
+    name = target.rpartition(":")[2]
+    if not inspect.isclass(cls):
+        raise CnnCalcError(f"'{name}' is not a class", key="MODULE:CLASS")
+    try:
+        model: Any = cls()
+    except Exception as error:
+        raise CnnCalcError(
+            f"cannot build {name}(): {type(error).__name__}: {error}; cnncalc builds the "
+            "module with no arguments (wrap it in a class that passes them)"
+        ) from None
+    model.eval()
+    return Tracer(model, name, shapes).run()

@@ -1,0 +1,293 @@
+"""Tests for cnncalc.torch_export and ``cnncalc export``: the code, the CLI, and PyTorch as judge.
+
+The differential tests export every network of examples.toml (when it is there) and of
+tests/data/torch/, run it with torch and compare each layer with cnncalc: output shape,
+trainable and non-trainable parameters, MACs (FlopCounterMode's FLOPs / 2), and the
+receptive field of every spatial layer as autograd measures it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from cnncalc.cli import main
+from cnncalc.engine import analyze
+from cnncalc.errors import CnnCalcError
+from cnncalc.spec import load, load_text
+from cnncalc.torch_code import MODULE_ATTRIBUTES, Names, class_name
+from cnncalc.torch_export import export_pytorch
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "torch"
+EXAMPLES = ROOT / "examples.toml"
+REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
+OWN = sorted(DATA.glob("*.toml"))
+
+
+def export_file(path: Path, **options: object) -> str:
+    return export_pytorch([analyze(n) for n in load(str(path))], path.name, **options).code  # type: ignore[arg-type]
+
+
+def network_ids() -> list[tuple[str, str]]:
+    """(file, network) for every network the differential tests cover."""
+    found = [(str(p), n.name) for p in OWN for n in load(str(p))]
+    if EXAMPLES.exists():
+        found += [(str(EXAMPLES), n.name) for n in load(str(EXAMPLES))]
+    return found
+
+
+NETWORKS = network_ids()
+
+
+# --------------------------------------------------------------------------- the code
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.stem)
+def test_export_matches_the_golden_file(path: Path) -> None:
+    golden = DATA / "golden" / f"{path.stem}.py.txt"
+    code = export_file(path)
+    if REGENERATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(code, encoding="utf-8")
+    assert code == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.stem)
+def test_exported_code_is_plain_python_that_imports_only_torch(path: Path) -> None:
+    tree = ast.parse(export_file(path))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported == {"torch"}
+    assert all(len(line) <= 100 for line in export_file(path).splitlines())
+
+
+def test_names_become_valid_unique_identifiers() -> None:
+    names = Names(frozenset({"self", "torch"}))
+    claimed = [names.claim(w) for w in ["conv-1", "conv_1", "2pool", "class", "forward", "self"]]
+    assert claimed == ["conv_1", "conv_1_2", "_2pool", "class_", "forward_", "self_"]
+    assert [class_name(n) for n in ["mobilenet_v2", "lenet5", "my-net", "_"]] == [
+        "MobilenetV2",
+        "Lenet5",
+        "MyNet",
+        "Network",
+    ]
+
+
+def test_layer_names_are_attribute_names() -> None:
+    text = export_file(DATA / "twins.toml")
+    for line in [
+        "self.conv_1 = nn.Conv2d(3, 8, kernel_size=3)",
+        "self.forward_ = nn.LocalResponseNorm(5, k=2.0)",
+        "self._2pool = nn.MaxPool2d(2)",
+        "conv_1b = F.leaky_relu(self.conv_1(right))  # 22x22x8",  # shared weights
+        "def forward(self, left: Tensor, right: Tensor) -> tuple[Tensor, Tensor, Tensor]:",
+        "return left_head, right_head, class_",
+    ]:
+        assert line in text
+
+
+def test_asymmetric_padding_is_an_explicit_pad() -> None:
+    (a,) = [
+        analyze(n)
+        for n in load_text(
+            'input = [8, 8, 3]\nlayers = ["conv 4 kernel=3 stride=2 padding=same", '
+            '"maxpool 2 padding=[[0,1],[1,0]]", "deconv 2 kernel=3 padding=[[1,0],[0,0]]"]',
+            "pad.toml",
+        )
+    ]
+    code = export_pytorch([a]).code
+    assert "conv1 = F.pad(x, (1, 0, 1, 0))  # padding 1+0, 1+0" in code  # CS 230's "same"
+    assert "maxpool1 = F.pad(conv1, (1, 0, 0, 1), value=-torch.inf)  # padding 0+1, 1+0" in code
+    # a transposed conv's padding crops its output
+    assert "deconv1 = F.pad(deconv1, (0, 0, -1, 0))  # 3x4x2 (cropped 1+0, 0+0)" in code
+
+
+def test_symbolic_sizes_are_an_error() -> None:
+    (n,) = load_text('input = ["H", 8, 1]\nlayers = ["conv 2 kernel=3"]', "sym.toml")
+    with pytest.raises(CnnCalcError) as error:
+        export_pytorch([analyze(n)])
+    assert str(error.value) == (
+        "sym.toml: sym, input: cannot export to PyTorch with symbolic sizes (H); "
+        "give them values, e.g. --set H=224"
+    )
+
+
+def test_lrn_on_a_flat_vector_has_no_torch_equivalent() -> None:
+    (n,) = load_text('input = [16]\nlayers = ["fc 8", "lrn name=norm"]', "lrn.toml")
+    with pytest.raises(CnnCalcError) as error:
+        export_pytorch([analyze(n)])
+    assert str(error.value) == (
+        "lrn.toml:2: lrn, norm: cannot export to PyTorch: torch's local response "
+        "normalisation needs spatial axes"
+    )
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_cli_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "lenet5.py"
+    assert main(["export", str(DATA / "lenet5.toml"), "--to", "pytorch", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == export_file(DATA / "lenet5.toml")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"wrote {out}: lenet5\n"
+
+
+def test_cli_writes_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["export", "--layers", "conv 4 kernel=3; flatten; fc 2", "--input", "8x8x1"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "self.conv1 = nn.Conv2d(1, 4, kernel_size=3)" in out
+    assert "flatten1 = torch.flatten(conv1.permute(0, 2, 3, 1), 1)  # 144" in out
+
+
+def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["export", str(DATA / "lenet5.toml"), "--to", "keras"]) == 2
+    assert "'keras' is not one of 'pytorch'" in capsys.readouterr().err
+    assert main(["export", "--layers", "conv 2 kernel=3", "--input", "Hx8x1"]) == 2
+    assert capsys.readouterr().err == (
+        "<layers>: network, input: cannot export to PyTorch with symbolic sizes (H); "
+        "give them values, e.g. --set H=224\n"
+    )
+    missing = tmp_path / "no" / "such.py"
+    assert main(["export", str(DATA / "lenet5.toml"), "-o", str(missing)]) == 2
+    assert (
+        capsys.readouterr().err == f"{missing}: cannot write the file: No such file or directory\n"
+    )
+
+
+def test_cli_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--help"]) == 0
+    assert "cnncalc export examples.toml --net lenet5 --to pytorch -o lenet5.py" in " ".join(
+        capsys.readouterr().out.split()
+    )
+
+
+# --------------------------------------------------------------------------- against torch
+
+
+@pytest.fixture(scope="module")
+def tc(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    import torchcheck
+
+    torchcheck.WORKDIR = tmp_path_factory.mktemp("exported")
+    return torchcheck
+
+
+def analysis_of(file: str, name: str):  # type: ignore[no-untyped-def]
+    (n,) = [n for n in load(file) if n.name == name]
+    return analyze(n)
+
+
+def test_module_attributes_are_those_of_torch(tc) -> None:  # type: ignore[no-untyped-def]
+    from torch import nn
+
+    public = {a for a in dir(nn.Module) if not a.startswith("_")}
+    assert public <= MODULE_ATTRIBUTES | {"training"}
+
+
+@pytest.mark.parametrize(("file", "name"), NETWORKS, ids=[n for _, n in NETWORKS])
+def test_every_layer_agrees_with_torch(tc, file: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    a = analysis_of(file, name)
+    ex = export_pytorch([a])
+    bad = tc.compare(a, ex, tc.import_code(ex.code, tc.WORKDIR))
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize(("file", "name"), NETWORKS, ids=[n for _, n in NETWORKS])
+def test_receptive_fields_agree_with_autograd(tc, file: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    a = analysis_of(file, name)
+    bad, checked = tc.measure_fields(a, tc.WORKDIR)
+    assert not bad, "\n".join(bad)
+    spatial = [r for r in a.layers if not r.field.is_global and r.field.size]
+    assert checked >= len(spatial) // 2  # most layers had a whole unclipped period to check
+
+
+def test_examples_are_covered_when_present() -> None:
+    if not EXAMPLES.exists():
+        pytest.skip("examples.toml is not in this checkout")
+    assert {n for f, n in NETWORKS if f == str(EXAMPLES)} == {n.name for n in load(str(EXAMPLES))}
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def test_a_block_becomes_one_class_with_its_own_arithmetic() -> None:
+    code = export_file(DATA / "blocks.toml")
+    assert "class Unit(nn.Module):" in code
+    assert "    def __init__(self, in_channels: int, width: int, k: int) -> None:" in code
+    assert (
+        "        self.conv1 = nn.Conv2d(in_channels, width * 2, kernel_size=k, "
+        "padding=(k - 1) // 2)" in code
+    )
+    # "stage" pads evenly with stride 1 and unevenly with stride 2: two classes
+    assert "class Stage(nn.Module):" in code and "class Stage2(nn.Module):" in code
+    assert "        self.s3 = Stage2(in_channels=16)" in code
+
+
+def test_shared_instances_call_one_module_and_read_in_blocks_are_inline() -> None:
+    code = export_file(DATA / "blocks.toml")
+    assert "        twin = self.s3(s2)  # 5x5x16" in code  # share = "s3": the same weights
+    assert "        peek = self.peek(probe_conv1)  # 5x5x16" in code  # reads inside "probe"
+    assert "self.probe = " not in code
+
+
+def block_text(args: list[dict[str, int]], pad: str, size: int, channels: int) -> str:
+    uses = "\n".join(
+        '[[layers]]\ntype = "b"\n' + "".join(f"{k} = {v}\n" for k, v in a.items()) for a in args
+    )
+    return (
+        f"input = [{size}, {size}, {channels}]\n"
+        "[blocks.b]\n"
+        "args = { w = 2, k = 3, s = 1 }\n"
+        "layers = [\n"
+        f'  {{ type = "conv", filters = "w * 2", kernel = "k", stride = "s", padding = {pad} }},\n'
+        '  { type = "batchnorm", activation = "relu" },\n'
+        '  { type = "conv", filters = "w + 1", kernel = "k - 1 + 1", groups = 1 },\n'
+        '  { type = "maxpool", kernel = "s", padding = "valid" },\n'
+        "]\n" + uses
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    args=st.lists(
+        st.fixed_dictionaries(
+            {"w": st.integers(1, 4), "k": st.integers(1, 3), "s": st.integers(1, 2)}
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    pad=st.sampled_from(['"same"', '"valid"', "1", "[[1, 0], [0, 1]]"]),
+    size=st.integers(12, 20),
+    channels=st.integers(1, 3),
+)
+def test_block_instances_with_any_arguments_agree_with_torch(
+    args: list[dict[str, int]], pad: str, size: int, channels: int
+) -> None:
+    pytest.importorskip("torch")
+    import torchcheck
+
+    text = block_text(args, pad, size, channels)
+    try:
+        (n,) = load_text(text, "blocky.toml")
+        a = analyze(n)
+    except CnnCalcError:  # strides shrank the input below a kernel: not a network
+        assume(False)
+    ex = export_pytorch([a])
+    module = torchcheck.import_code(ex.code, torchcheck.WORKDIR)
+    bad = torchcheck.compare(a, ex, module)
+    assert not bad, text + "\n" + "\n".join(bad)
+    assert "class B(nn.Module):" in ex.code

@@ -1,0 +1,279 @@
+"""Random networks must agree with PyTorch exactly: shapes, parameters, MACs, receptive fields.
+
+Hypothesis builds valid networks layer by layer (1-D to 3-D, every layer type, odd
+kernels, strides, dilations, asymmetric padding pairs, groups, ceil pooling, branches
+joined by add and concat, transposed convolutions with output_padding, upsampling,
+reshapes). Each is exported, run by torch and compared with cnncalc; a failure prints
+the shrunk network as a TOML file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, given, note, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from torchcheck import (  # noqa: E402
+    analyses_of_text,
+    compare,
+    import_code,
+    measure_fields,
+    round_trip,
+    summary,
+)
+
+from cnncalc.engine import analyze  # noqa: E402
+from cnncalc.errors import CnnCalcError  # noqa: E402
+from cnncalc.spec import load_text  # noqa: E402
+from cnncalc.torch_export import export_pytorch  # noqa: E402
+
+EXAMPLES = int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "500"))  # at least 300 in CI
+MAX_SIZE = {1: 40, 2: 18, 3: 8}
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(value)
+
+
+def toml_text(shape: list[int], layers: list[dict[str, Any]]) -> str:
+    lines = ['name = "random"', f"input = {toml_value(shape)}", "layers = ["]
+    for entry in layers:
+        body = ", ".join(f"{k} = {toml_value(v)}" for k, v in entry.items())
+        lines.append(f"  {{ {body} }},")
+    return "\n".join(lines + ["]", ""])
+
+
+def shapes_of(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, tuple[int, ...]] | None:
+    """Every layer's output shape, or None when cnncalc rejects the network."""
+    try:
+        a = analyze(load_text(toml_text(shape, layers), "random.toml")[0])
+    except CnnCalcError:
+        return None
+    return {r.name: tuple(r.shape) for r in a.layers}
+
+
+# --------------------------------------------------------------------------- strategy
+
+
+def per_axis(draw: Any, n: int, values: st.SearchStrategy[int]) -> int | list[int]:
+    """One value for every axis, or one per axis."""
+    if draw(st.booleans()):
+        one: int = draw(values)
+        return one
+    return [draw(values) for _ in range(n)]
+
+
+def divisors(c: int) -> list[int]:
+    return [g for g in range(1, c + 1) if c % g == 0]
+
+
+def conv_entry(draw: Any, n: int, channels: int) -> dict[str, Any]:
+    g = draw(st.sampled_from(divisors(channels)))
+    entry: dict[str, Any] = {
+        "type": "conv",
+        "filters": g * draw(st.integers(1, 3)),
+        "kernel": per_axis(draw, n, st.integers(1, 4)),
+    }
+    if draw(st.booleans()):
+        entry["stride"] = per_axis(draw, n, st.integers(1, 3))
+    if draw(st.integers(0, 3)) == 0:
+        entry["dilation"] = per_axis(draw, n, st.integers(1, 2))
+    entry["padding"] = draw(
+        st.one_of(
+            st.sampled_from(["valid", "same", "full"]),
+            st.integers(0, 2),
+            st.lists(st.integers(0, 2), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=n, max_size=n),
+        )
+    )
+    if g > 1:
+        entry["groups"] = g
+    if draw(st.integers(0, 3)) == 0:
+        entry["bias"] = False
+    return entry
+
+
+def transpose_entry(draw: Any, n: int, channels: int) -> dict[str, Any]:
+    g = draw(st.sampled_from(divisors(channels)))
+    stride = draw(st.sampled_from([1, 2, 2, 3]))
+    dilation = draw(st.sampled_from([1, 1, 2]))
+    entry: dict[str, Any] = {
+        "type": "conv_transpose",
+        "filters": g * draw(st.integers(1, 3)),
+        "kernel": per_axis(draw, n, st.integers(1, 4)),
+        "stride": stride,
+    }
+    if dilation > 1:
+        entry["dilation"] = dilation
+    padding = draw(
+        st.one_of(
+            st.sampled_from(["valid", "same"]),
+            st.integers(0, 2),
+            st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=n, max_size=n),
+        )
+    )
+    entry["padding"] = padding
+    if padding != "same" and max(stride, dilation) > 1 and draw(st.booleans()):
+        entry["output_padding"] = draw(st.integers(0, max(stride, dilation) - 1))
+    if g > 1:
+        entry["groups"] = g
+    return entry
+
+
+def pool_entry(draw: Any, n: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": "pool",
+        "mode": draw(st.sampled_from(["max", "avg"])),
+        "kernel": per_axis(draw, n, st.integers(1, 3)),
+    }
+    if draw(st.booleans()):
+        entry["stride"] = per_axis(draw, n, st.integers(1, 3))
+    entry["padding"] = draw(
+        st.one_of(
+            st.sampled_from(["valid", "same"]),
+            st.integers(0, 1),
+            st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=n, max_size=n),
+        )
+    )
+    if draw(st.booleans()):
+        entry["ceil"] = True
+    return entry
+
+
+SIMPLE = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "batchnorm", "dropout"]
+
+
+@st.composite
+def networks(draw: Any) -> str:
+    """A valid random network as TOML text."""
+    n = draw(st.sampled_from([1, 2, 2, 2, 3]))
+    shape = [draw(st.integers(2, MAX_SIZE[n])) for _ in range(n)] + [draw(st.integers(1, 4))]
+    layers: list[dict[str, Any]] = []
+    shapes: dict[str, tuple[int, ...]] = {"input": tuple(shape)}
+    last = "input"
+    count = 0
+
+    def add(*entries: dict[str, Any]) -> bool:
+        nonlocal last, count
+        named = []
+        for entry in entries:
+            count += 1
+            named.append({**entry, "name": f"l{count}"})
+        found = shapes_of(shape, layers + named)
+        if found is None:
+            return False
+        layers.extend(named)
+        shapes.update(found)
+        last = named[-1]["name"]
+        return True
+
+    for _ in range(draw(st.integers(1, 7))):
+        current = shapes[last]
+        spatial = len(current) - 1
+        if spatial == 0:
+            kind = draw(st.sampled_from(["fc", "simple", "reshape_image"]))
+        else:
+            kind = draw(
+                st.sampled_from(
+                    ["conv"] * 4
+                    + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
+                    + ["add", "concat", "skip", "global_pool", "flatten", "reshape"]
+                )
+            )
+        c = current[-1]
+        entry: dict[str, Any]
+        if kind == "conv":
+            entry = conv_entry(draw, spatial, c)
+            if draw(st.integers(0, 2)) == 0:
+                entry["activation"] = draw(st.sampled_from(SIMPLE[:7]))
+            ok = add(entry)
+        elif kind == "conv_transpose":
+            ok = add(transpose_entry(draw, spatial, c))
+        elif kind == "pool":
+            ok = add(pool_entry(draw, spatial))
+        elif kind == "upsample":
+            ok = add({"type": "upsample", "scale": per_axis(draw, spatial, st.integers(1, 3))})
+        elif kind == "simple":
+            ok = add({"type": draw(st.sampled_from(SIMPLE))})
+        elif kind == "add":  # a residual branch: same-padded conv, then add
+            k = draw(st.sampled_from([1, 3]))
+            ok = add(
+                {"type": "conv", "filters": c, "kernel": k, "padding": "same"},
+                {"type": "add", "inputs": [last, f"l{count + 1}"]},
+            )
+        elif kind == "concat":  # two branches of different widths, then concat
+            origin = last
+            ok = add(
+                {"type": "conv", "filters": draw(st.integers(1, 3)), "kernel": 1},
+                {"type": "pool", "inputs": [origin], "kernel": 3, "stride": 1, "padding": "same"},
+                {"type": "concat", "inputs": [f"l{count + 1}", f"l{count + 2}"]},
+            )
+        elif kind == "skip":  # join an earlier tensor of the same spatial size (U-Net)
+            same = [k for k, s in shapes.items() if k != last and s[:-1] == current[:-1]]
+            if not same:
+                ok = add({"type": "relu"})
+            else:
+                other = draw(st.sampled_from(same))
+                if shapes[other] == current and draw(st.booleans()):
+                    ok = add({"type": "add", "inputs": [other, last]})
+                else:
+                    ok = add({"type": "concat", "inputs": [other, last]})
+        elif kind == "global_pool":
+            ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
+        elif kind == "flatten":
+            ok = add({"type": "flatten"})
+        elif kind == "reshape":  # split the channels (keeps the spatial axes) or flatten
+            target = [*current[:-1], 1, c] if spatial < 3 and draw(st.booleans()) else [-1]
+            ok = add({"type": "reshape", "shape": target})
+        elif kind == "reshape_image":
+            size = current[0]
+            ok = size % 2 == 0 and add({"type": "reshape", "shape": [2, size // 2]})
+        else:  # fc
+            ok = add({"type": "fc", "units": draw(st.integers(1, 6))})
+        if not ok:
+            add({"type": "relu"})
+    return toml_text(shape, layers)
+
+
+# --------------------------------------------------------------------------- the property
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("random")
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(text=networks())
+def test_random_networks_agree_with_torch(text: str, workdir: Path) -> None:
+    note("the network, as a TOML file:\n" + text)
+    (a,) = analyses_of_text(text, "random.toml")
+    ex = export_pytorch([a])
+    module = import_code(ex.code, workdir)
+    bad = compare(a, ex, module, batch=2)
+    bad.extend(measure_fields(a, workdir)[0])
+    back = summary(round_trip(a, workdir))  # export, then import with torch.fx
+    bad.check("after export and import", summary(a), back)
+    assert not bad, "cnncalc and torch disagree on this network:\n" + text + "\n" + "\n".join(bad)
