@@ -73,9 +73,44 @@ FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for the memory figures.")]
+CONVENTIONS = (
+    "cnncalc",
+    "torchvision",
+    "torchinfo",
+    "fvcore",
+    "ptflops",
+    "thop",
+    "deepspeed",
+)  # conventions.PRESETS, named here so --help needs no import
+
+
+ConventionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--convention",
+        "-c",
+        help="Count as a peer tool counts: "
+        + ", ".join(f"`{name}`" for name in CONVENTIONS)
+        + " (default `cnncalc`: multiply-adds of conv, conv_transpose and fc).",
+        show_default=False,
+    ),
+]
+CompareOpt = Annotated[
+    bool,
+    typer.Option("--compare", help="Show the network's total under every convention side by side."),
+]
 MaxLayersOpt = Annotated[
     int, typer.Option("--max-layers", min=1, help="Refuse networks that expand to more layers.")
 ]
+
+
+def hide_parameter(command: Any, name: str) -> None:
+    """Drop an option from a generated command's signature, so typer neither shows nor takes it."""
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != name]
+    command.__signature__ = signature.replace(parameters=kept)
 
 
 def load_networks(
@@ -138,11 +173,20 @@ def override_input(net: Network, text: str) -> None:
     replace_input(net, {name: shape})
 
 
-def emit_reports(report: str, networks: list[Network], fmt: Format, dtype: Dtype) -> None:
+def emit_reports(
+    report: str,
+    networks: list[Network],
+    fmt: Format,
+    dtype: Dtype,
+    convention: str | None = None,
+    compare: bool = False,
+) -> None:
     from .engine import analyze
     from .reports import TABLES, network_json
 
     analyses = [analyze(n) for n in networks]
+    if compare or convention is not None:
+        return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
         doc = {"networks": [network_json(a, report, dtype.value) for a in analyses]}
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -150,6 +194,47 @@ def emit_reports(report: str, networks: list[Network], fmt: Format, dtype: Dtype
     from .render import render
 
     render([TABLES[report](a, dtype.value) for a in analyses], fmt.value, sys.stdout)
+
+
+def emit_conventions(
+    report: str,
+    analyses: list[Any],
+    fmt: Format,
+    dtype: Dtype,
+    convention: str | None,
+    compare: bool,
+) -> None:
+    """``--convention NAME``: the report counted as a peer tool counts; ``--compare``: all."""
+    from . import convention_report as cr
+    from .conventions import PRESETS
+    from .reports import network_json
+
+    if compare and convention is not None:
+        raise CnnCalcError("give either --compare or --convention, not both", key="--compare")
+    if convention is not None and convention not in PRESETS:
+        from .spec import suggest
+
+        raise CnnCalcError(
+            f"unknown convention '{convention}'{suggest(convention, list(PRESETS))}; "
+            "expected one of " + ", ".join(PRESETS),
+            key="--convention",
+        )
+    if fmt is Format.json:
+        if compare:
+            docs = [cr.compare_json(a) for a in analyses]
+        else:
+            conv = PRESETS[str(convention)]
+            docs = [cr.add_json(network_json(a, report, dtype.value), a, conv) for a in analyses]
+        sys.stdout.write(json.dumps({"networks": docs}, indent=2, ensure_ascii=False) + "\n")
+        return
+    from .render import render
+
+    if compare:
+        tables = [cr.compare_table(a) for a in analyses]
+    else:
+        conv = PRESETS[str(convention)]
+        tables = [cr.convention_table(a, report, dtype.value, conv) for a in analyses]
+    render(tables, fmt.value, sys.stdout)
 
 
 REPORTS = {
@@ -166,7 +251,8 @@ REPORTS = {
         "cnncalc receptive-field examples.toml --net vgg16",
     ),
     "macs": (
-        "Multiply-accumulates per layer and their share of the total.",
+        "Multiply-accumulates per layer and their share of the total; `--convention torchinfo` "
+        "counts as torchinfo does, `--compare` shows every tool's total side by side.",
         'cnncalc macs --input 28x28x192 --layers "conv 16 kernel=1; conv 32 kernel=5 padding=same"',
     ),
     "summary": (
@@ -185,6 +271,8 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         layers: LayersOpt = None,
         fmt: FormatOpt = Format.table,
         dtype: DtypeOpt = Dtype.float32,
+        convention: ConventionOpt = None,
+        compare: CompareOpt = False,
         max_layers: MaxLayersOpt = 1_000_000,
     ) -> None:
         from .spec import DEFAULT_MAX_LAYERS
@@ -192,10 +280,17 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         networks = load_networks(
             file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
         )
-        emit_reports(name, networks, fmt, dtype)
+        emit_reports(name, networks, fmt, dtype, convention, compare)
 
     command.__doc__ = f"{summary}\n\nExample: `{example}`"
+    if name not in COUNTED:
+        hide_parameter(command, "convention")
+    if name != "macs":
+        hide_parameter(command, "compare")
     app.command(name)(command)
+
+
+COUNTED = ("macs", "summary")  # the reports that take --convention
 
 
 for _name, (_summary, _example) in REPORTS.items():

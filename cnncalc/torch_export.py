@@ -47,7 +47,18 @@ ACTIVATION_CODE = {
     "tanh": "torch.tanh({})",
     "softmax": "torch.softmax({}, dim=1)",
 }
-assert set(ACTIVATION_CODE) == set(ACTIVATIONS)
+# The same activations as modules, for ``activation_modules``: tools that count by module
+# (torchinfo, ptflops, thop) see them only this way.
+ACTIVATION_MODULES = {
+    "relu": "nn.ReLU()",
+    "leaky_relu": "nn.LeakyReLU()",
+    "elu": "nn.ELU()",
+    "gelu": "nn.GELU()",
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "softmax": "nn.Softmax(dim=1)",
+}
+assert set(ACTIVATION_CODE) == set(ACTIVATIONS) == set(ACTIVATION_MODULES)
 
 
 # --------------------------------------------------------------------------- names
@@ -218,6 +229,7 @@ class NetworkInfo:
     class_name: str
     inputs: dict[str, str]  # network input name → forward argument
     modules: dict[str, str] = field(default_factory=dict)  # layer → module attribute path
+    activations: dict[str, str] = field(default_factory=dict)  # layer → its activation module
     variables: dict[str, str] = field(default_factory=dict)  # layer → forward local variable
 
 
@@ -234,9 +246,12 @@ def unsupported(r: LayerResult, why: str) -> CnnCalcError:
 class NetworkWriter:
     """Writes one network's class: one attribute per layer with weights, one line per layer."""
 
-    def __init__(self, a: Analysis, names: Names, linear: bool = False) -> None:
+    def __init__(
+        self, a: Analysis, names: Names, linear: bool = False, activation_modules: bool = False
+    ) -> None:
         self.a = a
         self.linear = linear
+        self.activation_modules = activation_modules
         net = a.network
         self.code = ClassCode(names.claim(class_name(net.name)), [], "", "")
         self.scope = Names(RESERVED)
@@ -265,7 +280,12 @@ class NetworkWriter:
 
     def finish(self, r: LayerResult, expr: str) -> None:
         act = r.node.activation
-        if act and not self.linear:
+        if act and not self.linear and self.activation_modules:
+            attr = self.scope.claim(f"{self.var[r.name]}_{act}")
+            self.code.init.append(f"self.{attr} = {ACTIVATION_MODULES[act]}")
+            self.info.activations[r.name] = attr
+            expr = f"self.{attr}({expr})"
+        elif act and not self.linear:
             expr = ACTIVATION_CODE[act].format(expr)
         self.emit(f"{self.var[r.name]} = {expr}", r.shape)
 
@@ -518,7 +538,12 @@ class NetworkWriter:
         kind = r.node.layer.kind
         if kind not in ACTIVATION_CODE:
             raise unsupported(r, f"no PyTorch equivalent is known for {kind}")
-        expr = x[0] if self.linear else ACTIVATION_CODE[kind].format(x[0])
+        if self.linear:
+            expr = x[0]
+        elif self.activation_modules:
+            expr = f"{self.module(r, ACTIVATION_MODULES[kind])}({x[0]})"
+        else:
+            expr = ACTIVATION_CODE[kind].format(x[0])
         self.finish(r, expr)
 
 
@@ -569,8 +594,16 @@ from torch import Tensor, nn
 '''
 
 
-def export_pytorch(analyses: Sequence[Analysis], source: str = "", linear: bool = False) -> Export:
+def export_pytorch(
+    analyses: Sequence[Analysis],
+    source: str = "",
+    linear: bool = False,
+    activation_modules: bool = False,
+) -> Export:
     """The source of one Python file with one nn.Module class per network.
+
+    ``activation_modules`` writes activations as modules (``nn.ReLU()``) rather than
+    functions, so that tools that count by module (torchinfo, ptflops, thop) see them.
 
     ``linear`` writes the linearised copy the tests measure receptive fields on: no
     activations or normalisation, average instead of max pooling, and one channel per
@@ -583,7 +616,7 @@ def export_pytorch(analyses: Sequence[Analysis], source: str = "", linear: bool 
     classes = []
     infos = {}
     for a in analyses:
-        writer = NetworkWriter(a, names, linear)
+        writer = NetworkWriter(a, names, linear, activation_modules)
         classes.append(writer.write())
         infos[a.network.name] = writer.info
     what = ", ".join(a.network.name for a in analyses)
