@@ -369,6 +369,14 @@ def export(
     input_shape: InputOpt = None,
     sets: SetOpt = None,
     layers: LayersOpt = None,
+    activation_modules: Annotated[
+        bool,
+        typer.Option(
+            "--activation-modules",
+            help="Write activations as modules (`nn.ReLU()`), so that tools that count by "
+            "module (torchinfo, ptflops, thop) see them.",
+        ),
+    ] = False,
     max_layers: MaxLayersOpt = 1_000_000,
 ) -> None:
     """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
@@ -384,7 +392,8 @@ def export(
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
     source = "--layers" if layers is not None else os.path.basename(file or "")
-    code = export_pytorch([analyze(n) for n in networks], source).code
+    analyses = [analyze(n) for n in networks]
+    code = export_pytorch(analyses, source, activation_modules=activation_modules).code
     if output is None:
         sys.stdout.write(code)
         return

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conventions import DEFAULT, PART_TITLES, PARTS, PRESETS, Convention, layer_cost, network_cost
+from .conventions import (
+    DEFAULT,
+    PART_TITLES,
+    PARTS,
+    PRESETS,
+    Convention,
+    deviations,
+    layer_cost,
+    network_cost,
+)
 from .engine import Analysis
 from .reports import COUNT, TABLES, Column, Table, header, number, share
 
@@ -18,10 +27,12 @@ def title(conv: Convention) -> str:
     return f"{conv.unit} ({conv.name})"
 
 
-def notes(conv: Convention) -> list[str]:
+def notes(a: Analysis, conv: Convention) -> list[str]:
     """What the convention counts, and what the tool does differently where it has a bug."""
-    lines = [f"{conv.name} counts as {conv.tool}: " + "; ".join(conv.rules())]
-    lines += [f"{conv.name} itself {d}; cnncalc counts what it means to" for d in conv.deviations]
+    lines = [f"{conv.name}: counted as {conv.tool}: " + "; ".join(conv.rules())]
+    lines += [
+        f"{conv.name} itself {d}: cnncalc counts what it means to" for d in deviations(a, conv)
+    ]
     return lines
 
 
@@ -43,14 +54,14 @@ def convention_table(a: Analysis, report: str, dtype: str, conv: Convention) -> 
         assert table.totals is not None
         table.totals.insert(at + 1, total)
         table.totals[-1] = share(total, total)
-        table.notes = notes(conv)
+        table.notes = notes(a, conv)
     else:  # the convention's count in place of the MACs
         table.columns[at] = column
         for row, cost in zip(table.rows, costs, strict=True):
             row[at] = cost
         assert table.totals is not None
         table.totals[at] = total
-        table.notes = table.notes + notes(conv)
+        table.notes = table.notes + notes(a, conv)
     return table
 
 

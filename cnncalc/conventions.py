@@ -89,11 +89,14 @@ class Convention:
     per_mac: int = 1  # what one multiply-add counts for: 1, or 2 for FLOPs
     bias: tuple[str, ...] = ()  # layer types whose bias adds count, one per output value
     ops: Mapping[str, Rule] = field(default_factory=dict)
-    deviations: tuple[str, ...] = ()  # what the tool really does where it has a bug
+    # where the tool has a bug: the layer types it concerns, and what the tool really does
+    deviations: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def __post_init__(self) -> None:
         assert set(self.ops) <= set(OP_PART), set(self.ops) - set(OP_PART)
         assert set(self.bias) <= set(WEIGHTED)
+        for keys, _ in self.deviations:
+            assert set(keys) <= set(OP_PART) | set(WEIGHTED), keys
 
     def rules(self) -> list[str]:
         """One line per counted part, for notes and docs."""
@@ -117,28 +120,31 @@ PRESETS: dict[str, Convention] = {
     for c in [
         Convention(
             "cnncalc",
-            "the CS 230 notes, as cnncalc counts by default",
+            "the CS 230 notes (cnncalc's default)",
             "MACs",
         ),
         Convention(
             "torchvision",
-            "the GFLOPS column of torchvision's model documentation",
+            "the GFLOPS of torchvision's model documentation",
             "FLOPs",
         ),
         Convention(
             "torchinfo",
-            "torchinfo summary(): Total mult-adds",
+            "torchinfo's summary(), Total mult-adds",
             "Mult-Adds",
             bias=CONVS_AND_FC,
             ops={"batchnorm": Rule("params")},
             deviations=(
-                "counts a transposed convolution's weights once per output position "
-                "instead of per input position (stride**axes times too many)",
+                (
+                    ("conv_transpose",),
+                    "counts a transposed convolution's weights once per output position "
+                    "instead of once per input position (about stride**axes times too many)",
+                ),
             ),
         ),
         Convention(
             "fvcore",
-            "fvcore FlopCountAnalysis(...).total(), in inference mode",
+            "fvcore's FlopCountAnalysis.total(), in eval mode",
             "FLOPs",
             ops={
                 "batchnorm": Rule("in", 2),
@@ -148,7 +154,7 @@ PRESETS: dict[str, Convention] = {
         ),
         Convention(
             "ptflops",
-            "ptflops get_model_complexity_info(), PyTorch backend",
+            "ptflops' get_model_complexity_info(), PyTorch backend",
             "MACs",
             bias=CONVS_AND_FC,
             ops={
@@ -162,14 +168,17 @@ PRESETS: dict[str, Convention] = {
                 "upsample": OUT,
             },
             deviations=(
-                "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
-                "every pooling module and nn.Upsample, so those count twice in its total",
-                "counts the tensor operations inside nn.LocalResponseNorm",
+                (
+                    ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
+                    "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
+                    "every pooling module and nn.Upsample, so these count twice in its total",
+                ),
+                (("lrn",), "counts the tensor operations inside nn.LocalResponseNorm"),
             ),
         ),
         Convention(
             "thop",
-            "thop profile()",
+            "thop's profile()",
             "MACs",
             ops={
                 "softmax": Rule("softmax"),
@@ -179,13 +188,16 @@ PRESETS: dict[str, Convention] = {
                 "upsample": OUT,
             },
             deviations=(
-                "counts a transposed convolution as a convolution from its output "
-                "(output values x input channels x kernel), not its multiply-adds",
+                (
+                    ("conv_transpose",),
+                    "counts a transposed convolution as a convolution from its output "
+                    "(output values x input channels x kernel), not its multiply-adds",
+                ),
             ),
         ),
         Convention(
             "deepspeed",
-            "DeepSpeed flops profiler get_model_profile(): flops",
+            "DeepSpeed's flops profiler, get_model_profile() flops",
             "FLOPs",
             per_mac=2,
             bias=("conv", "conv_transpose"),
@@ -200,8 +212,14 @@ PRESETS: dict[str, Convention] = {
                 "upsample": OUT,
             },
             deviations=(
-                "sizes a transposed convolution's bias adds with the convolution formula",
-                "counts an up-sampling by its input values (its scale factor is dropped)",
+                (
+                    ("conv_transpose",),
+                    "sizes a transposed convolution's bias adds with the convolution formula",
+                ),
+                (
+                    ("upsample",),
+                    "counts an up-sampling by its input values (its scale factor is dropped)",
+                ),
             ),
         ),
     ]
@@ -296,6 +314,12 @@ def layer_cost(r: LayerResult, conv: Convention) -> Cost:
 
 def network_cost(a: Analysis, conv: Convention) -> Cost:
     return sum((layer_cost(r, conv) for r in a.layers), Cost())
+
+
+def deviations(a: Analysis, conv: Convention) -> list[str]:
+    """What the tool itself does differently on this network, where it has a bug."""
+    present = {op_key(r) for r in a.layers} | {r.node.activation for r in a.layers}
+    return [text for keys, text in conv.deviations if present & set(keys)]
 
 
 def lookup(name: str) -> Convention:

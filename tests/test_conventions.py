@@ -32,6 +32,7 @@ from cnncalc.conventions import (
     Convention,
     Cost,
     Rule,
+    deviations,
     fused_activation,
     layer_cost,
     network_cost,
@@ -404,3 +405,15 @@ def test_examples_are_covered_when_present() -> None:
     if not EXAMPLES.exists():
         pytest.skip("examples.toml is not in this checkout")
     assert {n for f, n in NETWORKS if f == str(EXAMPLES)} == {n.name for n in load(str(EXAMPLES))}
+
+
+def test_deviations_are_named_only_where_the_network_has_the_layer() -> None:
+    def on(name: str, conv: str) -> list[str]:
+        (n,) = load(str(DATA / f"{name}.toml"))
+        return deviations(analyze(n), PRESETS[conv])
+
+    assert on("lenet5", "torchinfo") == on("lenet5", "thop") == []
+    assert on("dcgan_small", "torchinfo") == [PRESETS["torchinfo"].deviations[0][1]]
+    assert len(on("twins", "ptflops")) == 2  # pools, gelu and relu twice; LRN's insides
+    assert len(on("reshape_net", "ptflops")) == 0
+    assert len(on("signal_1d", "deepspeed")) == 2  # a transposed conv and an upsample

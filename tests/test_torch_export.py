@@ -146,6 +146,13 @@ def test_cli_writes_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "self.conv1 = nn.Conv2d(1, 4, kernel_size=3)" in out
     assert "flatten1 = torch.flatten(conv1.permute(0, 2, 3, 1), 1)  # 144" in out
+    code = main(
+        ["export", "-l", "conv 4 kernel=3 activation=relu", "-i", "8x8x1", "--activation-modules"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "self.conv1_relu = nn.ReLU()" in out
+    assert "conv1 = self.conv1_relu(self.conv1(x))  # 6x6x4" in out
 
 
 def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -215,3 +222,28 @@ def test_examples_are_covered_when_present() -> None:
     if not EXAMPLES.exists():
         pytest.skip("examples.toml is not in this checkout")
     assert {n for f, n in NETWORKS if f == str(EXAMPLES)} == {n.name for n in load(str(EXAMPLES))}
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.stem)
+def test_activation_modules_compute_the_same(tc, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Activations as modules (for tools that count by module) change nothing but the code."""
+    import torch
+
+    analyses = [analyze(n) for n in load(str(path))]
+    plain, modular = export_pytorch(analyses), export_pytorch(analyses, activation_modules=True)
+    for a in analyses:
+        outputs = []
+        for ex in (plain, modular):
+            info = ex.networks[a.network.name]
+            torch.manual_seed(0)
+            model = getattr(tc.import_code(ex.code, tc.WORKDIR), info.class_name)().eval()
+            torch.manual_seed(1)
+            with torch.no_grad():
+                result = model(*tc.example_inputs(a, info))
+            outputs.append(result if isinstance(result, tuple) else (result,))
+        assert all(torch.equal(p, m) for p, m in zip(*outputs, strict=True))
+        activations = [r for r in a.layers if r.node.activation]
+        assert set(modular.networks[a.network.name].activations) == {r.name for r in activations}
+    assert "self.conv_1_leaky_relu = nn.LeakyReLU()" in export_file(
+        DATA / "twins.toml", activation_modules=True
+    )
