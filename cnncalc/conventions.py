@@ -44,7 +44,7 @@ class Rule:
         assert self.basis in BASES, self.basis
 
     def text(self) -> str:
-        per = "3 per" if self.basis == "softmax" else f"{self.times} per"
+        per = f"{3 * self.times if self.basis == 'softmax' else self.times} per"
         words = f"{per} {BASES[self.basis]}"
         if self.dims:
             words += " (" + " and ".join(f"{d}-D" for d in self.dims) + " only)"
@@ -100,9 +100,7 @@ class Convention:
 
     def rules(self) -> list[str]:
         """One line per counted part, for notes and docs."""
-        lines = []
-        mac = "1 per multiply-add" if self.per_mac == 1 else f"{self.per_mac} per multiply-add"
-        lines.append(f"conv, conv_transpose, fc: {mac}")
+        lines = [f"conv, conv_transpose, fc: {self.per_mac} per multiply-add"]
         if self.bias:
             lines.append(f"bias of {', '.join(self.bias)}: 1 per output value")
         grouped: dict[str, list[str]] = {}  # layer types that share a rule, in order
