@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnncalc.arith import product
 from cnncalc.conventions import (
@@ -171,7 +173,7 @@ def test_rules_read_as_sentences() -> None:
 
 
 def small(n: Any) -> Any:
-    """The network on a smaller input where it allows one (the tools then run quickly)."""
+    """An example on a smaller input where it allows one (64 to 128 per axis), to run quickly."""
     (name, shape), *rest = n.inputs.items()
     if rest or len(shape) < 2 or not all(isinstance(s, int) and s > 64 for s in shape[:-1]):
         return n
@@ -204,7 +206,7 @@ def built(file: str, name: str) -> tuple[Analysis, NetworkInfo, Any, list[Any]]:
     import torchcheck
 
     (n,) = [n for n in load(file) if n.name == name]
-    a = analyze(small(n))
+    a = analyze(small(n) if file == str(EXAMPLES) else n)  # ours are small, sized with care
     try:
         ex = export_pytorch([a], activation_modules=True)
     except CnnCalcError as error:  # only the networks the export supports are measured
@@ -420,3 +422,38 @@ def test_deviations_are_named_only_where_the_network_has_the_layer() -> None:
     assert len(on("twins", "ptflops")) == 2  # pools, gelu and relu twice; LRN's insides
     assert len(on("reshape_net", "ptflops")) == 0
     assert len(on("signal_1d", "deepspeed")) == 2  # a transposed conv and an upsample
+
+
+LAYERS = [
+    "conv 4 kernel=3 padding=same activation=relu",
+    "conv 2 kernel=1 bias=false activation=softmax",
+    "deconv 3 kernel=2 stride=2",
+    "maxpool 2 ceil=true",
+    "avgpool 3 stride=1 padding=1",
+    "batchnorm",
+    "upsample 2",
+    "lrn",
+    "gelu",
+    "dropout",
+]
+
+
+@given(st.lists(st.sampled_from(LAYERS), min_size=1, max_size=5), st.sampled_from([1, 2, 3]))
+@settings(max_examples=60, deadline=None)
+def test_every_count_is_the_macs_plus_what_the_convention_adds(
+    layers: list[str], dims: int
+) -> None:
+    text = "input = {}\nlayers = {}".format(
+        [6] * dims + [3], [*layers, "global_pool", "flatten", "fc 2"]
+    )
+    (n,) = load_text(text.replace("'", '"'), "random.toml")
+    a = analyze(n)
+    macs = a.totals.macs
+    for conv in PRESETS.values():
+        cost = network_cost(a, conv)
+        assert cost.macs == conv.per_mac * macs
+        assert all(v >= 0 for v in cost.parts().values())
+        assert cost.total == sum(layer_cost(r, conv).total for r in a.layers)
+        if not conv.bias and not conv.ops:
+            assert cost.total == conv.per_mac * macs
+    assert network_cost(a, PRESETS["cnncalc"]).total == macs
