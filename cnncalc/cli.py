@@ -89,6 +89,32 @@ ByTypeOpt = Annotated[
         "--by-type", help="Totals per layer type (conv, fc, batchnorm …) instead of per layer."
     ),
 ]
+CONVENTIONS = (
+    "cnncalc",
+    "torchvision",
+    "torchinfo",
+    "fvcore",
+    "ptflops",
+    "thop",
+    "deepspeed",
+)  # conventions.PRESETS, named here so --help needs no import
+
+
+ConventionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--convention",
+        "-c",
+        help="Count as a peer tool counts: "
+        + ", ".join(f"`{name}`" for name in CONVENTIONS)
+        + " (default `cnncalc`: multiply-adds of conv, conv_transpose and fc).",
+        show_default=False,
+    ),
+]
+CompareOpt = Annotated[
+    bool,
+    typer.Option("--compare", help="Show the network's total under every convention side by side."),
+]
 MaxLayersOpt = Annotated[
     int, typer.Option("--max-layers", min=1, help="Refuse networks that expand to more layers.")
 ]
@@ -179,6 +205,8 @@ def emit_reports(
     dtype: Dtype,
     depth: int | None = None,
     by_type: bool = False,
+    convention: str | None = None,
+    compare: bool = False,
 ) -> None:
     from .engine import analyze
     from .fold import fold
@@ -187,6 +215,8 @@ def emit_reports(
     if depth is None and report == "summary" and fmt is Format.table:
         depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
     analyses = [fold(analyze(n), depth) for n in networks]
+    if compare or convention is not None:
+        return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
         from .jsonout import dumps
 
@@ -204,6 +234,49 @@ def emit_reports(
     render([make(a, dtype.value) for a in analyses], fmt.value, sys.stdout)
 
 
+def emit_conventions(
+    report: str,
+    analyses: list[Any],
+    fmt: Format,
+    dtype: Dtype,
+    convention: str | None,
+    compare: bool,
+) -> None:
+    """``--convention NAME``: the report counted as a peer tool counts; ``--compare``: all."""
+    from . import convention_report as cr
+    from .conventions import PRESETS
+    from .reports import network_json
+
+    if compare and convention is not None:
+        raise CnnCalcError("give either --compare or --convention, not both", key="--compare")
+    if convention is not None and convention not in PRESETS:
+        from .spec import suggest
+
+        raise CnnCalcError(
+            f"unknown convention '{convention}'{suggest(convention, list(PRESETS))}; "
+            "expected one of " + ", ".join(PRESETS),
+            key="--convention",
+        )
+    if fmt is Format.json:
+        if compare:
+            docs = [cr.compare_json(a) for a in analyses]
+        else:
+            conv = PRESETS[str(convention)]
+            docs = [cr.add_json(network_json(a, report, dtype.value), a, conv) for a in analyses]
+        from .jsonout import dumps
+
+        sys.stdout.write(dumps({"networks": docs}) + "\n")
+        return
+    from .render import render
+
+    if compare:
+        tables = [cr.compare_table(a) for a in analyses]
+    else:
+        conv = PRESETS[str(convention)]
+        tables = [cr.convention_table(a, report, dtype.value, conv) for a in analyses]
+    render(tables, fmt.value, sys.stdout)
+
+
 REPORTS = {
     "shapes": (
         "Output shape and padding of every layer.",
@@ -218,7 +291,8 @@ REPORTS = {
         "cnncalc receptive-field examples.toml --net vgg16",
     ),
     "macs": (
-        "Multiply-accumulates per layer and their share of the total.",
+        "Multiply-accumulates per layer and their share of the total; `--convention torchinfo` "
+        "counts as torchinfo does, `--compare` shows every tool's total side by side.",
         'cnncalc macs --input 28x28x192 --layers "conv 16 kernel=1; conv 32 kernel=5 padding=same"',
     ),
     "summary": (
@@ -239,6 +313,8 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         dtype: DtypeOpt = Dtype.float32,
         depth: DepthOpt = None,
         by_type: ByTypeOpt = False,
+        convention: ConventionOpt = None,
+        compare: CompareOpt = False,
         max_layers: MaxLayersOpt = 1_000_000,
         plot: PlotOpt = False,
     ) -> None:
@@ -249,12 +325,19 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         )
         if plot:
             return emit_plots(name, networks, fmt)
-        emit_reports(name, networks, fmt, dtype, depth, by_type)
+        emit_reports(name, networks, fmt, dtype, depth, by_type, convention, compare)
 
     command.__doc__ = f"{summary}\n\nExample: `{example}`"
     if name not in PLOTTED:
         hide_parameter(command, "plot")
+    if name not in COUNTED:
+        hide_parameter(command, "convention")
+    if name != "macs":
+        hide_parameter(command, "compare")
     app.command(name)(command)
+
+
+COUNTED = ("macs", "summary")  # the reports that take --convention
 
 
 for _name, (_summary, _example) in REPORTS.items():
@@ -630,6 +713,14 @@ def export(
     input_shape: InputOpt = None,
     sets: SetOpt = None,
     layers: LayersOpt = None,
+    activation_modules: Annotated[
+        bool,
+        typer.Option(
+            "--activation-modules",
+            help="Write activations as modules (`nn.ReLU()`), so that tools that count by "
+            "module (torchinfo, ptflops, thop) see them.",
+        ),
+    ] = False,
     max_layers: MaxLayersOpt = 1_000_000,
 ) -> None:
     """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
@@ -645,7 +736,8 @@ def export(
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
     source = "--layers" if layers is not None else os.path.basename(file or "")
-    code = export_pytorch([analyze(n) for n in networks], source).code
+    analyses = [analyze(n) for n in networks]
+    code = export_pytorch(analyses, source, activation_modules=activation_modules).code
     if output is None:
         sys.stdout.write(code)
         return

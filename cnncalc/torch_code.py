@@ -44,7 +44,18 @@ ACTIVATION_CODE = {
     "tanh": "torch.tanh({})",
     "softmax": "torch.softmax({}, dim=1)",
 }
-assert set(ACTIVATION_CODE) == set(ACTIVATIONS)
+# The same activations as modules, for ``activation_modules``: tools that count by module
+# (torchinfo, ptflops, thop) see them only this way.
+ACTIVATION_MODULES = {
+    "relu": "nn.ReLU()",
+    "leaky_relu": "nn.LeakyReLU()",
+    "elu": "nn.ELU()",
+    "gelu": "nn.GELU()",
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "softmax": "nn.Softmax(dim=1)",
+}
+assert set(ACTIVATION_CODE) == set(ACTIVATIONS) == set(ACTIVATION_MODULES)
 TORCH_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1}
 
 
@@ -255,12 +266,14 @@ class Writer:
         expr_of: Callable[[str, str], str | None],
         marking: bool,
         linear: bool,
+        activation_modules: bool = False,
     ) -> None:
         self.var = var
         self.module_of = module_of
         self.expr_of = expr_of
         self.marking = marking
         self.linear = linear
+        self.activation_modules = activation_modules
         self.out = Written()
         self.channels: dict[str, str | None] = {}  # name → expression for its channels
         self.current = ""  # the layer being written, which names its constructor arguments
@@ -304,7 +317,11 @@ class Writer:
 
     def finish(self, r: LayerResult, expr: str, why: str = "") -> None:
         act = r.node.activation
-        if act and not self.linear:
+        if act and not self.linear and self.activation_modules:
+            path = f"self.{self.var[r.name]}_{act}"
+            self.out.init.append(f"{path} = {ACTIVATION_MODULES[act]}")
+            expr = f"{path}({expr})"
+        elif act and not self.linear:
             expr = ACTIVATION_CODE[act].format(expr)
         self.emit(f"{self.var[r.name]} = {expr}", r.shape, why)
 
@@ -563,7 +580,12 @@ class Writer:
         kind = r.node.layer.kind
         if kind not in ACTIVATION_CODE:
             raise unsupported(r, f"no PyTorch equivalent is known for {kind}")
-        expr = x[0] if self.linear else ACTIVATION_CODE[kind].format(x[0])
+        if self.linear:
+            expr = x[0]
+        elif self.activation_modules:
+            expr = f"{self.module(r, ACTIVATION_MODULES[kind])}({x[0]})"
+        else:
+            expr = ACTIVATION_CODE[kind].format(x[0])
         self.finish(r, expr)
 
 

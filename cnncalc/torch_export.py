@@ -50,6 +50,7 @@ class NetworkInfo:
     class_name: str
     inputs: dict[str, str]  # network input name → forward argument
     modules: dict[str, str] = field(default_factory=dict)  # layer → module path (shared: owner's)
+    activations: dict[str, str] = field(default_factory=dict)  # layer → its activation module
     # layer → (module path of the forward that computes it, which call of it, local variable)
     variables: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
@@ -393,9 +394,12 @@ def merge(group: list[Instance]) -> Merged:
 class FileWriter:
     """Writes every network of a file, block classes first."""
 
-    def __init__(self, analyses: Sequence[Analysis], linear: bool) -> None:
+    def __init__(
+        self, analyses: Sequence[Analysis], linear: bool, activation_modules: bool = False
+    ) -> None:
         self.analyses = analyses
         self.linear = linear
+        self.activation_modules = activation_modules
         self.plans = [Plan(a, linear) for a in analyses]
         self.class_names = Names(RESERVED)
         self.made: dict[tuple[int, str], tuple[str, list[tuple[str, Any, str | None]]]] = {}
@@ -430,7 +434,7 @@ class FileWriter:
                 return None
             return expression(net.written.get(name), key, argnames, main_key(plan, name))
 
-        return Writer(var, module_of, expr_of, marking, self.linear)
+        return Writer(var, module_of, expr_of, marking, self.linear, self.activation_modules)
 
     def path_from(self, plan: Plan, s: Scope, target: str) -> str:
         """``a.b.conv1``: the attribute path from scope ``s`` to the module of layer ``target``."""
@@ -621,6 +625,9 @@ class FileWriter:
                     if i.name in s.with_module:
                         owner = i.shared_from or i.name
                         info.modules[name] = join(path, self.path_from(plan, s, owner))
+                    act = plan.results[i.name].node.activation
+                    if act and self.activation_modules and not self.linear:
+                        info.activations[name] = join(path, f"{s.local[i.name]}_{act}")
 
         walk(plan.scopes[""], "", "", "")
         return info
@@ -738,8 +745,16 @@ from torch import Tensor, nn
 '''
 
 
-def export_pytorch(analyses: Sequence[Analysis], source: str = "", linear: bool = False) -> Export:
+def export_pytorch(
+    analyses: Sequence[Analysis],
+    source: str = "",
+    linear: bool = False,
+    activation_modules: bool = False,
+) -> Export:
     """The source of one Python file with one nn.Module class per network and block type.
+
+    ``activation_modules`` writes activations as modules (``nn.ReLU()``) rather than
+    functions, so that tools that count by module (torchinfo, ptflops, thop) see them.
 
     ``linear`` writes the linearised copy the tests measure receptive fields on: no
     activations or normalisation, average instead of max pooling, and one channel per
@@ -749,7 +764,7 @@ def export_pytorch(analyses: Sequence[Analysis], source: str = "", linear: bool 
     """
     from . import __version__
 
-    classes, infos = FileWriter(analyses, linear).write()
+    classes, infos = FileWriter(analyses, linear, activation_modules).write()
     what = ", ".join(a.network.name for a in analyses)
     title = f"PyTorch models of {what}" + (f", from {source}" if source else "") + "."
     title = "\n".join(textwrap.wrap(title, WIDTH - 4))

@@ -291,3 +291,33 @@ def test_block_instances_with_any_arguments_agree_with_torch(
     bad = torchcheck.compare(a, ex, module)
     assert not bad, text + "\n" + "\n".join(bad)
     assert "class B(nn.Module):" in ex.code
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.stem)
+def test_activation_modules_compute_the_same(tc, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Activations as modules (for tools that count by module) change nothing but the code."""
+    import torch
+
+    analyses = [analyze(n) for n in load(str(path))]
+    plain, modular = export_pytorch(analyses), export_pytorch(analyses, activation_modules=True)
+    for a in analyses:
+        outputs = []
+        for ex in (plain, modular):
+            info = ex.networks[a.network.name]
+            torch.manual_seed(0)
+            model = getattr(tc.import_code(ex.code, tc.WORKDIR), info.class_name)().eval()
+            torch.manual_seed(1)
+            with torch.no_grad():
+                result = model(*tc.example_inputs(a, info))
+            outputs.append(result if isinstance(result, tuple) else (result,))
+        assert all(torch.equal(p, m) for p, m in zip(*outputs, strict=True))
+
+
+def test_cli_activation_modules(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["export", "-l", "conv 4 kernel=3 activation=relu", "-i", "8x8x1", "--activation-modules"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "self.conv1_relu = nn.ReLU()" in out
+    assert "self.conv1_relu(self.conv1(x))" in out

@@ -1,0 +1,324 @@
+"""Cost conventions: what each peer tool counts per layer type, as data, and the code applying it.
+
+A convention is a small table: what one multiply-add counts for (1, or 2 where
+the tool reports FLOPs), which layers' bias additions count, and a rule per
+layer type for the operations other than multiply-adds (activations, pooling,
+normalisation, up-sampling, merges). Every rule is a number of operations per
+value of something the engine already knows — the layer's output, its input,
+its trainable parameters — so a convention is data and ``layer_cost`` is the
+only code that reads it. Each table was read from the tool's own source; where
+a tool has a bug the table follows what the tool means to count, and
+``deviations`` says what the tool really does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+
+from .arith import Size, product
+from .engine import Analysis, LayerResult
+from .layers import ACTIVATIONS
+
+# --------------------------------------------------------------------------- rules
+
+# What a rule counts operations per value of.
+BASES = {
+    "out": "output value",
+    "in": "input value",
+    "in+out": "input value and per output value",
+    "params": "trainable parameter",
+    "softmax": "value, less one per softmax row (exp, add and divide)",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``times`` operations per value of ``basis``; only on ``dims`` spatial axes when given."""
+
+    basis: str = "out"
+    times: int = 1
+    dims: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        assert self.basis in BASES, self.basis
+
+    def text(self) -> str:
+        per = f"{3 * self.times if self.basis == 'softmax' else self.times} per"
+        words = f"{per} {BASES[self.basis]}"
+        if self.dims:
+            words += " (" + " and ".join(f"{d}-D" for d in self.dims) + " only)"
+        return words
+
+
+OUT, IN = Rule("out"), Rule("in")
+
+# The part of the count a layer type's rule belongs to, for breakdowns and docs.
+PARTS = ("macs", "bias", "activations", "pooling", "normalization", "upsampling", "merges")
+PART_TITLES = {
+    "macs": "Multiply-adds",
+    "bias": "Bias adds",
+    "activations": "Activations",
+    "pooling": "Pooling",
+    "normalization": "Normalisation",
+    "upsampling": "Up-sampling",
+    "merges": "Merges",
+}
+OP_PART = {
+    **{a: "activations" for a in ACTIVATIONS},
+    "maxpool": "pooling",
+    "avgpool": "pooling",
+    "global_maxpool": "pooling",
+    "global_avgpool": "pooling",
+    "batchnorm": "normalization",
+    "lrn": "normalization",
+    "upsample": "upsampling",
+    "add": "merges",
+    "concat": "merges",
+}
+WEIGHTED = ("conv", "conv_transpose", "fc")  # the layer types with multiply-adds and a bias
+
+
+@dataclass(frozen=True)
+class Convention:
+    """What one tool counts; ``ops`` maps a layer type (see ``op_key``) to its rule."""
+
+    name: str
+    tool: str  # the tool and the figure this reproduces
+    unit: str  # what the tool calls that figure
+    per_mac: int = 1  # what one multiply-add counts for: 1, or 2 for FLOPs
+    bias: tuple[str, ...] = ()  # layer types whose bias adds count, one per output value
+    ops: Mapping[str, Rule] = field(default_factory=dict)
+    # where the tool has a bug: the layer types it concerns, and what the tool really does
+    deviations: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    def __post_init__(self) -> None:
+        assert set(self.ops) <= set(OP_PART), set(self.ops) - set(OP_PART)
+        assert set(self.bias) <= set(WEIGHTED)
+        for keys, _ in self.deviations:
+            assert set(keys) <= set(OP_PART) | set(WEIGHTED), keys
+
+    def rules(self) -> list[str]:
+        """One line per counted part, for notes and docs."""
+        lines = [f"conv, conv_transpose, fc: {self.per_mac} per multiply-add"]
+        if self.bias:
+            lines.append(f"bias of {', '.join(self.bias)}: 1 per output value")
+        grouped: dict[str, list[str]] = {}  # layer types that share a rule, in order
+        for key, rule in self.ops.items():
+            grouped.setdefault(rule.text(), []).append(key)
+        lines += [f"{', '.join(keys)}: {words}" for words, keys in grouped.items()]
+        return lines
+
+
+CONVS_AND_FC = ("conv", "conv_transpose", "fc")
+ALL_POOLS = ("maxpool", "avgpool", "global_maxpool", "global_avgpool")
+
+PRESETS: dict[str, Convention] = {
+    c.name: c
+    for c in [
+        Convention(
+            "cnncalc",
+            "the CS 230 notes (cnncalc's default)",
+            "MACs",
+        ),
+        Convention(
+            "torchvision",
+            "the GFLOPS of torchvision's model documentation",
+            "FLOPs",
+        ),
+        Convention(
+            "torchinfo",
+            "torchinfo's summary(), Total mult-adds",
+            "Mult-Adds",
+            bias=CONVS_AND_FC,
+            ops={"batchnorm": Rule("params")},
+            deviations=(
+                (
+                    ("conv_transpose",),
+                    "counts a transposed convolution's weights once per output position "
+                    "instead of once per input position (about stride**axes times too many)",
+                ),
+            ),
+        ),
+        Convention(
+            "fvcore",
+            "fvcore's FlopCountAnalysis.total(), in eval mode",
+            "FLOPs",
+            ops={
+                "batchnorm": Rule("in", 2),
+                "global_avgpool": Rule("in", dims=(2,)),
+                "upsample": Rule("out", dims=(2,)),
+            },
+        ),
+        Convention(
+            "ptflops",
+            "ptflops' get_model_complexity_info(), PyTorch backend",
+            "MACs",
+            bias=CONVS_AND_FC,
+            ops={
+                "relu": OUT,
+                "leaky_relu": OUT,
+                "elu": OUT,
+                "gelu": OUT,
+                "softmax": OUT,
+                **{p: IN for p in ALL_POOLS},
+                "batchnorm": Rule("in", 2),
+                "upsample": OUT,
+            },
+            deviations=(
+                (
+                    ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
+                    "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
+                    "every pooling module and nn.Upsample, so these count twice in its total",
+                ),
+                (("lrn",), "counts the tensor operations inside nn.LocalResponseNorm"),
+            ),
+        ),
+        Convention(
+            "thop",
+            "thop's profile()",
+            "MACs",
+            ops={
+                "softmax": Rule("softmax"),
+                "avgpool": OUT,
+                "global_avgpool": Rule("in+out"),
+                "batchnorm": Rule("in", 4),
+                "upsample": OUT,
+            },
+            deviations=(
+                (
+                    ("conv_transpose",),
+                    "counts a transposed convolution as a convolution from its output "
+                    "(output values x input channels x kernel), not its multiply-adds",
+                ),
+            ),
+        ),
+        Convention(
+            "deepspeed",
+            "DeepSpeed's flops profiler, get_model_profile() flops",
+            "FLOPs",
+            per_mac=2,
+            bias=("conv", "conv_transpose"),
+            ops={
+                "relu": OUT,
+                "leaky_relu": OUT,
+                "elu": OUT,
+                "gelu": OUT,
+                "softmax": OUT,
+                **{p: IN for p in ALL_POOLS},
+                "batchnorm": Rule("in", 2),
+                "upsample": OUT,
+            },
+            deviations=(
+                (
+                    ("conv_transpose",),
+                    "sizes a transposed convolution's bias adds with the convolution formula",
+                ),
+                (
+                    ("upsample",),
+                    "counts an up-sampling by its input values (its scale factor is dropped)",
+                ),
+            ),
+        ),
+    ]
+}
+DEFAULT = "cnncalc"
+
+
+# --------------------------------------------------------------------------- costs
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A count under one convention, by part; adds like numbers, so a total is ``sum()``."""
+
+    macs: Size = 0  # multiply-adds, already times the convention's per_mac
+    bias: Size = 0
+    activations: Size = 0
+    pooling: Size = 0
+    normalization: Size = 0
+    upsampling: Size = 0
+    merges: Size = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, p) + getattr(other, p) for p in PARTS))
+
+    def __radd__(self, other: int) -> Cost:
+        return self if other == 0 else NotImplemented
+
+    @property
+    def total(self) -> Size:
+        return sum((getattr(self, p) for p in PARTS), 0)
+
+    def parts(self) -> dict[str, Size]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def op_key(r: LayerResult) -> str:
+    """The layer type a rule is looked up by: pools by mode, everything else by kind."""
+    layer = r.node.layer
+    kind = layer.kind
+    if kind == "pool":
+        return f"{getattr(layer, 'mode', 'max')}pool"
+    if kind == "global_pool":
+        return f"global_{getattr(layer, 'mode', 'avg')}pool"
+    return kind
+
+
+def values(shape: tuple[Size, ...]) -> Size:
+    return product(shape)
+
+
+def apply_rule(rule: Rule, r: LayerResult) -> Size:
+    """The operations ``rule`` gives this layer, from its shapes and parameters."""
+    if rule.dims and len(r.input_shapes[0]) - 1 not in rule.dims:
+        return 0
+    out = values(r.shape)
+    if rule.basis == "out":
+        return rule.times * out
+    if rule.basis == "in":
+        return rule.times * sum((values(s) for s in r.input_shapes), 0)
+    if rule.basis == "in+out":
+        return rule.times * (values(r.input_shapes[0]) + out)
+    if rule.basis == "params":
+        return rule.times * r.effect.params
+    # softmax over the channels: per row of C values, C exps, C - 1 adds and C divides
+    channels = r.shape[-1]
+    return rule.times * values(r.shape[:-1]) * (3 * channels - 1)
+
+
+def fused_activation(r: LayerResult, conv: Convention) -> Size:
+    """What the layer's own ``activation`` costs (kept apart: it is a separate module in torch)."""
+    act = r.node.activation
+    if act is None or act not in conv.ops:
+        return 0
+    return apply_rule(conv.ops[act], r)
+
+
+def layer_cost(r: LayerResult, conv: Convention) -> Cost:
+    """One layer's count under ``conv``: its multiply-adds, bias adds and other operations."""
+    parts: dict[str, Size] = {"macs": conv.per_mac * r.effect.macs}
+    key = op_key(r)
+    if key in conv.bias and getattr(r.node.layer, "bias", False):
+        parts["bias"] = values(r.shape)
+    rule = conv.ops.get(key)
+    if rule is not None:
+        parts[OP_PART[key]] = apply_rule(rule, r)
+    act = fused_activation(r, conv)
+    if act:
+        parts["activations"] = parts.get("activations", 0) + act
+    return Cost(**parts)
+
+
+def network_cost(a: Analysis, conv: Convention) -> Cost:
+    return sum((layer_cost(r, conv) for r in a.layers), Cost())
+
+
+def deviations(a: Analysis, conv: Convention) -> list[str]:
+    """What the tool itself does differently on this network, where it has a bug."""
+    present = {op_key(r) for r in a.layers} | {r.node.activation for r in a.layers}
+    return [text for keys, text in conv.deviations if present & set(keys)]
+
+
+def lookup(name: str) -> Convention:
+    return PRESETS[name]
