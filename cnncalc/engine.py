@@ -201,6 +201,9 @@ class Walk:
         fields: dict[str, Field] = {k: input_field(s) for k, s in net.inputs.items()}
         input_fields = dict(fields)
         results: list[LayerResult | None] = [None] * len(nodes)
+        # A layer's effect depends only on the layer and its input shapes, so the copies of a
+        # repeated block (which share one layer object) compute it once.
+        effects: dict[tuple[int, tuple[Shape, ...]], Effect] = {}
         for i in self.order(deps):
             node = nodes[i]
             layer = node.layer
@@ -221,7 +224,9 @@ class Walk:
             in_shapes = tuple(shapes[n] for n in ins)
             in_fields = [fields[n] for n in ins]
             try:
-                effect = layer.apply(in_shapes)
+                effect = effects.get((id(layer), in_shapes))  # nodes keep every layer alive
+                if effect is None:
+                    effect = effects[id(layer), in_shapes] = layer.apply(in_shapes)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if "inputs" == error.location.key and len(ins) > 1:
@@ -229,16 +234,12 @@ class Walk:
                 raise error.within(
                     file=net.file, line=node.line, network=net.name, layer=node.name
                 ) from None
-            where = Location(net.file, node.line, net.name, node.name)
-            notes = list(effect.warnings) + list(layer.field_warnings(in_fields))
-            results[i] = LayerResult(
-                node,
-                ins,
-                in_shapes,
-                effect,
-                rf,
-                [Diagnostic(text, where) for text in notes],
-            )
+            notes = effect.warnings + layer.field_warnings(in_fields)
+            warnings = []
+            if notes:
+                where = Location(net.file, node.line, net.name, node.name)
+                warnings = [Diagnostic(text, where) for text in notes]
+            results[i] = LayerResult(node, ins, in_shapes, effect, rf, warnings)
             shapes[node.name] = effect.shape
             fields[node.name] = rf
         done = [r for r in results if r is not None]
@@ -252,6 +253,7 @@ class Walk:
     def link_shares(self, results: Sequence[LayerResult]) -> None:
         """Check every ``share`` names a layer of the same kind and weights, then link it."""
         by_name = {r.name: r for r in results}
+        owners: dict[str, LayerResult] = {}  # layer → the first owner of its weights
         for r in results:
             target_name = r.node.share
             if target_name is None:
@@ -264,10 +266,7 @@ class Walk:
                     f"cannot share weights with '{target_name}'; expected another layer",
                     key="share",
                 )
-            seen = 0
-            while target.node.share is not None and seen < len(results):
-                target = by_name[self.resolve(target.node.share, target.node, key="share")]
-                seen += 1
+            target = self.owner(target, by_name, owners)
             if target.node.layer != r.node.layer or target.own_params != r.own_params:
                 raise self.error(
                     r.node,
@@ -277,6 +276,26 @@ class Walk:
                     key="share",
                 )
             r.shared_from = target.name
+
+    def owner(
+        self,
+        start: LayerResult,
+        by_name: dict[str, LayerResult],
+        owners: dict[str, LayerResult],
+    ) -> LayerResult:
+        """Follow ``share`` from ``start`` to a layer that shares nothing, remembering the
+        answer for every layer on the way, so chains of any length cost O(layers) in all."""
+        chain: list[LayerResult] = []
+        target = start
+        while target.name not in owners and target.node.share is not None:
+            if len(chain) >= len(by_name):  # a loop of shares: stop where the walk is
+                break
+            chain.append(target)
+            target = by_name[self.resolve(target.node.share, target.node, key="share")]
+        found = owners.get(target.name, target)
+        for r in chain:
+            owners[r.name] = found
+        return found
 
 
 def describe_weights(r: LayerResult) -> str:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from . import arith
-from .arith import Size, ceildiv, floordiv, maximum, product
+from .arith import Size, ceildiv, exact_half, floordiv, maximum, product, settle
 from .errors import CnnCalcError
 from .values import (
     MISSING,
@@ -257,9 +257,9 @@ def window_field(f: Field, axes: Sequence[WindowAxis]) -> Field:
     size, stride, start = [], [], []
     for a, w in enumerate(axes):
         j = f.stride[a]
-        size.append(f.size[a] + (w.eff - 1) * j)
-        start.append(f.start[a] + (Fraction(w.eff - 1, 2) - w.pad_start) * j)
-        stride.append(j * w.stride)
+        size.append(settle(f.size[a] + (w.eff - 1) * j))
+        start.append(settle(f.start[a] + (exact_half(w.eff - 1) - w.pad_start) * j))
+        stride.append(settle(j * w.stride))
     return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
 
@@ -520,17 +520,24 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     first = ins[0]
     size, stride, start = [], [], []
     for a in range(len(first.size)):
-        lo = min(f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins)
-        hi = max(f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins)
-        size.append(hi - lo + 1)
-        start.append((lo + hi) / 2)
+        halves = [exact_half(f.size[a] - 1) for f in ins]
+        lo = min(f.start[a] - h for f, h in zip(ins, halves, strict=True))
+        hi = max(f.start[a] + h for f, h in zip(ins, halves, strict=True))
+        size.append(settle(hi - lo + 1))
+        start.append(exact_half(lo + hi))
         stride.append(min(f.stride[a] for f in ins))
-    warnings: tuple[str, ...] = ()
+    return Field(tuple(size), tuple(stride), tuple(start), first.extent), stride_warnings(ins)
+
+
+def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
+    """The warning of a merge whose inputs' fields step by different strides."""
+    if any(f.is_global for f in ins):
+        return ()
     strides = {f.stride for f in ins}
     if len(strides) > 1:
         shown = ", ".join(fmt_axes(s) for s in sorted(strides))
-        warnings = (f"the merged inputs have different receptive-field strides ({shown})",)
-    return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
+        return (f"the merged inputs have different receptive-field strides ({shown})",)
+    return ()
 
 
 class Merge(Layer):
@@ -543,7 +550,7 @@ class Merge(Layer):
         return union(ins)[0]
 
     def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
-        return union(ins)[1]
+        return stride_warnings(ins)
 
 
 @register("add")

@@ -191,11 +191,34 @@ class Reader:
     """Turns one parsed document into Networks, keeping the source map for every error."""
 
     def __init__(self, file: str, text: str, max_layers: int = DEFAULT_MAX_LAYERS) -> None:
+        self.setup(file, text, parse_toml(text, file), locate(text), max_layers)
+
+    @classmethod
+    def from_doc(
+        cls, file: str, doc: dict[str, Any], max_layers: int = DEFAULT_MAX_LAYERS
+    ) -> Reader:
+        """A reader for a document built in memory: no text, so no line numbers."""
+        reader = cls.__new__(cls)
+        reader.setup(file, "", doc, {}, max_layers)
+        return reader
+
+    def setup(
+        self,
+        file: str,
+        text: str,
+        doc: dict[str, Any],
+        lines: dict[SourcePath, int],
+        max_layers: int,
+    ) -> None:
         self.file = file
         self.text = text
         self.max_layers = max_layers
-        self.doc = parse_toml(text, file)
-        self.lines = locate(text)
+        self.doc = doc
+        self.lines = lines
+        # What one entry of a block's layer list gives under one set of block arguments:
+        # the checked entry and its layer (or, for a block instance, its arguments). Every
+        # copy of a repeated block reuses it, so expansion reads each entry once.
+        self.built: dict[tuple[int, int, int], _Built] = {}
         self.blocks = self.read_blocks()
 
     # ----- locations
@@ -490,8 +513,15 @@ class Reader:
                 continue
             sc, index = frame.scope, frame.index
             frame.index += 1
-            path = sc.path + (index,)
-            entry = self.entry(frame.items[index], path, net.name, sc)
+            key = (id(frame.items), index, id(sc.args))
+            built = self.built.get(key)
+            if built is None:
+                path = sc.path + (index,)
+                entry = self.entry(frame.items[index], path, net.name, sc)
+                built = _Built(frame.items, sc.args, path, entry, self.line(path))
+                if sc.block is not None:  # top-level entries are read once anyway
+                    self.built[key] = built
+            path, entry = built.path, built.entry
             type_name = entry["type"]
             local = entry.get("name")
             if local is None:
@@ -521,12 +551,14 @@ class Reader:
                 block = self.blocks[type_name]
                 for copy in names:
                     net.blocks[copy] = type_name
-                args = self.block_args(block, entry, path, net.name, full)
-                stack.append(_Copies(block, names, args, share, inputs[0]))
+                if built.args is None:
+                    built.args = self.block_args(block, entry, path, net.name, full)
+                stack.append(_Copies(block, names, built.args, share, inputs[0]))
                 continue
-            cls, preset = L.REGISTRY[type_name]
-            layer = self.build(cls, preset, entry, path, net.name, full)
-            line = self.line(path)
+            if built.layer is None:
+                cls, preset = L.REGISTRY[type_name]
+                built.layer = self.build(cls, preset, entry, path, net.name, full)
+            layer, line = built.layer, built.line
             for i, node_name in enumerate(names):
                 net.nodes.append(
                     Node(
@@ -777,6 +809,32 @@ def _required(f: Any) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
+class _Built:
+    """One entry read under one set of block arguments (see ``Reader.built``).
+
+    It holds the entry list and the arguments it was read with, so their ``id`` values,
+    which key the cache, cannot be reused by other objects while the reader lives.
+    """
+
+    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args")
+
+    def __init__(
+        self,
+        items: list[Any],
+        args_in: Mapping[str, Any],
+        path: SourcePath,
+        entry: dict[str, Any],
+        line: int | None,
+    ) -> None:
+        self.items = items
+        self.args_in = args_in
+        self.path = path
+        self.entry = entry
+        self.line = line
+        self.layer: L.Layer | None = None
+        self.args: dict[str, Any] | None = None  # a block instance's arguments
+
+
 @dataclass
 class _Entries:
     """A list of entries being expanded, and the name of the last output so far."""
@@ -825,10 +883,7 @@ def inline_network(layers: str, input_shape: str | None) -> Network:
         )
     shape = [int(s) if s.isdigit() else s for s in input_shape.split("x")]
     doc = {"input": shape, "layers": entries}
-    reader = Reader.__new__(Reader)
-    reader.file, reader.text, reader.max_layers = INLINE, "", DEFAULT_MAX_LAYERS
-    reader.doc, reader.lines, reader.blocks = doc, {}, {}
-    return reader.network("network", doc, ())
+    return Reader.from_doc(INLINE, doc).network("network", doc, ())
 
 
 def parse_dims(text: str, what: str = "--input") -> list[int | str]:
