@@ -11,16 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
+from .coerce import LeanGroup
 from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError
 from .network import Network
 
 app = typer.Typer(
+    cls=LeanGroup,
     name="cnncalc",
     help="Shapes, parameters, receptive fields and MACs of convolutional networks, "
     "computed from a TOML layer spec before you write any model code.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -95,7 +97,7 @@ def load_networks(
     elif file is None:
         raise CnnCalcError("missing FILE; expected an architecture file, `-`, or --layers")
     else:
-        networks = spec.load(file, max_layers)
+        networks = spec.load(file, max_layers, only=net)
         if input_shape is not None:
             for n in networks:
                 override_input(n, input_shape)
@@ -103,11 +105,7 @@ def load_networks(
         chosen = [n for n in networks if n.name == net]
         if not chosen:
             names = [n.name for n in networks]
-            raise CnnCalcError(
-                f"no network '{net}'{spec.suggest(net, names)}; the file has " + ", ".join(names),
-                file=networks[0].file,
-                key="--net",
-            )
+            raise spec.unknown_network(net, names, networks[0].file)
         networks = chosen
     if sets:
         from .symbols import substitute_inputs
@@ -236,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cnncalc: aborted", file=sys.stderr)
         return EXIT_INVALID
     except typer.TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # `cnncalc` alone: show the help
+            typer.echo(error.format_message())
+            return EXIT_OK
         message = one_line(error.format_message()).replace("Value error, ", "")
         if not message:  # no arguments at all: the help was shown
             return EXIT_OK

@@ -10,7 +10,7 @@ from typing import Any
 
 from .arith import Size, product
 from .errors import CnnCalcError, Diagnostic, Location
-from .layers import Effect, Field, Shape, fmt_shape
+from .layers import Effect, Field, Layer, Shape, fmt_shape
 from .network import Network, Node
 from .spec import suggest
 
@@ -201,9 +201,6 @@ class Walk:
         fields: dict[str, Field] = {k: input_field(s) for k, s in net.inputs.items()}
         input_fields = dict(fields)
         results: list[LayerResult | None] = [None] * len(nodes)
-        # A layer's effect depends only on the layer and its input shapes, so the copies of a
-        # repeated block (which share one layer object) compute it once.
-        effects: dict[tuple[int, tuple[Shape, ...]], Effect] = {}
         for i in self.order(deps):
             node = nodes[i]
             layer = node.layer
@@ -224,9 +221,7 @@ class Walk:
             in_shapes = tuple(shapes[n] for n in ins)
             in_fields = [fields[n] for n in ins]
             try:
-                effect = effects.get((id(layer), in_shapes))  # nodes keep every layer alive
-                if effect is None:
-                    effect = effects[id(layer), in_shapes] = layer.apply(in_shapes)
+                effect = apply(layer, in_shapes)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if "inputs" == error.location.key and len(ins) > 1:
@@ -296,6 +291,27 @@ class Walk:
         for r in chain:
             owners[r.name] = found
         return found
+
+
+# A layer's effect depends only on the layer and its input shapes: the copies of a repeated
+# block, and the candidates a search program analyses, share the layers they have in common.
+EFFECTS: dict[tuple[Layer, tuple[Shape, ...]], Effect] = {}
+EFFECTS_LIMIT = 4096
+
+
+def apply(layer: Layer, shapes: tuple[Shape, ...]) -> Effect:
+    """``layer.apply(shapes)``, computed once for equal layers on equal shapes."""
+    key = (layer, shapes)
+    try:
+        effect = EFFECTS.get(key)
+    except TypeError:  # a kind with a value that cannot be hashed: no sharing
+        return layer.apply(shapes)
+    if effect is None:
+        effect = layer.apply(shapes)
+        if len(EFFECTS) >= EFFECTS_LIMIT:
+            EFFECTS.clear()
+        EFFECTS[key] = effect
+    return effect
 
 
 def describe_weights(r: LayerResult) -> str:

@@ -10,7 +10,7 @@ import difflib
 import re
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ MAX_FILE_BYTES = 16 * 2**20
 DEFAULT_MAX_LAYERS = 1_000_000
 STDIN = "<stdin>"
 INLINE = "<layers>"
+TEXT = "<text>"  # TOML text given to load_text without a file name
+DICT = "<dict>"  # a document given to load_dict
 SourcePath = tuple[str | int, ...]
 
 
@@ -86,20 +88,23 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
 
 def split_tokens(text: str) -> list[str]:
     """Split on whitespace, but keep a bracketed list like ``[3, 3]`` in one token."""
-    tokens, depth, current = [], 0, ""
-    for ch in text:
+    if "[" not in text:
+        return text.split()
+    tokens: list[str] = []
+    depth, start = 0, -1  # start: where the current token began, -1 between tokens
+    for i, ch in enumerate(text):
         if ch == "[":
             depth += 1
         elif ch == "]":
             depth = max(depth - 1, 0)
         if ch.isspace() and depth == 0:
-            if current:
-                tokens.append(current)
-            current = ""
-        else:
-            current += ch
-    if current:
-        tokens.append(current)
+            if start >= 0:
+                tokens.append(text[start:i])
+                start = -1
+        elif start < 0:
+            start = i
+    if start >= 0:
+        tokens.append(text[start:])
     return tokens
 
 
@@ -319,8 +324,15 @@ class Reader:
             blocks[name] = Block(name, args, entries, path + ("layers",))
         return blocks
 
-    def networks(self, stem: str) -> list[Network]:
-        return [self.network(n, t, p) for n, t, p in self.network_tables(stem)]
+    def networks(self, stem: str, only: str | None = None) -> list[Network]:
+        """Every network of the document, or only the one named ``only`` (``--net``)."""
+        tables = list(self.network_tables(stem))
+        if only is not None:
+            chosen = [t for t in tables if t[0] == only]
+            if not chosen:
+                raise unknown_network(only, [name for name, _, _ in tables], self.file)
+            tables = chosen
+        return [self.network(n, t, p) for n, t, p in tables]
 
     # ----- one network
 
@@ -516,9 +528,7 @@ class Reader:
             key = (id(frame.items), index, id(sc.args))
             built = self.built.get(key)
             if built is None:
-                path = sc.path + (index,)
-                entry = self.entry(frame.items[index], path, net.name, sc)
-                built = _Built(frame.items, sc.args, path, entry, self.line(path))
+                built = self.read_entry(frame.items, index, net.name, sc)
                 if sc.block is not None:  # top-level entries are read once anyway
                     self.built[key] = built
             path, entry = built.path, built.entry
@@ -558,6 +568,8 @@ class Reader:
             if built.layer is None:
                 cls, preset = L.REGISTRY[type_name]
                 built.layer = self.build(cls, preset, entry, path, net.name, full)
+                if built.known is not None:
+                    remember(built.known, entry, built.layer)
             layer, line = built.layer, built.line
             for i, node_name in enumerate(names):
                 net.nodes.append(
@@ -572,6 +584,22 @@ class Reader:
                     )
                 )
             frame.prev = names[-1]
+
+    def read_entry(self, items: list[Any], index: int, net: str, sc: Scope) -> _Built:
+        """Entry ``index`` of ``items`` read in scope ``sc`` (from :data:`KNOWN` if it can)."""
+        path = sc.path + (index,)
+        raw = items[index]
+        shared = None if sc.args else known_key(raw)
+        known = KNOWN.get(shared) if shared is not None else None
+        if known is not None:
+            built = _Built(items, sc.args, path, known[0], self.line(path))
+            built.layer = known[1]
+            return built
+        entry = self.entry(raw, path, net, sc)
+        built = _Built(items, sc.args, path, entry, self.line(path))
+        if entry["type"] in L.REGISTRY:  # (a block's meaning depends on the document)
+            built.known = shared
+        return built
 
     def entry(self, raw: Any, path: SourcePath, net: str, sc: Scope) -> dict[str, Any]:
         """A layer entry as a dict with its type known and block arguments substituted."""
@@ -760,7 +788,7 @@ class Reader:
         full: str,
     ) -> L.Layer:
         """Validate keys against the kind's dataclass fields and read each value."""
-        fields = {f.name: f for f in cls.keys()}
+        fields, required = kind_keys(cls)
         values: dict[str, Any] = {}
         for k, v in entry.items():
             if k in COMMON_KEYS:
@@ -791,7 +819,7 @@ class Reader:
                 raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
         for k, v in preset.items():
             values.setdefault(k, v)
-        missing = [f.name for f in cls.keys() if f.name not in values and _required(f)]
+        missing = [name for name in required if name not in values]
         if missing:
             raise self.error(
                 f"missing key '{missing[0]}' for {entry['type']}",
@@ -803,10 +831,56 @@ class Reader:
         return cls(**values)
 
 
+_KIND_KEYS: dict[type[L.Layer], tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+
+def kind_keys(cls: type[L.Layer]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A kind's keys by name and its required keys in order (looked up once per kind)."""
+    known = _KIND_KEYS.get(cls)
+    if known is None:
+        fields = {f.name: f for f in cls.keys()}
+        required = tuple(name for name, f in fields.items() if _required(f))
+        known = _KIND_KEYS[cls] = (fields, required)
+    return known
+
+
 def _required(f: Any) -> bool:
     import dataclasses
 
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+# Layer entries outside blocks read the same in every document: what a string such as
+# "conv 64 kernel=3 padding=same" (or a table of plain values) gives is kept here, so a
+# program that analyses thousands of candidate networks reads each distinct entry once.
+KNOWN: dict[Hashable, tuple[dict[str, Any], L.Layer]] = {}
+KNOWN_LIMIT = 4096
+_PLAIN = (int, str, bool, float)
+
+
+def known_key(raw: Any) -> Hashable | None:
+    """A key for an entry of plain values (types included, since 1 and true read apart)."""
+    if isinstance(raw, str):
+        return raw
+    if not isinstance(raw, dict):
+        return None
+    items = []
+    for k, v in raw.items():
+        if isinstance(v, list):
+            if not all(type(x) in _PLAIN for x in v):
+                return None
+            items.append((k, list, tuple((type(x), x) for x in v)))
+        elif type(v) in _PLAIN:
+            items.append((k, type(v), v))
+        else:
+            return None
+    return tuple(items)
+
+
+def remember(key: Hashable, entry: dict[str, Any], layer: L.Layer) -> None:
+    if len(KNOWN) >= KNOWN_LIMIT:
+        KNOWN.clear()
+    KNOWN[key] = (entry, layer)
 
 
 class _Built:
@@ -816,7 +890,7 @@ class _Built:
     which key the cache, cannot be reused by other objects while the reader lives.
     """
 
-    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args")
+    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args", "known")
 
     def __init__(
         self,
@@ -833,6 +907,7 @@ class _Built:
         self.line = line
         self.layer: L.Layer | None = None
         self.args: dict[str, Any] | None = None  # a block instance's arguments
+        self.known: Hashable | None = None  # its key in KNOWN once its layer is built
 
 
 @dataclass
@@ -861,15 +936,82 @@ class _Copies:
 # --------------------------------------------------------------------------- entry points
 
 
-def load_text(text: str, file: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
-    stem = Path(file).stem if file not in (STDIN, INLINE) else "network"
-    return Reader(file, text, max_layers).networks(stem)
+def unknown_network(name: str, names: Sequence[str], file: str) -> CnnCalcError:
+    """The error for ``--net NAME`` when the file has no network of that name."""
+    return CnnCalcError(
+        f"no network '{name}'{suggest(name, names)}; the file has " + ", ".join(names),
+        file=file,
+        key="--net",
+    )
 
 
-def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
+def load_text(
+    text: str,
+    file: str = TEXT,
+    max_layers: int = DEFAULT_MAX_LAYERS,
+    only: str | None = None,
+) -> list[Network]:
+    """Read every network of TOML text; ``file`` is the name errors give for it.
+
+    ``only`` reads just the network of that name (the others are not expanded or checked).
+    """
+    stem = Path(file).stem if file not in (STDIN, INLINE, TEXT) else "network"
+    return Reader(file, text, max_layers).networks(stem, only)
+
+
+def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS, only: str | None = None) -> list[Network]:
     """Read every network of a TOML architecture file (``-`` for standard input)."""
     file, text = read_text(path)
-    return load_text(text, file, max_layers)
+    return load_text(text, file, max_layers, only)
+
+
+def load_dict(
+    doc: Mapping[str, Any],
+    name: str = "network",
+    max_layers: int = DEFAULT_MAX_LAYERS,
+    only: str | None = None,
+) -> list[Network]:
+    """Read every network of a document built in Python, laid out as the TOML file is.
+
+    ``doc`` holds what ``tomllib`` would return for the file (tuples may stand for lists);
+    ``name`` names a network whose keys sit at the top level and have no ``name`` key.
+    Errors carry no line numbers, since there is no text to point into.
+    """
+    if not isinstance(doc, Mapping):
+        raise CnnCalcError(f"expected a table (a dict), got {show(doc)}", file=DICT)
+    return Reader.from_doc(DICT, plain(doc), max_layers).networks(name, only)
+
+
+def plain(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a document with tuples as lists and mappings as dicts, as TOML gives them.
+
+    Iterative, so no nesting depth reaches the recursion limit; a document that refers to
+    itself would never end, so the copy stops after a bound on its size.
+    """
+    root: dict[str, Any] = {}
+    stack: list[tuple[Any, Any]] = [(doc, root)]
+    budget = 4 * 2**20  # values: far more than any network needs
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for k, v in items:
+            budget -= 1
+            if isinstance(v, Mapping):
+                copy: Any = {}
+            elif isinstance(v, list | tuple):
+                copy = [None] * len(v)
+            else:
+                target[k] = v
+                continue
+            if budget < 0:
+                raise CnnCalcError(
+                    "the document is too large, or contains itself; expected tables, "
+                    "lists and values as a TOML file holds them",
+                    file=DICT,
+                )
+            target[k] = copy
+            stack.append((v, copy))
+    return root
 
 
 def inline_network(layers: str, input_shape: str | None) -> Network:
