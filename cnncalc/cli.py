@@ -1,8 +1,9 @@
-"""The command line (typer): the only module that prints or exits."""
+"""The command line (typer): the only module that prints or exits.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: typer reads every command's annotations
+when the program starts, and string annotations cost it several milliseconds to evaluate.
+"""
 
-import json
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -11,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
-from .coerce import LeanGroup
 from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError
+from .lean import LeanGroup, only_command
 from .network import Network
 
 app = typer.Typer(
@@ -141,8 +142,10 @@ def emit_reports(report: str, networks: list[Network], fmt: Format, dtype: Dtype
 
     analyses = [analyze(n) for n in networks]
     if fmt is Format.json:
+        from .jsonstream import write_json
+
         doc = {"networks": [network_json(a, report, dtype.value) for a in analyses]}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        write_json(doc, sys.stdout)
         return
     from .render import render
 
@@ -224,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every user error is one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result: Any = app(args=args, prog_name="cnncalc", standalone_mode=False)
+        result: Any = only_command(app, args)(args=args, prog_name="cnncalc", standalone_mode=False)
     except CnnCalcError as error:
         print(one_line(str(error)), file=sys.stderr)
         return EXIT_INVALID

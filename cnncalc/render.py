@@ -109,6 +109,43 @@ def rich_tables(tables: list[Table], out: TextIO) -> None:
             console.print(Text("warning: " + warning, style="yellow"))
 
 
+def tables(tables: list[Table], out: TextIO) -> None:
+    """The table format: without rich where that gives the same text, else with rich."""
+    if not plain_tables(tables, out):
+        rich_tables(tables, out)
+
+
+def plain_tables(tables: list[Table], out: TextIO) -> bool:
+    """Write the tables as rich would to a pipe or file, without rich; False if unsure."""
+    from .plaintable import layout, plain_target
+
+    width = console_width()
+    if width is None or not plain_target(out):
+        return False
+    texts = []
+    for table in tables:
+        cols = table.columns
+        text = layout(
+            table.title,
+            [c.title for c in cols],
+            [c.kind in (COUNT, SHARE) for c in cols],
+            [
+                [cell(v, c.kind, False) for v, c in zip(row, cols, strict=True)]
+                for row in table.rows
+            ],
+            None
+            if table.totals is None
+            else [cell(v, c.kind, True) for v, c in zip(table.totals, cols, strict=True)],
+            table.notes + ["warning: " + w for w in table.warnings],
+            width,
+        )
+        if text is None:
+            return False
+        texts.append(text)
+    out.write("\n".join(texts))
+    return True
+
+
 # --------------------------------------------------------------------------- csv, markdown
 
 
@@ -176,7 +213,7 @@ def md_cell(value: Any, kind: str) -> str:
     return text(value)
 
 
-RENDERERS = {"table": rich_tables, "csv": csv_tables, "markdown": markdown_tables}
+RENDERERS = {"table": tables, "csv": csv_tables, "markdown": markdown_tables}
 
 
 def render(tables: list[Table], fmt: str, out: TextIO | None = None) -> str:

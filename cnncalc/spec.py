@@ -6,12 +6,11 @@ the network, the layer and the key it is about.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 import tomllib
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ SourcePath = tuple[str | int, ...]
 
 def suggest(word: str, options: Sequence[str]) -> str:
     """`` — did you mean 'x'?`` when a close match exists, else the empty string."""
+    import difflib  # only an error needs it
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
 
@@ -162,16 +163,30 @@ class Block:
     path: SourcePath
 
 
-@dataclass
 class Scope:
-    """Where entries are being expanded: the top level of a network or a block instance."""
+    """Where entries are being expanded: the top level of a network or a block instance.
 
-    prefix: str = ""  # "" at top level, "<instance>." inside a block
-    input: str | None = None  # what "input" stands for inside a block
-    args: Mapping[str, Any] = field(default_factory=dict)
-    block: str | None = None
-    path: SourcePath = ()  # source path of the entry list
-    share: str | None = None  # instance whose weights every layer here reuses
+    (The expansion's working records are plain slotted classes, not dataclasses: cheaper to
+    create for every block copy, and to define when cnncalc starts.)
+    """
+
+    __slots__ = ("prefix", "input", "args", "block", "path", "share")
+
+    def __init__(
+        self,
+        prefix: str = "",  # "" at top level, "<instance>." inside a block
+        input: str | None = None,  # what "input" stands for inside a block
+        args: Mapping[str, Any] | None = None,
+        block: str | None = None,
+        path: SourcePath = (),  # source path of the entry list
+        share: str | None = None,  # instance whose weights every layer here reuses
+    ) -> None:
+        self.prefix = prefix
+        self.input = input
+        self.args: Mapping[str, Any] = {} if args is None else args
+        self.block = block
+        self.path = path
+        self.share = share
 
 
 def substitute(value: Any, key: str, args: Mapping[str, Any]) -> Any:
@@ -910,27 +925,40 @@ class _Built:
         self.known: Hashable | None = None  # its key in KNOWN once its layer is built
 
 
-@dataclass
 class _Entries:
     """A list of entries being expanded, and the name of the last output so far."""
 
-    items: list[Any]
-    scope: Scope
-    prev: str | None
-    alias: str | None = None  # the block copy these entries make up
-    index: int = 0
+    __slots__ = ("items", "scope", "prev", "alias", "index")
+
+    def __init__(
+        self, items: list[Any], scope: Scope, prev: str | None, alias: str | None = None
+    ) -> None:
+        self.items = items
+        self.scope = scope
+        self.prev = prev
+        self.alias = alias  # the block copy these entries make up
+        self.index = 0
 
 
-@dataclass
 class _Copies:
     """The copies of one block instance (``repeat``), expanded one after another."""
 
-    block: Block
-    copies: list[str]
-    args: dict[str, Any]
-    share: str | None
-    prev: str | None
-    index: int = 0
+    __slots__ = ("block", "copies", "args", "share", "prev", "index")
+
+    def __init__(
+        self,
+        block: Block,
+        copies: list[str],
+        args: dict[str, Any],
+        share: str | None,
+        prev: str | None,
+    ) -> None:
+        self.block = block
+        self.copies = copies
+        self.args = args
+        self.share = share
+        self.prev = prev
+        self.index = 0
 
 
 # --------------------------------------------------------------------------- entry points

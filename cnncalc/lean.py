@@ -1,22 +1,29 @@
-"""Command-line values converted without pydantic, so that a command starts quickly.
+"""typer, started lean: what it does before a command runs, without what cnncalc does not need.
 
-typer converts every parameter value (defaults included) through a pydantic ``TypeAdapter``;
-importing pydantic and building the adapters takes longer than everything else a cnncalc
-command does. cnncalc's parameters are plain: text, a choice from an enum, a bounded integer,
-a flag, a list of text. :class:`LeanGroup` gives each such parameter a converter written here
-before the command line is parsed. A value the converter is not sure about (an invalid choice,
-``--max-layers 0``, ``+5``) goes to typer's own converter, so errors read exactly as typer words
-them, and a parameter of any other type keeps typer's converter altogether.
+Two costs dominate typer's start-up, and both would be paid on every run:
+
+* typer converts every parameter value (defaults included) through a pydantic ``TypeAdapter``;
+  importing pydantic and building the adapters takes longer than everything else a cnncalc
+  command does. cnncalc's parameters are plain: text, a choice from an enum, a bounded
+  integer, a flag, a list of text. :class:`LeanGroup` gives each such parameter a converter
+  written here before the command line is parsed. A value it is not sure about (an invalid
+  choice, ``--max-layers 0``, ``+5``) goes to typer's own converter, so errors read exactly as
+  typer words them, and a parameter of any other type keeps typer's converter altogether.
+* typer builds every command (reading each function's signature) before it looks at the
+  command line. :func:`only_command` gives it just the command named on the command line.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any, get_args, get_origin
 
+import typer
 from typer import _click
 from typer.core import TyperGroup
+from typer.main import get_command_name
 
 try:  # typer's internals; another typer version simply keeps its own conversion
     from typer._coercion import RuntimeParam, build_runtime_param
@@ -110,3 +117,20 @@ class LeanGroup(TyperGroup):
         if command is not None:
             make_lean(command.get_params(ctx))
         return name, command, rest
+
+
+def only_command(app: typer.Typer, args: Sequence[str]) -> typer.Typer:
+    """``app`` with only the command ``args`` starts with, when it starts with one.
+
+    Anything else (no command, an option, a misspelt name) gets the whole app, so help
+    and "No such command" suggestions still list every command.
+    """
+    if not args or app.registered_callback is None or app.registered_groups:
+        return app  # (without its callback, typer would make one command the whole program)
+    for info in app.registered_commands:
+        callback_name = getattr(info.callback, "__name__", "")
+        if (info.name or get_command_name(callback_name)) == args[0]:
+            lean = copy.copy(app)
+            lean.registered_commands = [info]
+            return lean
+    return app
