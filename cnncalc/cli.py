@@ -255,4 +255,9 @@ def one_line(message: str) -> str:
 
 
 def run() -> None:
+    """The ``cnncalc`` program. One run builds acyclic data that reference counting frees;
+    the cycle collector's passes over a large analysis would only cost time."""
+    import gc
+
+    gc.disable()
     sys.exit(main())
