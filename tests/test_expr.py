@@ -76,10 +76,8 @@ def _message(text: str, names: dict[str, int | str] | None = None) -> str:
         ("width[0]", "indexing is not allowed in an expression: 'width[0]'"),
         ("lambda: 1", "lambdas are not allowed in an expression: 'lambda: 1'"),
         ("[x for x in ()]", "comprehensions are not allowed in an expression: '[x for x in ()]'"),
-        (
-            "k if k else 1",
-            "conditional expressions are not allowed in an expression: 'k if k else 1'",
-        ),
+        ("k if k else 1", "conditional expressions are not allowed in an expression: "
+         "'k if k else 1'"),
         ("k < 1", "comparisons are not allowed in an expression: 'k < 1'"),
         ("k and 1", "'and' and 'or' are not allowed in an expression: 'k and 1'"),
         ("(x := 1)", "assignments (:=) are not allowed in an expression: 'x := 1'"),
