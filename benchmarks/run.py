@@ -16,12 +16,16 @@ Bytecode: a normal install has compiled ``.pyc`` files, so the children run with
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import pty
 import random
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -55,6 +59,7 @@ BLOCK_LAYERS = 10
 class Case:
     name: str
     command: list[str]
+    terminal: bool = False  # standard output a terminal (a pseudo-terminal, 160 columns)
     times: list[float] = field(default_factory=list)
     peak_kb: int = 0
     failed: str | None = None
@@ -72,19 +77,30 @@ def child_env() -> dict[str, str]:
 
 
 def run_once(case: Case, env: dict[str, str]) -> None:
-    """One timed run: start, read the whole output through a pipe, reap with its rusage."""
+    """One timed run: start, read the whole output, reap the child with its rusage."""
+    if case.terminal:
+        reader, writer = pty.openpty()
+        fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+        stdout: int = writer
+    else:
+        reader, writer = os.pipe()
+        stdout = writer
     start = time.perf_counter()
-    child = subprocess.Popen(
-        case.command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert child.stdout is not None and child.stderr is not None
-    while child.stdout.read(1 << 16):
-        pass
+    child = subprocess.Popen(case.command, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    os.close(writer)
+    assert child.stderr is not None
+    while True:
+        try:
+            data = os.read(reader, 1 << 16)
+        except OSError:  # a pseudo-terminal whose other end has closed
+            break
+        if not data:
+            break
+    os.close(reader)
     errors = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
-    child.stdout.close()
     child.stderr.close()
     if child.returncode != 0:
         case.failed = f"exit {child.returncode}: {errors.decode(errors='replace').strip()[:300]}"
@@ -221,10 +237,16 @@ def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}" if seconds >= 0.1 else f"{seconds * 1000:,.1f}"
 
 
-def report(cases: dict[str, Case], search: tuple[float, float] | None, file: Path) -> str:
+def report(
+    cases: dict[str, Case],
+    search: tuple[float, float] | None,
+    file: Path,
+    runs: tuple[int, int],
+) -> str:
     lines = [
         f"networks: {file.relative_to(ROOT)}; Python {sys.version.split()[0]}; "
-        f"{os.cpu_count()} cores; median of {len(next(iter(cases.values())).times)} runs",
+        f"{os.cpu_count()} cores; medians of {runs[0]} runs (start-up cases) and {runs[1]} "
+        "(large networks, torchinfo)",
         "",
         "| case | median ms | min ms | max ms | peak MB |",
         "|---|---:|---:|---:|---:|",
@@ -265,7 +287,8 @@ def report(cases: dict[str, Case], search: tuple[float, float] | None, file: Pat
     row("100,000 / 10,000 layers, json", ratio("100k json", "10k json"), 10.0, x)
     peak = None if seconds("100k json") is None else cases["100k json"].peak_kb / 1024
     row("100,000 layers, json, peak memory", peak, 500, "{:,.0f} MB")
-    row("10,000 layers, table", seconds("10k table"), 3.0, "{:.2f} s")
+    row("10,000 layers, table (piped)", seconds("10k table"), 3.0, "{:.2f} s")
+    row("10,000 layers, rich table on a terminal", seconds("10k table, terminal"), 3.0, "{:.2f} s")
     if "10k table --depth 1" in cases:
         row(
             "10,000 layers, folded table (--depth 1)",
@@ -306,12 +329,14 @@ def main(argv: list[str] | None = None) -> None:
         Case("json", CNNCALC + ["summary", net, "--net", "vgg16", "--format", "json"]),
         Case("resnet50", CNNCALC + ["summary", net, "--net", "resnet50"]),
         Case("help", CNNCALC + ["--help"]),
+        Case("table, terminal", CNNCALC + ["summary", net, "--net", "vgg16"], terminal=True),
     ]
     if has_command("check"):
         fast.append(Case("check", CNNCALC + ["check", net]))
     deep10k, slow = generated(10_000, folder), []
     slow.append(Case("10k json", CNNCALC + ["summary", str(deep10k), "--format", "json"]))
     slow.append(Case("10k table", CNNCALC + ["summary", str(deep10k)]))
+    slow.append(Case("10k table, terminal", CNNCALC + ["summary", str(deep10k)], terminal=True))
     if has_option("summary", "--depth"):
         slow.append(
             Case("10k table --depth 1", CNNCALC + ["summary", str(deep10k), "--depth", "1"])
@@ -331,15 +356,16 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"start-up cases, {args.runs} runs", file=sys.stderr)
     measure(fast, args.runs)
+    few = max(3, args.runs // 5)
     print("large networks", file=sys.stderr)
-    measure(slow, max(3, args.runs // 5))
+    measure(slow, few)
     if torch_cases:
         print("torchinfo", file=sys.stderr)
-        measure(torch_cases, max(3, args.runs // 5))
+        measure(torch_cases, few)
     print(f"API, {args.networks:,} networks", file=sys.stderr)
     search = search_rate(args.networks)
     cases = {c.name: c for c in fast + slow + torch_cases}
-    print(report(cases, search, file))
+    print(report(cases, search, file, (args.runs, few)))
 
 
 if __name__ == "__main__":

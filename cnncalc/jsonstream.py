@@ -11,14 +11,18 @@ character: ``tests/test_jsonstream.py`` compares the two on many documents.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, TextIO
+
+try:  # the C function json itself uses when it does not escape to ASCII; importing the
+    from _json import encode_basestring  # json package would load its decoder as well
+except ImportError:  # pragma: no cover - a Python built without the _json accelerator
+    from json.encoder import py_encode_basestring as encode_basestring
 
 PIECES = 8192  # pieces of text joined per write
 STEP = "  "  # one level of indentation
 
-encode_str = json.encoder.encode_basestring  # the C function json uses without ensure_ascii
+encode_str = encode_basestring
 INFINITY = float("inf")
 
 

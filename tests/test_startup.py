@@ -59,7 +59,7 @@ def test_summary_json_on_a_numeric_network_imports_only_what_it_needs() -> None:
     assert out.startswith('{\n  "networks": [')
     assert not found & HEAVY
     assert not unexpected(found)
-    assert {"cnncalc", "typer", "json", "tomllib", "fractions"} <= found
+    assert {"cnncalc", "typer", "tomllib", "fractions"} <= found
 
 
 def test_a_piped_table_imports_no_rich_either() -> None:
