@@ -108,7 +108,7 @@ def chunks(doc: Any, size: int = PIECES) -> Iterator[str]:
             else:
                 append("{}")
         elif value:
-            texts = [scalar(v) for v in value]
+            texts = [int.__repr__(v) if type(v) is int else scalar(v) for v in value]
             if None in texts:
                 append("[")
                 open_ids.add(id(value))
@@ -142,6 +142,10 @@ def chunks(doc: Any, size: int = PIECES) -> Iterator[str]:
                 append(sep + encode_str(item))
             elif kind is int:
                 append(sep + int.__repr__(item))
+            elif kind is list or kind is dict or kind is tuple:
+                append(sep)
+                value = item
+                break
             else:
                 text = scalar(item)
                 if text is None:
