@@ -146,3 +146,10 @@ def test_a_long_chain_of_shared_weights_counts_the_first_owner_once() -> None:
     assert a.totals.params == (4 + 1) * 4
     assert {r.shared_from for r in a.layers[1:]} == {"conv1"}
     assert a.totals.macs == 3000 * 8 * 8 * 4 * 4
+
+
+def test_the_readme_example_runs() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})  # its asserts check the numbers it shows
