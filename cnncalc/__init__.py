@@ -3,7 +3,7 @@
 from .engine import Analysis, LayerResult, Totals, analyze
 from .errors import CnnCalcError, Diagnostic
 from .network import Network, Node
-from .spec import load, load_text
+from .spec import load, load_dict, load_text
 
 __version__ = "0.1.0"
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "Totals",
     "analyze",
     "load",
+    "load_dict",
     "load_text",
 ]

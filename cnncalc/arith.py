@@ -95,6 +95,22 @@ def half(value: Size) -> Size:
     return value / 2
 
 
+def exact_half(value: Size) -> Size:
+    """value / 2 in the simplest exact type: an int when value is an even int."""
+    if type(value) is int:
+        return value >> 1 if not value & 1 else Fraction(value, 2)
+    if isinstance(value, Fraction):
+        return settle(value / 2)
+    return value / 2
+
+
+def settle(value: Any) -> Any:
+    """A Fraction that is a whole number as an int, which later arithmetic handles faster."""
+    if type(value) is Fraction and value.denominator == 1:
+        return value.numerator
+    return value
+
+
 def known_below(value: Size, bound: Size) -> bool:
     """True when ``value < bound`` is certain (always decidable for ints)."""
     if type(value) is int and type(bound) is int:

@@ -1,6 +1,8 @@
-"""The command line (typer): the only module that prints or exits."""
+"""The command line (typer): the only module that prints or exits.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: typer reads every command's annotations
+when the program starts, and string annotations cost it several milliseconds to evaluate.
+"""
 
 import json
 import os
@@ -13,15 +15,17 @@ import typer
 
 from . import __version__
 from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
+from .lean import LeanGroup, only_command
 from .network import Network
 
 app = typer.Typer(
+    cls=LeanGroup,
     name="cnncalc",
     help="Shapes, parameters, receptive fields and MACs of convolutional networks, "
     "computed from a TOML layer spec before you write any model code.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -156,16 +160,12 @@ def load_networks(
     elif file is None:
         raise CnnCalcError("missing FILE; expected an architecture file, `-`, or --layers")
     else:
-        networks = spec.load(file, max_layers)
+        networks = spec.load(file, max_layers, only=net)
     if net is not None:
         chosen = [n for n in networks if n.name == net]
         if not chosen:
             names = [n.name for n in networks]
-            raise CnnCalcError(
-                f"no network '{net}'{spec.suggest(net, names)}; the file has " + ", ".join(names),
-                file=networks[0].file,
-                key="--net",
-            )
+            raise spec.unknown_network(net, names, networks[0].file)
         networks = chosen
     if input_shape is not None and layers is None:
         for n in networks:
@@ -218,7 +218,7 @@ def emit_reports(
     if compare or convention is not None:
         return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
-        from .jsonout import dumps
+        from .jsonstream import write_json
 
         docs = []
         for a in analyses:
@@ -226,7 +226,7 @@ def emit_reports(
             if by_type:
                 doc["by_type"] = by_type_json(a)
             docs.append(doc)
-        sys.stdout.write(dumps({"networks": docs}) + "\n")
+        write_json({"networks": docs}, sys.stdout)
         return
     from .render import render
 
@@ -263,9 +263,9 @@ def emit_conventions(
         else:
             conv = PRESETS[str(convention)]
             docs = [cr.add_json(network_json(a, report, dtype.value), a, conv) for a in analyses]
-        from .jsonout import dumps
+        from .jsonstream import write_json
 
-        sys.stdout.write(dumps({"networks": docs}) + "\n")
+        write_json({"networks": docs}, sys.stdout)
         return
     from .render import render
 
@@ -369,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every user error is one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result: Any = app(args=args, prog_name="cnncalc", standalone_mode=False)
+        result: Any = only_command(app, args)(args=args, prog_name="cnncalc", standalone_mode=False)
     except CnnCalcError as error:
         print(one_line(str(error)), file=sys.stderr)
         return EXIT_INVALID
@@ -379,6 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cnncalc: aborted", file=sys.stderr)
         return EXIT_INVALID
     except typer.TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # `cnncalc` alone: show the help
+            typer.echo(error.format_message())
+            return EXIT_OK
         message = one_line(error.format_message()).replace("Value error, ", "")
         if not message:  # no arguments at all: the help was shown
             return EXIT_OK
@@ -395,6 +398,11 @@ def one_line(message: str) -> str:
 
 
 def run() -> None:
+    """The ``cnncalc`` program. One run builds acyclic data that reference counting frees;
+    the cycle collector's passes over a large analysis would only cost time."""
+    import gc
+
+    gc.disable()
     sys.exit(main())
 
 
@@ -684,10 +692,10 @@ def solve_command(
     networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     solutions = [solve(analyze(n), count) for n in networks]
     if fmt is Format.json:
-        from .jsonout import dumps
+        from .jsonstream import write_json
 
         doc = {"networks": [solution_json(s) for s in solutions]}
-        sys.stdout.write(dumps(doc) + "\n")
+        write_json(doc, sys.stdout)
         return
     from .render import render
 

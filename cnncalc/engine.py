@@ -10,7 +10,7 @@ from typing import Any
 
 from .arith import Size, known_below, product
 from .errors import CnnCalcError, Diagnostic, Location
-from .layers import Effect, Field, MismatchError, Shape, fmt_shape
+from .layers import Effect, Field, Layer, MismatchError, Shape, fmt_shape
 from .network import Network, Node
 from .spec import suggest
 
@@ -240,7 +240,7 @@ class Walk:
             in_shapes = tuple(shapes[n] for n in ins)
             in_fields = [fields[n] for n in ins]
             try:
-                effect = layer.apply(in_shapes)
+                effect = apply(layer, in_shapes)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if isinstance(error, MismatchError):
@@ -251,15 +251,18 @@ class Walk:
                     network=net.name,
                     layer=node.name,
                 ) from None
-            where = Location(net.file, node.line, net.name, node.name)
-            notes = list(effect.warnings) + list(layer.field_warnings(in_fields))
+            notes = effect.warnings + layer.field_warnings(in_fields)
+            warnings = []
+            if notes:
+                where = Location(net.file, node.line, net.name, node.name)
+                warnings = [Diagnostic(text, where) for text in notes]
             results[i] = LayerResult(
                 node,
                 ins,
                 in_shapes,
                 effect,
                 rf,
-                [Diagnostic(text, where) for text in notes],
+                warnings,
                 field_via=widest(ins, in_fields) if len(ins) > 1 else None,
             )
             shapes[node.name] = effect.shape
@@ -275,6 +278,7 @@ class Walk:
     def link_shares(self, results: Sequence[LayerResult]) -> None:
         """Check every ``share`` names a layer of the same kind and weights, then link it."""
         by_name = {r.name: r for r in results}
+        owners: dict[str, LayerResult] = {}  # layer → the first owner of its weights
         for r in results:
             target_name = r.node.share
             if target_name is None:
@@ -287,10 +291,7 @@ class Walk:
                     f"cannot share weights with '{target_name}'; expected another layer",
                     key="share",
                 )
-            seen = 0
-            while target.node.share is not None and seen < len(results):
-                target = by_name[self.resolve(target.node.share, target.node, key="share")]
-                seen += 1
+            target = self.owner(target, by_name, owners)
             if r.own_params == 0 and target.own_params == 0 and target.node.layer == r.node.layer:
                 continue  # nothing to share: a pooling layer inside a shared block
             if target.node.layer != r.node.layer or target.own_params != r.own_params:
@@ -302,6 +303,47 @@ class Walk:
                     key="share",
                 )
             r.shared_from = target.name
+
+    def owner(
+        self,
+        start: LayerResult,
+        by_name: dict[str, LayerResult],
+        owners: dict[str, LayerResult],
+    ) -> LayerResult:
+        """Follow ``share`` from ``start`` to a layer that shares nothing, remembering the
+        answer for every layer on the way, so chains of any length cost O(layers) in all."""
+        chain: list[LayerResult] = []
+        target = start
+        while target.name not in owners and target.node.share is not None:
+            if len(chain) >= len(by_name):  # a loop of shares: stop where the walk is
+                break
+            chain.append(target)
+            target = by_name[self.resolve(target.node.share, target.node, key="share")]
+        found = owners.get(target.name, target)
+        for r in chain:
+            owners[r.name] = found
+        return found
+
+
+# A layer's effect depends only on the layer and its input shapes: the copies of a repeated
+# block, and the candidates a search program analyses, share the layers they have in common.
+EFFECTS: dict[tuple[Layer, tuple[Shape, ...]], Effect] = {}
+EFFECTS_LIMIT = 4096
+
+
+def apply(layer: Layer, shapes: tuple[Shape, ...]) -> Effect:
+    """``layer.apply(shapes)``, computed once for equal layers on equal shapes."""
+    key = (layer, shapes)
+    try:
+        effect = EFFECTS.get(key)
+    except TypeError:  # a kind with a value that cannot be hashed: no sharing
+        return layer.apply(shapes)
+    if effect is None:
+        effect = layer.apply(shapes)
+        if len(EFFECTS) >= EFFECTS_LIMIT:
+            EFFECTS.clear()
+        EFFECTS[key] = effect
+    return effect
 
 
 def widest(names: Sequence[str], fields: Sequence[Field]) -> str:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from . import arith, fields
-from .arith import Size, ceildiv, floordiv, maximum, product
+from .arith import Size, ceildiv, exact_half, floordiv, maximum, product, settle
 from .errors import CnnCalcError
 from .values import (
     MISSING,
@@ -302,9 +302,9 @@ def window_field(f: Field, axes: Sequence[WindowAxis]) -> Field:
     size, stride, start = [], [], []  # r += (F_eff-1)*j, s += ((F_eff-1)/2 - P_start)*j, j *= S
     for a, w in enumerate(axes):
         j = f.stride[a]
-        size.append(f.size[a] + (w.eff - 1) * j)
-        start.append(f.start[a] + (Fraction(w.eff - 1, 2) - w.pad_start) * j)
-        stride.append(j * w.stride)
+        size.append(settle(f.size[a] + (w.eff - 1) * j))
+        start.append(settle(f.start[a] + (exact_half(w.eff - 1) - w.pad_start) * j))
+        stride.append(settle(j * w.stride))
     return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
 
@@ -568,16 +568,25 @@ class Dense(Layer):
         return str(self.units)
 
 
-def _elementwise(name: str) -> type[Layer]:
+@dataclass(frozen=True, kw_only=True)
+class Elementwise(Layer):
     """Activations, dropout and LRN: no parameters, no change of shape."""
 
-    @dataclass(frozen=True, kw_only=True)
-    class Elementwise(Layer):
-        def apply(self, ins: Sequence[Shape]) -> Effect:
-            return Effect(shape=ins[0])
+    def apply(self, ins: Sequence[Shape]) -> Effect:
+        return Effect(shape=ins[0])
 
-    Elementwise.__name__ = Elementwise.__qualname__ = name.title().replace("_", "")
-    return register(name)(Elementwise)
+
+def _frozen(self: Any, name: str, *value: Any) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _elementwise(name: str) -> type[Layer]:
+    """One kind per name: a plain subclass, which is a frozen dataclass already and, unlike
+    a fresh ``@dataclass``, costs nothing when cnncalc starts."""
+    title = name.title().replace("_", "")
+    methods = {"__qualname__": title, "__module__": __name__}
+    kind = type(title, (Elementwise,), methods | {"__setattr__": _frozen, "__delattr__": _frozen})
+    return register(name)(kind)
 
 
 for _name in (*ACTIVATIONS, "dropout", "lrn"):
@@ -597,11 +606,7 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
     if any(f.is_global for f in ins):
         return next(f for f in ins if f.is_global), ()
     first = ins[0]
-    warnings: tuple[str, ...] = ()
-    strides = {f.stride for f in ins}
-    if len(strides) > 1:
-        shown = ", ".join(fmt_axes(s) for s in sorted(strides))
-        warnings = (f"the merged inputs have different receptive-field strides ({shown})",)
+    warnings = stride_warnings(ins)
     if all(f.units is not None for f in ins):
         try:
             axes = [fields.union([f.units[a] for f in ins]) for a in range(len(first.size))]  # type: ignore[index]
@@ -616,6 +621,17 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))
     return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
+
+
+def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
+    """The warning of a merge whose inputs' fields step by different strides."""
+    if any(f.is_global for f in ins):
+        return ()
+    strides = {f.stride for f in ins}
+    if len(strides) > 1:
+        shown = ", ".join(fmt_axes(s) for s in sorted(strides))
+        return (f"the merged inputs have different receptive-field strides ({shown})",)
+    return ()
 
 
 class MismatchError(CnnCalcError):
@@ -651,7 +667,7 @@ class Merge(Layer):
         return union(ins)[0]
 
     def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
-        return union(ins)[1]
+        return stride_warnings(ins)
 
 
 @register("add")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .arith import half, is_int
+from .arith import exact_half, is_int
 from .engine import Analysis, LayerResult, Totals
 from .layers import fmt_shape
 
@@ -46,8 +46,11 @@ class Table:
 
 def number(value: Any) -> Any:
     """Exact JSON value: int stays int, a Fraction becomes int or float, a symbol a string."""
-    if is_int(value):
+    kind = type(value)
+    if kind is int:
         return value
+    if kind is tuple:  # shapes and fields, once per layer: the common case first
+        return [v if type(v) is int else number(v) for v in value]
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else float(value)
     if isinstance(value, tuple | list):
@@ -103,7 +106,7 @@ def effective_padding(r: LayerResult) -> list[Any]:
     """Araujo et al.'s effective padding, (r - 1)/2 - start, per axis."""
     f = r.field
     return [
-        half(size - 1) - start if not isinstance(size, float) else None
+        exact_half(size - 1) - start if not isinstance(size, float) else None
         for size, start in zip(f.size, f.start, strict=True)
     ]
 

@@ -6,12 +6,11 @@ the network, the layer and the key it is about.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ MAX_NESTING = 100  # where to point when TOML nesting exhausts the parser
 DEFAULT_MAX_LAYERS = 1_000_000
 STDIN = "<stdin>"
 INLINE = "<layers>"
+TEXT = "<text>"  # TOML text given to load_text without a file name
+DICT = "<dict>"  # a document given to load_dict
 SourcePath = tuple[str | int, ...]
 
 
@@ -37,6 +38,8 @@ SourcePath = tuple[str | int, ...]
 
 def suggest(word: str, options: Sequence[str]) -> str:
     """`` — did you mean 'x'?`` when a close match exists, else the empty string."""
+    import difflib  # only an error needs it
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
 
@@ -109,20 +112,23 @@ def nesting_line(text: str) -> int:
 
 def split_tokens(text: str) -> list[str]:
     """Split on whitespace, but keep a bracketed list like ``[3, 3]`` in one token."""
-    tokens, depth, current = [], 0, ""
-    for ch in text:
+    if "[" not in text:
+        return text.split()
+    tokens: list[str] = []
+    depth, start = 0, -1  # start: where the current token began, -1 between tokens
+    for i, ch in enumerate(text):
         if ch == "[":
             depth += 1
         elif ch == "]":
             depth = max(depth - 1, 0)
         if ch.isspace() and depth == 0:
-            if current:
-                tokens.append(current)
-            current = ""
-        else:
-            current += ch
-    if current:
-        tokens.append(current)
+            if start >= 0:
+                tokens.append(text[start:i])
+                start = -1
+        elif start < 0:
+            start = i
+    if start >= 0:
+        tokens.append(text[start:])
     return tokens
 
 
@@ -185,16 +191,30 @@ class Block:
     path: SourcePath
 
 
-@dataclass
 class Scope:
-    """Where entries are being expanded: the top level of a network or a block instance."""
+    """Where entries are being expanded: the top level of a network or a block instance.
 
-    prefix: str = ""  # "" at top level, "<instance>." inside a block
-    input: str | None = None  # what "input" stands for inside a block
-    args: Mapping[str, Any] = field(default_factory=dict)
-    block: str | None = None
-    path: SourcePath = ()  # source path of the entry list
-    share: str | None = None  # instance whose weights every layer here reuses
+    (The expansion's working records are plain slotted classes, not dataclasses: cheaper to
+    create for every block copy, and to define when cnncalc starts.)
+    """
+
+    __slots__ = ("prefix", "input", "args", "block", "path", "share")
+
+    def __init__(
+        self,
+        prefix: str = "",  # "" at top level, "<instance>." inside a block
+        input: str | None = None,  # what "input" stands for inside a block
+        args: Mapping[str, Any] | None = None,
+        block: str | None = None,
+        path: SourcePath = (),  # source path of the entry list
+        share: str | None = None,  # instance whose weights every layer here reuses
+    ) -> None:
+        self.prefix = prefix
+        self.input = input
+        self.args: Mapping[str, Any] = {} if args is None else args
+        self.block = block
+        self.path = path
+        self.share = share
 
 
 def substitute(value: Any, key: str, args: Mapping[str, Any]) -> Any:
@@ -219,11 +239,34 @@ class Reader:
     """Turns one parsed document into Networks, keeping the source map for every error."""
 
     def __init__(self, file: str, text: str, max_layers: int = DEFAULT_MAX_LAYERS) -> None:
+        self.setup(file, text, parse_toml(text, file), locate(text), max_layers)
+
+    @classmethod
+    def from_doc(
+        cls, file: str, doc: dict[str, Any], max_layers: int = DEFAULT_MAX_LAYERS
+    ) -> Reader:
+        """A reader for a document built in memory: no text, so no line numbers."""
+        reader = cls.__new__(cls)
+        reader.setup(file, "", doc, {}, max_layers)
+        return reader
+
+    def setup(
+        self,
+        file: str,
+        text: str,
+        doc: dict[str, Any],
+        lines: dict[SourcePath, int],
+        max_layers: int,
+    ) -> None:
         self.file = file
         self.text = text
         self.max_layers = max_layers
-        self.doc = parse_toml(text, file)
-        self.lines = locate(text)
+        self.doc = doc
+        self.lines = lines
+        # What one entry of a block's layer list gives under one set of block arguments:
+        # the checked entry and its layer (or, for a block instance, its arguments). Every
+        # copy of a repeated block reuses it, so expansion reads each entry once.
+        self.built: dict[tuple[int, int, int], _Built] = {}
         self.blocks = self.read_blocks()
 
     # ----- locations
@@ -317,8 +360,15 @@ class Reader:
             blocks[name] = Block(name, args, entries, path + ("layers",))
         return blocks
 
-    def networks(self, stem: str) -> list[Network]:
-        return [self.network(n, t, p) for n, t, p in self.network_tables(stem)]
+    def networks(self, stem: str, only: str | None = None) -> list[Network]:
+        """Every network of the document, or only the one named ``only`` (``--net``)."""
+        tables = list(self.network_tables(stem))
+        if only is not None:
+            chosen = [t for t in tables if t[0] == only]
+            if not chosen:
+                raise unknown_network(only, [name for name, _, _ in tables], self.file)
+            tables = chosen
+        return [self.network(n, t, p) for n, t, p in tables]
 
     # ----- one network
 
@@ -511,8 +561,13 @@ class Reader:
                 continue
             sc, index = frame.scope, frame.index
             frame.index += 1
-            path = sc.path + (index,)
-            entry = self.entry(frame.items[index], path, net.name, sc)
+            key = (id(frame.items), index, id(sc.args))
+            built = self.built.get(key)
+            if built is None:
+                built = self.read_entry(frame.items, index, net.name, sc)
+                if sc.block is not None:  # top-level entries are read once anyway
+                    self.built[key] = built
+            path, entry = built.path, built.entry
             type_name = entry["type"]
             local = entry.get("name")
             if local is None:
@@ -548,9 +603,12 @@ class Reader:
                     net.written[copy] = frame.items[index]
                 stack.append(_Copies(block, names, args, share, inputs[0]))
                 continue
-            cls, preset = L.REGISTRY[type_name]
-            layer = self.build(cls, preset, entry, path, net.name, full)
-            line = self.line(path)
+            if built.layer is None:
+                cls, preset = L.REGISTRY[type_name]
+                built.layer = self.build(cls, preset, entry, path, net.name, full)
+                if built.known is not None:
+                    remember(built.known, entry, built.layer)
+            layer, line = built.layer, built.line
             for i, node_name in enumerate(names):
                 if sc.block is not None:
                     net.written[node_name] = frame.items[index]
@@ -567,6 +625,22 @@ class Reader:
                     )
                 )
             frame.prev = names[-1]
+
+    def read_entry(self, items: list[Any], index: int, net: str, sc: Scope) -> _Built:
+        """Entry ``index`` of ``items`` read in scope ``sc`` (from :data:`KNOWN` if it can)."""
+        path = sc.path + (index,)
+        raw = items[index]
+        shared = None if sc.args else known_key(raw)
+        known = KNOWN.get(shared) if shared is not None else None
+        if known is not None:
+            built = _Built(items, sc.args, path, known[0], self.line(path))
+            built.layer = known[1]
+            return built
+        entry = self.entry(raw, path, net, sc)
+        built = _Built(items, sc.args, path, entry, self.line(path))
+        if entry["type"] in L.REGISTRY:  # (a block's meaning depends on the document)
+            built.known = shared
+        return built
 
     def entry(self, raw: Any, path: SourcePath, net: str, sc: Scope) -> dict[str, Any]:
         """A layer entry as a dict with its type known and block arguments substituted."""
@@ -761,7 +835,7 @@ class Reader:
         full: str,
     ) -> L.Layer:
         """Validate keys against the kind's dataclass fields and read each value."""
-        fields = {f.name: f for f in cls.keys()}
+        fields, required = kind_keys(cls)
         values: dict[str, Any] = {}
         for k, v in entry.items():
             if k in COMMON_KEYS:
@@ -792,7 +866,7 @@ class Reader:
                 raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
         for k, v in preset.items():
             values.setdefault(k, v)
-        missing = [f.name for f in cls.keys() if f.name not in values and _required(f)]
+        missing = [name for name in required if name not in values]
         if missing:
             raise self.error(
                 f"missing key '{missing[0]}' for {entry['type']}",
@@ -804,47 +878,200 @@ class Reader:
         return cls(**values)
 
 
+_KIND_KEYS: dict[type[L.Layer], tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+
+def kind_keys(cls: type[L.Layer]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A kind's keys by name and its required keys in order (looked up once per kind)."""
+    known = _KIND_KEYS.get(cls)
+    if known is None:
+        fields = {f.name: f for f in cls.keys()}
+        required = tuple(name for name, f in fields.items() if _required(f))
+        known = _KIND_KEYS[cls] = (fields, required)
+    return known
+
+
 def _required(f: Any) -> bool:
     import dataclasses
 
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
-@dataclass
+# Layer entries outside blocks read the same in every document: what a string such as
+# "conv 64 kernel=3 padding=same" (or a table of plain values) gives is kept here, so a
+# program that analyses thousands of candidate networks reads each distinct entry once.
+KNOWN: dict[Hashable, tuple[dict[str, Any], L.Layer]] = {}
+KNOWN_LIMIT = 4096
+_PLAIN = (int, str, bool, float)
+
+
+def known_key(raw: Any) -> Hashable | None:
+    """A key for an entry of plain values (types included, since 1 and true read apart)."""
+    if isinstance(raw, str):
+        return raw
+    if not isinstance(raw, dict):
+        return None
+    items = []
+    for k, v in raw.items():
+        if isinstance(v, list):
+            if not all(type(x) in _PLAIN for x in v):
+                return None
+            items.append((k, list, tuple((type(x), x) for x in v)))
+        elif type(v) in _PLAIN:
+            items.append((k, type(v), v))
+        else:
+            return None
+    return tuple(items)
+
+
+def remember(key: Hashable, entry: dict[str, Any], layer: L.Layer) -> None:
+    if len(KNOWN) >= KNOWN_LIMIT:
+        KNOWN.clear()
+    KNOWN[key] = (entry, layer)
+
+
+class _Built:
+    """One entry read under one set of block arguments (see ``Reader.built``).
+
+    It holds the entry list and the arguments it was read with, so their ``id`` values,
+    which key the cache, cannot be reused by other objects while the reader lives.
+    """
+
+    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args", "known")
+
+    def __init__(
+        self,
+        items: list[Any],
+        args_in: Mapping[str, Any],
+        path: SourcePath,
+        entry: dict[str, Any],
+        line: int | None,
+    ) -> None:
+        self.items = items
+        self.args_in = args_in
+        self.path = path
+        self.entry = entry
+        self.line = line
+        self.layer: L.Layer | None = None
+        self.args: dict[str, Any] | None = None  # a block instance's arguments
+        self.known: Hashable | None = None  # its key in KNOWN once its layer is built
+
+
 class _Entries:
     """A list of entries being expanded, and the name of the last output so far."""
 
-    items: list[Any]
-    scope: Scope
-    prev: str | None
-    alias: str | None = None  # the block copy these entries make up
-    index: int = 0
+    __slots__ = ("items", "scope", "prev", "alias", "index")
+
+    def __init__(
+        self, items: list[Any], scope: Scope, prev: str | None, alias: str | None = None
+    ) -> None:
+        self.items = items
+        self.scope = scope
+        self.prev = prev
+        self.alias = alias  # the block copy these entries make up
+        self.index = 0
 
 
-@dataclass
 class _Copies:
     """The copies of one block instance (``repeat``), expanded one after another."""
 
-    block: Block
-    copies: list[str]
-    args: dict[str, Any]
-    share: str | None
-    prev: str | None
-    index: int = 0
+    __slots__ = ("block", "copies", "args", "share", "prev", "index")
+
+    def __init__(
+        self,
+        block: Block,
+        copies: list[str],
+        args: dict[str, Any],
+        share: str | None,
+        prev: str | None,
+    ) -> None:
+        self.block = block
+        self.copies = copies
+        self.args = args
+        self.share = share
+        self.prev = prev
+        self.index = 0
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def load_text(text: str, file: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
-    stem = Path(file).stem if file not in (STDIN, INLINE) else "network"
-    return Reader(file, text, max_layers).networks(stem)
+def unknown_network(name: str, names: Sequence[str], file: str) -> CnnCalcError:
+    """The error for ``--net NAME`` when the file has no network of that name."""
+    return CnnCalcError(
+        f"no network '{name}'{suggest(name, names)}; the file has " + ", ".join(names),
+        file=file,
+        key="--net",
+    )
 
 
-def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[Network]:
+def load_text(
+    text: str,
+    file: str = TEXT,
+    max_layers: int = DEFAULT_MAX_LAYERS,
+    only: str | None = None,
+) -> list[Network]:
+    """Read every network of TOML text; ``file`` is the name errors give for it.
+
+    ``only`` reads just the network of that name (the others are not expanded or checked).
+    """
+    stem = Path(file).stem if file not in (STDIN, INLINE, TEXT) else "network"
+    return Reader(file, text, max_layers).networks(stem, only)
+
+
+def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS, only: str | None = None) -> list[Network]:
     """Read every network of a TOML architecture file (``-`` for standard input)."""
     file, text = read_text(path)
-    return load_text(text, file, max_layers)
+    return load_text(text, file, max_layers, only)
+
+
+def load_dict(
+    doc: Mapping[str, Any],
+    name: str = "network",
+    max_layers: int = DEFAULT_MAX_LAYERS,
+    only: str | None = None,
+) -> list[Network]:
+    """Read every network of a document built in Python, laid out as the TOML file is.
+
+    ``doc`` holds what ``tomllib`` would return for the file (tuples may stand for lists);
+    ``name`` names a network whose keys sit at the top level and have no ``name`` key.
+    Errors carry no line numbers, since there is no text to point into.
+    """
+    if not isinstance(doc, Mapping):
+        raise CnnCalcError(f"expected a table (a dict), got {show(doc)}", file=DICT)
+    return Reader.from_doc(DICT, plain(doc), max_layers).networks(name, only)
+
+
+def plain(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a document with tuples as lists and mappings as dicts, as TOML gives them.
+
+    Iterative, so no nesting depth reaches the recursion limit; a document that refers to
+    itself would never end, so the copy stops after a bound on its size.
+    """
+    root: dict[str, Any] = {}
+    stack: list[tuple[Any, Any]] = [(doc, root)]
+    budget = 4 * 2**20  # values: far more than any network needs
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for k, v in items:
+            budget -= 1
+            if isinstance(v, Mapping):
+                copy: Any = {}
+            elif isinstance(v, list | tuple):
+                copy = [None] * len(v)
+            else:
+                target[k] = v
+                continue
+            if budget < 0:
+                raise CnnCalcError(
+                    "the document is too large, or contains itself; expected tables, "
+                    "lists and values as a TOML file holds them",
+                    file=DICT,
+                )
+            target[k] = copy
+            stack.append((v, copy))
+    return root
 
 
 def inline_network(layers: str, input_shape: str | None) -> Network:
@@ -857,10 +1084,7 @@ def inline_network(layers: str, input_shape: str | None) -> Network:
             "--layers needs --input, e.g. --input 28x28x1", file=INLINE, line=1, key="--input"
         )
     doc = {"input": parse_dims(input_shape), "layers": entries}
-    reader = Reader.__new__(Reader)
-    reader.file, reader.text, reader.max_layers = INLINE, "", DEFAULT_MAX_LAYERS
-    reader.doc, reader.lines, reader.blocks = doc, {}, {}
-    return reader.network("network", doc, ())
+    return Reader.from_doc(INLINE, doc).network("network", doc, ())
 
 
 def parse_dims(text: str, what: str = "--input") -> list[int | str]:

@@ -354,7 +354,7 @@ def test_no_arguments_is_a_usage_error(cli: Cli) -> None:
 def test_help_text(cli: Cli) -> None:
     code, out, _ = cli("check", "--help")
     assert code == 0
-    text = " ".join(out.split())
+    text = " ".join(out.replace("`", "").split())
     assert "Check every network's expectations, budgets and warnings, for CI." in text
     assert "Exit codes: 0 all pass; 1 an expectation failed" in text
     assert "Example: cnncalc check models/ --format github" in text

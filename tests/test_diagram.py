@@ -401,7 +401,7 @@ def test_diagram_help_has_an_example(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["diagram", "--help"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.replace("`", "").split())
     assert "cnncalc diagram examples.toml --net resnet50 --depth 1 -o resnet50.svg" in out
     assert "--scale" in out and "--depth" in out
 

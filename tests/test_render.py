@@ -1,0 +1,50 @@
+"""Tests for cnncalc.render's rich tables: one stacked row draws what one row per layer draws."""
+
+from __future__ import annotations
+
+import io
+import os
+from unittest import mock
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_plaintable import Pipe, a_table, quiet_env
+
+from cnncalc.render import rich_tables
+from cnncalc.reports import COUNT, Column, Table
+
+
+def drawn(items: list[Table], width: int, terminal: bool, stack: bool) -> str:
+    out = Pipe(tty=terminal)
+    with mock.patch.dict(os.environ, quiet_env(width), clear=True):
+        rich_tables(items, out, stack=stack)
+    return out.getvalue()
+
+
+@given(st.lists(a_table(), min_size=1, max_size=2), st.integers(40, 200), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_stacked_rows_draw_the_same_table(items: list[Table], width: int, terminal: bool) -> None:
+    assert drawn(items, width, terminal, True) == drawn(items, width, terminal, False)
+
+
+def test_a_terminal_table_is_styled_and_the_same_stacked() -> None:
+    table = Table(
+        "net",
+        [Column("a", "Layer"), Column("n", "Params", COUNT)],
+        [["conv1", 80]] * 3,
+        ["Total", 240],
+        ["note"],
+        [],
+    )
+    styled = drawn([table], 80, True, True)
+    assert "\x1b[" in styled and "╭" in styled
+    assert styled == drawn([table], 80, True, False)
+    narrow = Table("net", table.columns, [["a_long_layer_name" * 3, 1]], None, [], [])
+    assert drawn([narrow], 40, True, True) == drawn([narrow], 40, True, False)  # folds
+
+
+def test_an_empty_table() -> None:
+    table = Table("net", [Column("a", "Layer")], [], None, [], [])
+    out = io.StringIO()
+    rich_tables([table], out)
+    assert "Layer" in out.getvalue()
