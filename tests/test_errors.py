@@ -77,3 +77,14 @@ def test_not_utf8(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'input = [8, 8, 3]\nname = "caf\xe9"\n')
     assert cli("shapes", str(path))[1:] == ("", f"{path}:2: the file is not UTF-8 text\n")
+
+
+def test_every_tested_message_is_in_the_error_table() -> None:
+    """docs/errors.md lists each invalid case's exact message (so the docs keep up)."""
+    table = (DATA.parent.parent / "docs" / "errors.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for path in CASES + sorted((DATA / "invalid_symbols").glob("*.toml")):
+        message = path.read_text().splitlines()[0].split(": ", 1)[1]
+        message = message.split(": ", 1)[1] if message.startswith(("FILE:", "{file}:")) else message
+        assert any(f"`{path.stem}`" in row and message.replace("|", "\\|") in row
+                   for row in rows), path.name
