@@ -7,10 +7,8 @@ line (``# FILE:LINE: ...``), in order.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +27,6 @@ from cnncalc.check import (
     run_check,
     si_value,
 )
-from cnncalc.cli import main
 from cnncalc.spec import load_text
 
 ROOT = Path(__file__).parent.parent
@@ -41,20 +38,10 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run ``cnncalc ARGS`` in-process from the repository root: (exit code, stdout, stderr)."""
+def cli(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The shared in-process runner, from the repository root (reports show relative paths)."""
     monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return cli
 
 
 @pytest.fixture

@@ -86,5 +86,6 @@ def test_every_tested_message_is_in_the_error_table() -> None:
     for path in CASES + sorted((DATA / "invalid_symbols").glob("*.toml")):
         message = path.read_text().splitlines()[0].split(": ", 1)[1]
         message = message.split(": ", 1)[1] if message.startswith(("FILE:", "{file}:")) else message
-        assert any(f"`{path.stem}`" in row and message.replace("|", "\\|") in row
-                   for row in rows), path.name
+        assert any(
+            f"`{path.stem}`" in row and message.replace("|", "\\|") in row for row in rows
+        ), path.name

@@ -6,10 +6,8 @@ CNNCALC_REGENERATE_GOLDENS=1 rewrites tests/data/check/update/*.expected.toml.
 from __future__ import annotations
 
 import difflib
-import io
 import os
 import shutil
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +18,6 @@ from hypothesis import strategies as st
 
 from cnncalc import update
 from cnncalc.check import check_network
-from cnncalc.cli import main
 from cnncalc.engine import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec import load_text
@@ -30,21 +27,6 @@ UPDATE = ROOT / "tests" / "data" / "check" / "update"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run ``cnncalc ARGS`` in-process: (exit code, stdout, stderr)."""
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 # --------------------------------------------------------------------------- round trip
