@@ -328,9 +328,17 @@ def fmt_axes(values: Sequence[Any], sep: str = "x") -> str:
 # --------------------------------------------------------------------------- kinds
 
 
+class Windowed(Layer):
+    """conv and pool: a window slides over the input, so the field grows by its reach."""
+
+    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
+        assert effect.window is not None
+        return window_field(ins[0], effect.window)
+
+
 @register("conv")
 @dataclass(frozen=True, kw_only=True)
-class Conv(Layer):
+class Conv(Windowed):
     filters: int = key(positive_int, main=True)
     kernel: tuple[int, ...] = key(spatial)
     stride: tuple[int, ...] = key(spatial, (1,))
@@ -355,10 +363,6 @@ class Conv(Layer):
             warnings=warnings,
             window=axes,
         )
-
-    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        assert effect.window is not None
-        return window_field(ins[0], effect.window)
 
     def describe(self) -> str:
         text = f"{self.filters}, {fmt_axes(self.kernel)}/{fmt_axes(self.stride)}"
@@ -485,7 +489,7 @@ class ConvTranspose(Layer):
 @register("maxpool", mode="max")
 @register("avgpool", mode="avg")
 @dataclass(frozen=True, kw_only=True)
-class Pool(Layer):
+class Pool(Windowed):
     kernel: tuple[int, ...] = key(spatial, main=True)
     mode: str = key(choice("max", "avg"), "max")
     stride: tuple[int, ...] | None = key(spatial, None)
@@ -501,10 +505,6 @@ class Pool(Layer):
             warnings=warnings,
             window=axes,
         )
-
-    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        assert effect.window is not None
-        return window_field(ins[0], effect.window)
 
     def describe(self) -> str:
         stride = self.stride if self.stride is not None else self.kernel
