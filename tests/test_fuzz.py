@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from cnncalc.cli import main
 
 REPORTS = ["shapes", "params", "receptive-field", "macs", "summary"]
-COMMANDS = [*REPORTS, "check", "diagram", "report"]
+COMMANDS = [*REPORTS, "check", "diagram", "report", "solve", "export"]
 FORMATS = ["table", "json", "csv", "markdown"]
 EXAMPLES = Path(__file__).parent.parent / "examples.toml"
 EXAMPLES_PER_TEST = int(os.environ.get("CNNCALC_FUZZ_EXAMPLES", "1000"))
@@ -39,6 +39,17 @@ def arguments(command: str, fmt: str) -> list[str]:
         return [command, "-", "--format", fmt, "--max-layers", "5000"]
     if command == "check":
         return [command, "-", "--format", "json" if fmt == "json" else "text"]
+    if command == "solve":
+        return [
+            command,
+            "-",
+            "--format",
+            "json" if fmt == "json" else "table",
+            "--max-layers",
+            "5000",
+        ]
+    if command == "export":
+        return [command, "-", "--max-layers", "5000"]
     if command == "diagram":
         return [command, "-", "--format", "dot" if fmt == "csv" else "svg", "--max-layers", "5000"]
     return [command, "-", "--max-layers", "5000"]
