@@ -113,6 +113,18 @@ class Convention:
 CONVS_AND_FC = ("conv", "conv_transpose", "fc")
 ALL_POOLS = ("maxpool", "avgpool", "global_maxpool", "global_avgpool")
 
+# ptflops and DeepSpeed's profiler hook the same functional calls: one op per value.
+FLOPS_PROFILER_OPS: dict[str, Rule] = {
+    "relu": OUT,
+    "leaky_relu": OUT,
+    "elu": OUT,
+    "gelu": OUT,
+    "softmax": OUT,
+    **{p: IN for p in ALL_POOLS},
+    "batchnorm": Rule("in", 2),
+    "upsample": OUT,
+}
+
 PRESETS: dict[str, Convention] = {
     c.name: c
     for c in [
@@ -155,16 +167,7 @@ PRESETS: dict[str, Convention] = {
             "ptflops' get_model_complexity_info(), PyTorch backend",
             "MACs",
             bias=CONVS_AND_FC,
-            ops={
-                "relu": OUT,
-                "leaky_relu": OUT,
-                "elu": OUT,
-                "gelu": OUT,
-                "softmax": OUT,
-                **{p: IN for p in ALL_POOLS},
-                "batchnorm": Rule("in", 2),
-                "upsample": OUT,
-            },
+            ops=FLOPS_PROFILER_OPS,
             deviations=(
                 (
                     ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
@@ -199,16 +202,7 @@ PRESETS: dict[str, Convention] = {
             "FLOPs",
             per_mac=2,
             bias=("conv", "conv_transpose"),
-            ops={
-                "relu": OUT,
-                "leaky_relu": OUT,
-                "elu": OUT,
-                "gelu": OUT,
-                "softmax": OUT,
-                **{p: IN for p in ALL_POOLS},
-                "batchnorm": Rule("in", 2),
-                "upsample": OUT,
-            },
+            ops=FLOPS_PROFILER_OPS,
             deviations=(
                 (
                     ("conv_transpose",),
