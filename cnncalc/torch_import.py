@@ -3,8 +3,8 @@
 Every torch layer with a cnncalc equivalent becomes that layer; an activation right
 after a layer becomes its ``activation``; ``F.pad`` before a convolution or pooling
 becomes its ``[start, end]`` padding (and negative ``F.pad`` after a transposed
-convolution, its crop); chains of ``permute``/``reshape``/``view``/``flatten`` become
-one ``flatten`` or ``reshape``; a module called twice shares its weights. A layer
+convolution, its crop); each ``reshape``/``view``/``flatten``, with the ``permute``s
+around it, becomes one ``flatten`` or ``reshape``; a module called twice shares its weights. A layer
 with parameters or a new shape that has no cnncalc equivalent is an error naming it;
 one without either (an unknown activation) is left out with a warning. Imports torch.
 """
@@ -455,8 +455,12 @@ class Tracer:
                     return
         self.refuse(node, "F.pad that is not a conv's or pool's padding")
 
+    def reshapes(self, node: Any) -> bool:
+        """reshape, view and flatten change the shape; permute and contiguous only reorder."""
+        return node.op != "call_method" or node.target in ("reshape", "view", "flatten")
+
     def reshape(self, node: Any, x: Any) -> None:
-        """A run of permute/reshape/flatten is one cnncalc flatten or reshape at its end."""
+        """A reshape with the permutes around it is one cnncalc flatten or reshape."""
         users = list(node.users)
         flatten = self.torch.nn.Flatten
         is_shape = [
@@ -468,10 +472,10 @@ class Tracer:
             and isinstance(self.gm.get_submodule(u.target), flatten)
             for u in users
         ]
-        reshapes = node.op != "call_method" or node.target in ("reshape", "view", "flatten")
         first, real = self.start.get(node, (x, False))
-        real = real or reshapes
-        if len(users) == 1 and is_shape[0]:
+        real = real or self.reshapes(node)
+        if len(users) == 1 and is_shape[0] and not (real and self.reshapes(users[0])):
+            # permutes around one reshape are cnncalc's channels-last order: one layer
             self.alias(node, x)  # the run goes on
             self.start[users[0]] = (first, real)
             return
