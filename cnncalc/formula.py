@@ -562,6 +562,18 @@ def decide(d: Value, relation: str) -> bool:
 # --------------------------------------------------------------------------- rewriting
 
 
+def rebuild(f: Formula, atom_value: Callable[[Atom], Value]) -> Value:
+    """The sum of ``f``'s terms with every atom replaced by ``atom_value(atom)``."""
+    total: Value = 0
+    for mono, c in f.terms.items():
+        term: Value = c.numerator if c.denominator == 1 else c
+        for atom, p in mono:
+            for _ in range(p):
+                term = term * atom_value(atom)
+        total = total + term
+    return total
+
+
 def substitute(v: Value, values: Mapping[str, Value]) -> Value:
     """Replace symbols by numbers or formulas, re-normalising every floor."""
     if not isinstance(v, Formula) or not (v.symbols() & values.keys()):
@@ -586,14 +598,7 @@ def substitute(v: Value, values: Mapping[str, Value]) -> Value:
         return out
 
     def walk(f: Formula) -> Value:
-        total: Value = 0
-        for mono, c in f.terms.items():
-            term: Value = c.numerator if c.denominator == 1 else c
-            for atom, p in mono:
-                for _ in range(p):
-                    term = term * atom_value(atom)
-            total = total + term
-        return total
+        return rebuild(f, atom_value)
 
     return walk(v)
 
@@ -617,14 +622,7 @@ def linearize(v: Value) -> Value:
         return memo[atom.key]
 
     def walk(f: Formula) -> Value:
-        total: Value = 0
-        for mono, c in f.terms.items():
-            term: Value = c
-            for atom, p in mono:
-                for _ in range(p):
-                    term = term * atom_value(atom)
-            total = total + term
-        return total
+        return rebuild(f, atom_value)
 
     return walk(v)
 
