@@ -51,24 +51,21 @@ def maximum(a: Size, b: Size) -> Size:
 
 def smallest(values: list[Any]) -> Any:
     """min() that also takes formulas: a min atom where the order depends on the symbols."""
-    if all(not is_formula(v) for v in values):
-        return min(values)
-    from .formula import extreme
-
-    result = values[0]
-    for v in values[1:]:
-        result = extreme(result, v, is_max=False)
-    return result
+    return extreme_of(values, is_max=False)
 
 
 def largest(values: list[Any]) -> Any:
+    return extreme_of(values, is_max=True)
+
+
+def extreme_of(values: list[Any], is_max: bool) -> Any:
     if all(not is_formula(v) for v in values):
-        return max(values)
+        return max(values) if is_max else min(values)
     from .formula import extreme
 
     result = values[0]
     for v in values[1:]:
-        result = extreme(result, v, is_max=True)
+        result = extreme(result, v, is_max=is_max)
     return result
 
 
