@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 # What the ``cnncalc`` console script runs (pip's generated script is these two lines), with
 # the repository first on sys.path, so the working tree is measured, not an installed copy.
-CNNCALC = [PY, "-c", "import sys; from cnncalc.cli import run; sys.exit(run())"]
+CNNCALC = [PY, "-c", "import sys; from cnncalc.cli.app import run; sys.exit(run())"]
 BLOCK = """\
 [blocks.unit]
 layers = [

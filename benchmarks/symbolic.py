@@ -20,7 +20,7 @@ RESNET50 = "tests/data/resnet50.toml"
 NUMERIC = ["--set", "H=224", "--set", "W=224"]
 
 CASES = [
-    ("import cnncalc.cli (baseline)", [sys.executable, "-c", "import cnncalc.cli"], None),
+    ("import cnncalc.cli.app (baseline)", [sys.executable, "-c", "import cnncalc.cli.app"], None),
     ("summary, numbers", ["summary", RESNET50, *NUMERIC], None),
     ("summary, symbols", ["summary", RESNET50], "summary, numbers"),
     ("summary --format json, numbers", ["summary", RESNET50, "-f", "json", *NUMERIC], None),

@@ -1,9 +1,9 @@
 """cnncalc: shapes, parameters, receptive fields and MACs of convolutional networks."""
 
-from .engine import Analysis, LayerResult, Totals, analyze
-from .errors import CnnCalcError, Diagnostic
-from .network import Network, Node
-from .spec import load, load_dict, load_text
+from cnncalc.engine.walk import Analysis, LayerResult, Totals, analyze
+from cnncalc.errors import CnnCalcError, Diagnostic
+from cnncalc.spec.network import Network, Node
+from cnncalc.spec.reader import load, load_dict, load_text
 
 __version__ = "0.1.0"
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m cnncalc``."""
 
-from .cli import run
+from cnncalc.cli.app import run
 
 run()

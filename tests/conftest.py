@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cnncalc import analyze
-from cnncalc.engine import Analysis
-from cnncalc.spec import load_text
+from cnncalc.engine.walk import Analysis
+from cnncalc.spec.reader import load_text
 
 DATA = Path(__file__).parent / "data"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
@@ -42,7 +42,7 @@ def by_name(a: Analysis) -> dict[str, object]:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run ``cnncalc ARGS`` in-process: (exit code, stdout, stderr)."""
-    from cnncalc.cli import main
+    from cnncalc.cli.app import main
 
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("NO_COLOR", raising=False)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cnncalc import arith
-from cnncalc.formula import Formula, ceildiv, evaluate, floordiv, mod
+from cnncalc.symbolic import arith
+from cnncalc.symbolic.formula import Formula, ceildiv, evaluate, floordiv, mod
 
 H = Formula.symbol("H")
 

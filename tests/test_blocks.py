@@ -8,7 +8,7 @@ import pytest
 
 from cnncalc import analyze, load, load_text
 from cnncalc.errors import CnnCalcError
-from cnncalc.fold import by_type, fold
+from cnncalc.reports.fold import by_type, fold
 from conftest import DATA
 
 BASIC = """

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.check: every kind of expectation, budgets, lines, exit codes, file discovery.
+"""Tests for cnncalc.check.expect: every kind of expectation, budgets, lines, exit codes, file
+discovery.
 
 Each case is a file in tests/data/check/cases/ whose first comment lines hold the exit code
 (``# exit: N``, and ``# strict: N`` when --strict changes it) and every expected report
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncalc.check import (
+from cnncalc.check.expect import (
     BUDGET_KEYS,
     ERROR,
     EXACT_KEYS,
@@ -27,7 +28,7 @@ from cnncalc.check import (
     run_check,
     si_value,
 )
-from cnncalc.spec import load_text
+from cnncalc.spec.reader import load_text
 
 ROOT = Path(__file__).parent.parent
 CASES_DIR = Path("tests/data/check/cases")  # relative: reports show the path as given

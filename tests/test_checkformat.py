@@ -1,4 +1,4 @@
-"""Tests for cnncalc.checkformat: each output format of `cnncalc check` against golden files.
+"""Tests for cnncalc.check.formats: each output format of `cnncalc check` against golden files.
 
 CNNCALC_REGENERATE_GOLDENS=1 rewrites the goldens in tests/data/golden/.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.check import WARNING, run_check
-from cnncalc.checkformat import annotation, escape_data, escape_property, github_summary
-from cnncalc.cli import main
-from cnncalc.render import styled_lines
+from cnncalc.check.expect import WARNING, run_check
+from cnncalc.check.formats import annotation, escape_data, escape_property, github_summary
+from cnncalc.cli.app import main
+from cnncalc.render.formats import styled_lines
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = ROOT / "tests" / "data" / "golden"

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.convention_report and the ``--convention`` and ``--compare`` options."""
+"""Tests for cnncalc.reports.convention_report and the ``--convention`` and ``--compare``
+options."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.cli import CONVENTIONS, main
-from cnncalc.convention_report import compare_json, compare_table, convention_table
-from cnncalc.conventions import PRESETS, network_cost
-from cnncalc.engine import analyze
-from cnncalc.reports import TABLES
-from cnncalc.spec import load
+from cnncalc.cli.app import CONVENTIONS, main
+from cnncalc.engine.walk import analyze
+from cnncalc.reports.convention_report import compare_json, compare_table, convention_table
+from cnncalc.reports.conventions import PRESETS, network_cost
+from cnncalc.reports.tables import TABLES
+from cnncalc.spec.reader import load
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = Path(__file__).parent / "data" / "torch"

@@ -1,4 +1,4 @@
-"""Tests for cnncalc.conventions: hand-counted presets, and the real tools as judges.
+"""Tests for cnncalc.reports.conventions: hand-counted presets, and the real tools as judges.
 
 The differential tests export every network of tests/data/torch/ (and of examples.toml,
 when it is there) with activations as modules, measure the model with torchinfo,
@@ -25,8 +25,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.arith import product
-from cnncalc.conventions import (
+from cnncalc.engine.walk import Analysis, LayerResult, analyze, replace_input
+from cnncalc.errors import CnnCalcError
+from cnncalc.interop.torch_export import NetworkInfo, export_pytorch
+from cnncalc.layers.base import ACTIVATIONS
+from cnncalc.reports.conventions import (
     DEFAULT,
     OP_PART,
     PARTS,
@@ -39,12 +42,9 @@ from cnncalc.conventions import (
     layer_cost,
     network_cost,
 )
-from cnncalc.engine import Analysis, LayerResult, analyze, replace_input
-from cnncalc.errors import CnnCalcError
-from cnncalc.formula import evaluate
-from cnncalc.layers import ACTIVATIONS
-from cnncalc.spec import load, load_text
-from cnncalc.torch_export import NetworkInfo, export_pytorch
+from cnncalc.spec.reader import load, load_text
+from cnncalc.symbolic.arith import product
+from cnncalc.symbolic.formula import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"

@@ -17,8 +17,9 @@ import pytest
 from test_layout import check_layout
 
 from cnncalc import analyze, load
-from cnncalc.cli import main
-from cnncalc.diagram import (
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import Analysis
+from cnncalc.render.diagram import (
     LABEL_SIZE,
     STEM,
     build,
@@ -28,8 +29,7 @@ from cnncalc.diagram import (
     svg_document,
     text_width,
 )
-from cnncalc.engine import Analysis
-from cnncalc.layout import Item
+from cnncalc.render.layout import Item
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "pictures"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cnncalc import analyze, load
-from cnncalc.engine import Analysis
+from cnncalc.engine.walk import Analysis
 
 EXAMPLES = Path(__file__).parent.parent / "examples.toml"
 

@@ -1,4 +1,4 @@
-"""Tests for cnncalc.expr: exact results, exact refusals, and hostile input."""
+"""Tests for cnncalc.spec.expr: exact results, exact refusals, and hostile input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.expr import MAX_LENGTH, MAX_NODES, evaluate
+from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, evaluate
 
 NAMES: dict[str, int | str] = {"width": 16, "stride": 2, "k": 3, "neg": -7, "pad": "same"}
 

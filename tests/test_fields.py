@@ -1,4 +1,4 @@
-"""Tests for cnncalc.fields: exact per-unit receptive fields against a brute-force count.
+"""Tests for cnncalc.layers.fields: exact per-unit receptive fields against a brute-force count.
 
 The brute force follows every tap of every layer back to the input pixels, one unit at
 a time; the periodic rule must give the same first and last pixel for every unit.
@@ -13,9 +13,9 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc import fields
-from cnncalc.engine import analyze
-from cnncalc.spec import load_text
+from cnncalc.engine.walk import analyze
+from cnncalc.layers import fields
+from cnncalc.spec.reader import load_text
 
 Step = tuple[str, int, int, int, int]  # kind, kernel, dilation, stride, pad_start
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.formula import (
+from cnncalc.symbolic.formula import (
     Formula,
     bounds,
     ceildiv,

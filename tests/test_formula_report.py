@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import sympy
 
-from cnncalc.cli import main
-from cnncalc.engine import analyze
-from cnncalc.formula import Formula, evaluate
-from cnncalc.formula_report import json_fields, multiples_text, periods, table_notes
-from cnncalc.spec import inline_network, load
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import analyze
+from cnncalc.reports.formula_report import json_fields, multiples_text, periods, table_notes
+from cnncalc.spec.reader import inline_network, load
+from cnncalc.symbolic.formula import Formula, evaluate
 from conftest import network_files
 
 DATA = Path(__file__).parent / "data"
@@ -157,8 +157,8 @@ def values_at(v: Any, env: dict[str, int]) -> Any:
 )
 def test_every_numeric_network_made_symbolic_agrees(path: Path, name: str) -> None:
     """Spatial sizes replaced by symbols, evaluated at the file's sizes: the same numbers."""
-    from cnncalc.engine import replace_input
-    from cnncalc.symbols import symbol
+    from cnncalc.engine.walk import replace_input
+    from cnncalc.spec.symbols import symbol
 
     net = next(n for n in load(str(path)) if n.name == name)
     ((key, shape),) = net.inputs.items()

@@ -10,8 +10,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.formula import Formula, ceildiv, evaluate, extreme, floordiv, linearize, mod
-from cnncalc.formula_text import decimal, decimal_coefficient, human, readable, sympy_text
+from cnncalc.symbolic.formula import Formula, ceildiv, evaluate, extreme, floordiv, linearize, mod
+from cnncalc.symbolic.text import decimal, decimal_coefficient, human, readable, sympy_text
 
 H = Formula.symbol("H")
 W = Formula.symbol("W")

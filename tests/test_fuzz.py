@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.cli import main
+from cnncalc.cli.app import main
 
 REPORTS = ["shapes", "params", "receptive-field", "macs", "summary"]
 COMMANDS = [*REPORTS, "check", "diagram", "report", "solve", "export"]

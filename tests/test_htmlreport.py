@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from cnncalc import analyze, load
-from cnncalc.cli import main
-from cnncalc.engine import Analysis
-from cnncalc.htmlreport import CSP, SCRIPT, page
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import Analysis
+from cnncalc.render.html import CSP, SCRIPT, page
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "pictures"

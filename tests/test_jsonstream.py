@@ -1,4 +1,5 @@
-"""Tests for cnncalc.jsonstream: the same text as json.dumps(indent=2), in pieces, iteratively."""
+"""Tests for cnncalc.render.jsonstream: the same text as json.dumps(indent=2), in pieces,
+iteratively."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.jsonstream import chunks, write_json
+from cnncalc.render.jsonstream import chunks, write_json
 
 scalars = (
     st.none()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.layout import Item, Layout, crossings, fit_row, layered, longest_path_ranks
+from cnncalc.render.layout import Item, Layout, crossings, fit_row, layered, longest_path_ranks
 
 EPS = 1e-6
 

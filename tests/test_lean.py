@@ -1,4 +1,5 @@
-"""Tests for cnncalc.lean: typer's conversions and messages, without pydantic, one command built."""
+"""Tests for cnncalc.cli.lean: typer's conversions and messages, without pydantic, one command
+built."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 import typer
 from typer._coercion import build_runtime_param
 
-from cnncalc import cli
-from cnncalc.lean import UNSURE, LeanParam, convert, handles, make_lean, only_command
+from cnncalc.cli import app as cli
+from cnncalc.cli.lean import UNSURE, LeanParam, convert, handles, make_lean, only_command
 
 NETWORKS = str(Path(__file__).resolve().parent.parent / "benchmarks" / "networks.toml")
 RAW = [

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.plaintable: piped tables are the very text rich writes, or left to rich."""
+"""Tests for cnncalc.render.plaintable: piped tables are the very text rich writes, or left to
+rich."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc import analyze, load
-from cnncalc.plaintable import TERMINAL_HINTS, layout, plain_target
-from cnncalc.render import plain_tables, rich_tables, tables
-from cnncalc.reports import COUNT, SHARE, TABLES, TEXT, Column, Table
+from cnncalc.render.formats import plain_tables, rich_tables, tables
+from cnncalc.render.plaintable import TERMINAL_HINTS, layout, plain_target
+from cnncalc.reports.tables import COUNT, SHARE, TABLES, TEXT, Column, Table
 
 NETWORKS = Path(__file__).resolve().parent.parent / "benchmarks" / "networks.toml"
 SAFE = list(" abcxyz019_-.,[]()/+*=x") + ["→", "█", "▏", "×", "…"]

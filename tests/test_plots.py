@@ -15,10 +15,10 @@ import pytest
 from rich.cells import cell_len
 
 from cnncalc import analyze, load, load_text
-from cnncalc.cli import main
-from cnncalc.engine import Analysis
-from cnncalc.plots import by_kind, by_layer, charts, field_growth, short
-from cnncalc.render import bar_cells, chart_lines, render_charts
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import Analysis
+from cnncalc.render.formats import bar_cells, chart_lines, render_charts
+from cnncalc.render.plots import by_kind, by_layer, charts, field_growth, short
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "pictures"

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.render's rich tables: one stacked row draws what one row per layer draws."""
+"""Tests for cnncalc.render.formats's rich tables: one stacked row draws what one row per layer
+draws."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_plaintable import Pipe, a_table, quiet_env
 
-from cnncalc.render import rich_tables
-from cnncalc.reports import COUNT, Column, Table
+from cnncalc.render.formats import rich_tables
+from cnncalc.reports.tables import COUNT, Column, Table
 
 
 def drawn(items: list[Table], width: int, terminal: bool, stack: bool) -> str:

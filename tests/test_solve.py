@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from cnncalc.cli import main
-from cnncalc.engine import analyze
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.network import Network
-from cnncalc.solve import NetworkSolution, SymbolSolution, solve
-from cnncalc.spec import inline_network, load
-from cnncalc.symbols import substitute_inputs
+from cnncalc.reports.solve import NetworkSolution, SymbolSolution, solve
+from cnncalc.spec.network import Network
+from cnncalc.spec.reader import inline_network, load
+from cnncalc.spec.symbols import substitute_inputs
 
 DATA = Path(__file__).parent / "data"
 SOLVE = DATA / "solve"

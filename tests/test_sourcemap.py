@@ -1,4 +1,4 @@
-"""Tests for cnncalc.sourcemap: exact lines for each TOML construct, plus property tests."""
+"""Tests for cnncalc.spec.sourcemap: exact lines for each TOML construct, plus property tests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import tomlkit
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.sourcemap import Path, decode_error_line, line_of, locate
+from cnncalc.spec.sourcemap import Path, decode_error_line, line_of, locate
 
 # --------------------------------------------------------------------------- helpers
 

@@ -16,7 +16,7 @@ HEAVY |= {"markdown_it", "pygments", "asyncio", "email", "ssl"}
 ALLOWED = {"cnncalc", "typer", "click", "shellingham", "annotated_doc", "typing_extensions"}
 PROGRAM = """
 import contextlib, io, json, sys
-from cnncalc.cli import main
+from cnncalc.cli.app import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     code = main(sys.argv[1:])
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue()[:200]}))

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.engine import Analysis, analyze
+from cnncalc.engine.walk import Analysis, analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.formula import Formula, evaluate
-from cnncalc.solve import collect
-from cnncalc.spec import inline_network
+from cnncalc.reports.solve import collect
+from cnncalc.spec.reader import inline_network
+from cnncalc.symbolic.formula import Formula, evaluate
 
 SYMBOLS = ("D", "H", "W")
 

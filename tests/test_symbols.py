@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from cnncalc.cli import main
+from cnncalc.cli.app import main
 from cnncalc.errors import CnnCalcError
-from cnncalc.formula import Formula
-from cnncalc.symbols import symbol
+from cnncalc.spec.symbols import symbol
+from cnncalc.symbolic.formula import Formula
 from conftest import network_files
 
 ROOT = Path(__file__).parent.parent
@@ -116,7 +116,7 @@ def test_set_gives_exactly_the_numeric_result(
 
 
 def _uses(path: Path, net: str, option: str) -> bool:
-    from cnncalc.spec import load
+    from cnncalc.spec.reader import load
 
     name = option.split("=")[1]
     chosen = next(n for n in load(str(path)) if n.name == net)
@@ -137,7 +137,7 @@ def test_input_replaces_a_symbolic_input(capsys: pytest.CaptureFixture[str]) -> 
 def imported_modules(args: list[str]) -> dict[str, Any]:
     code = (
         "import json, sys\n"
-        "from cnncalc.cli import main\n"
+        "from cnncalc.cli.app import main\n"
         f"code = main({args!r})\n"
         "sys.stdout.flush()\n"
         "print(json.dumps({'code': code, 'sympy': 'sympy' in sys.modules}), file=sys.stderr)\n"
@@ -175,7 +175,7 @@ def test_symbolic_reports_and_solve_do_not_need_sympy_either() -> None:
 
 def numeric_examples() -> list[tuple[Path, str, list[int]]]:
     """Every single-input network with numeric sizes in the test data (and examples.toml)."""
-    from cnncalc.spec import load
+    from cnncalc.spec.reader import load
 
     found = []
     for path in network_files():

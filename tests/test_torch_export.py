@@ -1,4 +1,5 @@
-"""Tests for cnncalc.torch_export and ``cnncalc export``: the code, the CLI, and PyTorch as judge.
+"""Tests for cnncalc.interop.torch_export and ``cnncalc export``: the code, the CLI, and PyTorch
+as judge.
 
 The differential tests export every network of examples.toml (when it is there) and of
 tests/data/torch/, run it with torch and compare each layer with cnncalc: output shape,
@@ -16,12 +17,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.cli import main
-from cnncalc.engine import analyze
+from cnncalc.cli.app import main
+from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.spec import load, load_text
-from cnncalc.torch_code import MODULE_ATTRIBUTES, Names, class_name
-from cnncalc.torch_export import export_pytorch
+from cnncalc.interop.torch_code import MODULE_ATTRIBUTES, Names, class_name
+from cnncalc.interop.torch_export import export_pytorch
+from cnncalc.spec.reader import load, load_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.torch_import and ``cnncalc import``: torch.fx traces back to the same network.
+"""Tests for cnncalc.interop.torch_import and ``cnncalc import``: torch.fx traces back to the
+same network.
 
 Round trip: every network of tests/data/torch/ and examples.toml is exported, imported
 again from the generated module, and must give the same totals, output shapes and,
@@ -17,12 +18,12 @@ torch = pytest.importorskip("torch")
 
 from torchcheck import round_trip, summary  # noqa: E402
 
-from cnncalc.cli import main  # noqa: E402
-from cnncalc.engine import analyze  # noqa: E402
+from cnncalc.cli.app import main  # noqa: E402
+from cnncalc.engine.walk import analyze  # noqa: E402
 from cnncalc.errors import CnnCalcError  # noqa: E402
-from cnncalc.spec import load, load_text  # noqa: E402
-from cnncalc.torch_export import export_pytorch  # noqa: E402
-from cnncalc.torch_import import import_torch  # noqa: E402
+from cnncalc.interop.torch_export import export_pytorch  # noqa: E402
+from cnncalc.interop.torch_import import import_torch  # noqa: E402
+from cnncalc.spec.reader import load, load_text  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "torch"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples.toml"

@@ -1,4 +1,5 @@
-"""Tests for cnncalc.update: `check --update` writes exact values and keeps the rest of the file.
+"""Tests for cnncalc.check.update: `check --update` writes exact values and keeps the rest of
+the file.
 
 CNNCALC_REGENERATE_GOLDENS=1 rewrites tests/data/check/update/*.expected.toml.
 """
@@ -16,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnncalc import update
-from cnncalc.check import check_network
-from cnncalc.engine import analyze
+from cnncalc.check import update
+from cnncalc.check.expect import check_network
+from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.spec import load_text
+from cnncalc.spec.reader import load_text
 
 ROOT = Path(__file__).parent.parent
 UPDATE = ROOT / "tests" / "data" / "check" / "update"

@@ -22,11 +22,11 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnncalc.engine import Analysis, LayerResult, analyze
-from cnncalc.spec import load, load_text
-from cnncalc.torch_code import dilation_of
-from cnncalc.torch_export import Export, NetworkInfo, export_pytorch
-from cnncalc.torch_import import import_torch
+from cnncalc.engine.walk import Analysis, LayerResult, analyze
+from cnncalc.interop.torch_code import dilation_of
+from cnncalc.interop.torch_export import Export, NetworkInfo, export_pytorch
+from cnncalc.interop.torch_import import import_torch
+from cnncalc.spec.reader import load, load_text
 
 _counter = itertools.count()
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnncalc-export-"))  # where exported modules go

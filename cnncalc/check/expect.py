@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .engine import Analysis, LayerResult
-from .errors import EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK, CnnCalcError, Location
-from .network import Network
-from .reports import number
-from .spec import DEFAULT_MAX_LAYERS, MAX_FILE_BYTES, suggest
-from .values import show
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.errors import EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK, CnnCalcError, Location
+from cnncalc.layers.values import show
+from cnncalc.reports.tables import number
+from cnncalc.spec.network import Network
+from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, MAX_FILE_BYTES, suggest
 
 FAILURE, WARNING, ERROR = "failure", "warning", "error"
 OK, FAILED, INVALID = "ok", "failed", "invalid"
@@ -460,7 +460,7 @@ def error_finding(error: CnnCalcError) -> Finding:
 
 def check_network(net: Network) -> NetworkCheck:
     """Analyse one network, then compare it with its expectations; never raises a user error."""
-    from .engine import analyze
+    from cnncalc.engine.walk import analyze
 
     result = NetworkCheck(net.name, Location(net.file, net.line, net.name))
     try:
@@ -476,7 +476,7 @@ def check_network(net: Network) -> NetworkCheck:
 
 
 def check_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> FileCheck:
-    from .spec import load
+    from cnncalc.spec.reader import load
 
     try:
         networks = load(path, max_layers)
@@ -572,7 +572,7 @@ def run_check(
     for path in paths:
         updated: list[str] = []
         if update:
-            from .update import update_file
+            from cnncalc.check.update import update_file
 
             try:
                 updated = update_file(path, max_layers)

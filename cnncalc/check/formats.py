@@ -8,8 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .check import ERROR, FAILED, FAILURE, INVALID, OK, WARNING, CheckReport, Finding, plural
-from .errors import Location
+from cnncalc.check.expect import (
+    ERROR,
+    FAILED,
+    FAILURE,
+    INVALID,
+    OK,
+    WARNING,
+    CheckReport,
+    Finding,
+    plural,
+)
+from cnncalc.errors import Location
 
 OUT, ERR = "out", "err"
 STYLES = {ERROR: "bold red", FAILURE: "red", WARNING: "yellow"}

@@ -14,12 +14,19 @@ import re
 import tomllib
 from typing import Any
 
-from .check import current_values, field_sizes, field_value, json_number, resolve_layer, same
-from .engine import Analysis
-from .errors import CnnCalcError
-from .network import Network
-from .sourcemap import locate
-from .spec import DEFAULT_MAX_LAYERS, STDIN, load_text, read_text
+from cnncalc.check.expect import (
+    current_values,
+    field_sizes,
+    field_value,
+    json_number,
+    resolve_layer,
+    same,
+)
+from cnncalc.engine.walk import Analysis
+from cnncalc.errors import CnnCalcError
+from cnncalc.spec.network import Network
+from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, STDIN, load_text, read_text
+from cnncalc.spec.sourcemap import locate
 
 Change = tuple[tuple[str, ...], Any]  # a path under [expect] and its new value
 
@@ -53,7 +60,7 @@ def planned_changes(net: Network, analysis: Analysis) -> list[Change]:
 
 def update_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[str]:
     """Rewrite one file's expectations; return the names of the networks that changed."""
-    from .engine import analyze
+    from cnncalc.engine.walk import analyze
 
     if path == "-":
         raise CnnCalcError("--update cannot rewrite standard input; name the file", file=STDIN)

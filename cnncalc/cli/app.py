@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
-from .errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
-from .lean import LeanGroup, only_command
-from .network import Network
+from cnncalc import __version__
+from cnncalc.cli.lean import LeanGroup, only_command
+from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
+from cnncalc.spec.network import Network
 
 app = typer.Typer(
     cls=LeanGroup,
@@ -151,7 +151,7 @@ def load_networks(
     max_layers: int,
 ) -> list[Network]:
     """The networks a command works on, after --net, --input, --layers and --set."""
-    from . import spec
+    from cnncalc.spec import reader as spec
 
     if layers is not None:
         if file is not None:
@@ -171,7 +171,7 @@ def load_networks(
         for n in networks:
             override_input(n, input_shape)
     if sets:
-        from .symbols import substitute_inputs
+        from cnncalc.spec.symbols import substitute_inputs
 
         for n in networks:
             substitute_inputs(n, sets)
@@ -179,8 +179,8 @@ def load_networks(
 
 
 def override_input(net: Network, text: str) -> None:
-    from .engine import replace_input
-    from .spec import Reader, parse_dims
+    from cnncalc.engine.walk import replace_input
+    from cnncalc.spec.reader import Reader, parse_dims
 
     name, _, dims = text.rpartition("=")
     if not name:
@@ -208,9 +208,9 @@ def emit_reports(
     convention: str | None = None,
     compare: bool = False,
 ) -> None:
-    from .engine import analyze
-    from .fold import fold
-    from .reports import TABLES, by_type_json, by_type_table, network_json
+    from cnncalc.engine.walk import analyze
+    from cnncalc.reports.fold import fold
+    from cnncalc.reports.tables import TABLES, by_type_json, by_type_table, network_json
 
     if depth is None and report == "summary" and fmt is Format.table:
         depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
@@ -218,7 +218,7 @@ def emit_reports(
     if compare or convention is not None:
         return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
-        from .jsonstream import write_json
+        from cnncalc.render.jsonstream import write_json
 
         docs = []
         for a in analyses:
@@ -228,7 +228,7 @@ def emit_reports(
             docs.append(doc)
         write_json({"networks": docs}, sys.stdout)
         return
-    from .render import render
+    from cnncalc.render.formats import render
 
     make = by_type_table if by_type else TABLES[report]
     render([make(a, dtype.value) for a in analyses], fmt.value, sys.stdout)
@@ -243,14 +243,14 @@ def emit_conventions(
     compare: bool,
 ) -> None:
     """``--convention NAME``: the report counted as a peer tool counts; ``--compare``: all."""
-    from . import convention_report as cr
-    from .conventions import PRESETS
-    from .reports import network_json
+    from cnncalc.reports import convention_report as cr
+    from cnncalc.reports.conventions import PRESETS
+    from cnncalc.reports.tables import network_json
 
     if compare and convention is not None:
         raise CnnCalcError("give either --compare or --convention, not both", key="--compare")
     if convention is not None and convention not in PRESETS:
-        from .spec import suggest
+        from cnncalc.spec.reader import suggest
 
         raise CnnCalcError(
             f"unknown convention '{convention}'{suggest(convention, list(PRESETS))}; "
@@ -263,11 +263,11 @@ def emit_conventions(
         else:
             conv = PRESETS[str(convention)]
             docs = [cr.add_json(network_json(a, report, dtype.value), a, conv) for a in analyses]
-        from .jsonstream import write_json
+        from cnncalc.render.jsonstream import write_json
 
         write_json({"networks": docs}, sys.stdout)
         return
-    from .render import render
+    from cnncalc.render.formats import render
 
     if compare:
         tables = [cr.compare_table(a) for a in analyses]
@@ -318,7 +318,7 @@ def add_report_command(name: str, summary: str, example: str) -> None:
         max_layers: MaxLayersOpt = 1_000_000,
         plot: PlotOpt = False,
     ) -> None:
-        from .spec import DEFAULT_MAX_LAYERS
+        from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
         networks = load_networks(
             file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
@@ -410,9 +410,9 @@ def run() -> None:
 
 
 def emit_plots(report: str, networks: list[Network], fmt: Format) -> None:
-    from .engine import analyze
-    from .plots import charts
-    from .render import render_charts
+    from cnncalc.engine.walk import analyze
+    from cnncalc.render.formats import render_charts
+    from cnncalc.render.plots import charts
 
     if fmt is not Format.table:
         raise CnnCalcError(
@@ -479,8 +479,8 @@ def diagram_command(
 
     Example: `cnncalc diagram examples.toml --net resnet50 --depth 1 -o resnet50.svg`
     """
-    from . import diagram
-    from .engine import analyze
+    from cnncalc.engine.walk import analyze
+    from cnncalc.render import diagram
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     if len(networks) > 1:
@@ -521,8 +521,8 @@ def report_command(
     """
     from pathlib import Path
 
-    from .engine import analyze
-    from .htmlreport import page
+    from cnncalc.engine.walk import analyze
+    from cnncalc.render.html import page
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     analyses = [analyze(n) for n in networks]
@@ -601,8 +601,8 @@ def check_command(
     """
     import os
 
-    from .check import run_check
-    from .checkformat import (
+    from cnncalc.check.expect import run_check
+    from cnncalc.check.formats import (
         github_annotations,
         github_summary,
         json_document,
@@ -646,7 +646,7 @@ def write_file(path: str, text: str, mode: str) -> None:
 
 def print_check_text(lines: list[tuple[str, str, str]]) -> None:
     """Findings and summary on standard output, invalid-file errors on standard error."""
-    from .render import styled_lines
+    from cnncalc.render.formats import styled_lines
 
     run: list[tuple[str, str]] = []
     for i, (stream, style, text) in enumerate(lines):
@@ -685,19 +685,19 @@ def solve_command(
 
     Example: `cnncalc solve vgg16.toml --count 3`
     """
-    from .engine import analyze
-    from .solve import solve
-    from .solve_report import solution_json, solution_tables
+    from cnncalc.engine.walk import analyze
+    from cnncalc.reports.solve import solve
+    from cnncalc.reports.solve_report import solution_json, solution_tables
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     solutions = [solve(analyze(n), count) for n in networks]
     if fmt is Format.json:
-        from .jsonstream import write_json
+        from cnncalc.render.jsonstream import write_json
 
         doc = {"networks": [solution_json(s) for s in solutions]}
         write_json(doc, sys.stdout)
         return
-    from .render import render
+    from cnncalc.render.formats import render
 
     render([t for s in solutions for t in solution_tables(s)], fmt.value, sys.stdout)
 
@@ -738,9 +738,9 @@ def export(
 
     Example: `cnncalc export examples.toml --net lenet5 --to pytorch -o lenet5.py`
     """
-    from .engine import analyze
-    from .spec import DEFAULT_MAX_LAYERS
-    from .torch_export import export_pytorch
+    from cnncalc.engine.walk import analyze
+    from cnncalc.interop.torch_export import export_pytorch
+    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
     networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
     source = "--layers" if layers is not None else os.path.basename(file or "")
@@ -788,8 +788,8 @@ def import_(
 
     Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
-    from .engine import analyze
-    from .spec import load_text, parse_dims
+    from cnncalc.engine.walk import analyze
+    from cnncalc.spec.reader import load_text, parse_dims
 
     shapes: dict[str, list[int]] = {}
     for text in input_shapes:
@@ -804,7 +804,7 @@ def import_(
         import torch  # noqa: F401
     except ImportError:
         raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
-    from .torch_import import import_torch
+    from cnncalc.interop.torch_import import import_torch
 
     imported = import_torch(target, shapes)
     text = imported.toml()

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from .arith import Size, known_below, product
-from .errors import CnnCalcError, Diagnostic, Location
-from .layers import Effect, Field, Layer, MismatchError, Shape, fmt_shape
-from .network import Network, Node
-from .spec import suggest
+from cnncalc.errors import CnnCalcError, Diagnostic, Location
+from cnncalc.layers.base import Effect, Field, Layer, Shape, fmt_shape
+from cnncalc.layers.merge import MismatchError
+from cnncalc.spec.network import Network, Node
+from cnncalc.spec.reader import suggest
+from cnncalc.symbolic.arith import Size, known_below, product
 
 
 @dataclass(frozen=True)

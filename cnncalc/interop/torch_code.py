@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import LayerResult
-from .errors import CnnCalcError
-from .layers import ACTIVATIONS
+from cnncalc.engine.walk import LayerResult
+from cnncalc.errors import CnnCalcError
+from cnncalc.layers.base import ACTIVATIONS
 
 # Attributes of torch.nn.Module (torch 2.x) a layer may not be named after; checked
 # against dir(nn.Module) in the tests.

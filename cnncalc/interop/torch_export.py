@@ -20,12 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import layers as L
-from .arith import is_int
-from .engine import Analysis, LayerResult
-from .errors import CnnCalcError
-from .expr import evaluate
-from .torch_code import (
+from cnncalc import layers as L
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.errors import CnnCalcError
+from cnncalc.interop.torch_code import (
     MARK,
     MODULE_ATTRIBUTES,
     RESERVED,
@@ -39,6 +37,8 @@ from .torch_code import (
     render_slot,
     torch_shape,
 )
+from cnncalc.spec.expr import evaluate
+from cnncalc.symbolic.arith import is_int
 
 __all__ = ["MODULE_ATTRIBUTES", "Export", "NetworkInfo", "export_pytorch"]
 
@@ -668,7 +668,7 @@ def expression(written: Any, key: str, argnames: dict[str, str], main: str | Non
     if written is None:
         return None
     if isinstance(written, str):
-        from .spec import parse_shorthand
+        from cnncalc.spec.reader import parse_shorthand
 
         try:
             entry = parse_shorthand(written)
@@ -762,7 +762,7 @@ def export_pytorch(
     channel that sums them all has the field of them all); blocks are written inline.
     It takes (N, 1, spatial…).
     """
-    from . import __version__
+    from cnncalc import __version__
 
     classes, infos = FileWriter(analyses, linear, activation_modules).write()
     what = ", ".join(a.network.name for a in analyses)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCalcError
+from cnncalc.errors import CnnCalcError
 
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
 

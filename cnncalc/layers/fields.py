@@ -21,7 +21,7 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
-from .arith import Size, is_int, largest, smallest
+from cnncalc.symbolic.arith import Size, is_int, largest, smallest
 
 MAX_PERIOD = 512  # beyond this the pattern is followed approximately
 MAX_WORK = 200_000  # units x taps per layer

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import CnnCalcError
+from cnncalc.errors import CnnCalcError
 
 MISSING: Any = object()
 MAX_INT = 2**64  # sizes up to 2**63 work exactly; beyond this a value is surely a mistake

@@ -11,11 +11,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .arith import Size, is_int
-from .engine import Analysis, LayerResult
-from .layers import fmt_shape
-from .layout import Box, Item, Layout, Route, layered
-from .reports import axes_text, type_text
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.layers.base import fmt_shape
+from cnncalc.render.layout import Box, Item, Layout, Route, layered
+from cnncalc.reports.tables import axes_text, type_text
+from cnncalc.symbolic.arith import Size, is_int
 
 FONT = 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace'
 CHAR_EM = 0.6  # advance of one monospace character, in ems

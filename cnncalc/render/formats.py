@@ -9,10 +9,10 @@ import sys
 from fractions import Fraction
 from typing import Any, TextIO
 
-from .arith import is_formula, is_int
-from .errors import printable
-from .plots import Chart
-from .reports import COUNT, SHARE, Table, text
+from cnncalc.errors import printable
+from cnncalc.render.plots import Chart
+from cnncalc.reports.tables import COUNT, SHARE, Table, text
+from cnncalc.symbolic.arith import is_formula, is_int
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 BAR_WIDTH = 10
@@ -22,8 +22,8 @@ BAR_CHARS = " ▏▎▍▌▋▊▉█"
 def human(value: Any) -> str:
     """138357544 → '138.36 M': short, for reading; totals rows keep the exact integer."""
     if is_formula(value):
-        from .formula import linearize
-        from .formula_text import human as human_formula
+        from cnncalc.symbolic.formula import linearize
+        from cnncalc.symbolic.text import human as human_formula
 
         return human_formula(linearize(value))
     if not is_int(value):
@@ -36,8 +36,8 @@ def human(value: Any) -> str:
 
 def exact(value: Any) -> str:
     if is_formula(value):  # a count: the polynomial that holds for multiples of the period
-        from .formula import linearize
-        from .formula_text import decimal
+        from cnncalc.symbolic.formula import linearize
+        from cnncalc.symbolic.text import decimal
 
         return decimal(linearize(value))
     return f"{value:,}" if is_int(value) else text(value)
@@ -198,7 +198,7 @@ def tables(tables: list[Table], out: TextIO) -> None:
 
 def plain_tables(tables: list[Table], out: TextIO) -> bool:
     """Write the tables as rich would to a pipe or file, without rich; False if unsure."""
-    from .plaintable import layout, plain_target
+    from cnncalc.render.plaintable import layout, plain_target
 
     width = console_width()
     if width is None or not plain_target(out):

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from . import __version__
-from .arith import Size, is_int
-from .diagram import svg
-from .engine import Analysis, LayerResult
-from .plots import Chart, Series, by_kind, by_layer, field_growth
-from .reports import DTYPE_BYTES, axes_text, header, padding_text, share, type_text
+from cnncalc import __version__
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.render.diagram import svg
+from cnncalc.render.plots import Chart, Series, by_kind, by_layer, field_growth
+from cnncalc.reports.tables import DTYPE_BYTES, axes_text, header, padding_text, share, type_text
+from cnncalc.symbolic.arith import Size, is_int
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "

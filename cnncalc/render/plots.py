@@ -1,7 +1,7 @@
 """Charts of an analysis: cost per layer and per layer type, receptive-field growth.
 
 A chart here holds labels, bar values and the text beside each bar; the
-terminal renderer (render.py) and the HTML report draw the same charts.
+terminal renderer (render/formats.py) and the HTML report draw the same charts.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .arith import Size, is_int
-from .engine import Analysis, LayerResult
-from .reports import axes_text, header, share, text, type_text
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.reports.tables import axes_text, header, share, text, type_text
+from cnncalc.symbolic.arith import Size, is_int
 
 PLOTS = ("macs", "params", "receptive-field")
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conventions import (
+from cnncalc.engine.walk import Analysis
+from cnncalc.reports.conventions import (
     DEFAULT,
     PART_TITLES,
     PARTS,
@@ -19,8 +20,7 @@ from .conventions import (
     layer_cost,
     network_cost,
 )
-from .engine import Analysis
-from .reports import COUNT, TABLES, Column, Table, header, number, share
+from cnncalc.reports.tables import COUNT, TABLES, Column, Table, header, number, share
 
 
 def title(conv: Convention) -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from .arith import Size, product
-from .engine import Analysis, LayerResult
-from .layers import ACTIVATIONS
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.layers.base import ACTIVATIONS
+from cnncalc.symbolic.arith import Size, product
 
 # --------------------------------------------------------------------------- rules
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .arith import Size
-from .engine import Analysis, LayerResult, Totals
-from .layers import Effect, Layer
+from cnncalc.engine.walk import Analysis, LayerResult, Totals
+from cnncalc.layers.base import Effect, Layer
+from cnncalc.symbolic.arith import Size
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from math import lcm
 from typing import Any
 
-from .engine import Analysis
-from .formula import Formula, atom_formula, linearize, period, symbols_of
-from .formula_text import sympy_text
+from cnncalc.engine.walk import Analysis
+from cnncalc.symbolic.formula import Formula, atom_formula, linearize, period, symbols_of
+from cnncalc.symbolic.text import sympy_text
 
 COUNTS = ("params", "trainable_params", "macs", "activations")
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from math import lcm
 from typing import Any
 
-from .arith import product
-from .engine import Analysis, LayerResult
-from .formula import (
+from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.layers.base import AXIS_NAMES
+from cnncalc.symbolic.arith import product
+from cnncalc.symbolic.formula import (
     Formula,
     Value,
     Var,
@@ -32,8 +33,7 @@ from .formula import (
     substitute,
     symbols_of,
 )
-from .formula_text import readable
-from .layers import AXIS_NAMES
+from cnncalc.symbolic.text import readable
 
 MAX_MODULUS = 1 << 16  # residues are combined exactly up to this modulus
 MAX_SEARCH = 100_000  # values (or tuples) tried when no exact method applies
@@ -550,7 +550,7 @@ def input_symbols(a: Analysis) -> list[str]:
 
 
 def solve(a: Analysis, count: int = 5) -> NetworkSolution:
-    from .reports import number
+    from cnncalc.reports.tables import number
 
     names = input_symbols(a)
     conds = [c for c in collect(a) if c.certain() is not True]

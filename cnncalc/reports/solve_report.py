@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .formula_text import readable, sympy_text
-from .reports import Column, Table
-from .solve import NetworkSolution, SymbolSolution, congruence_text
+from cnncalc.reports.solve import NetworkSolution, SymbolSolution, congruence_text
+from cnncalc.reports.tables import Column, Table
+from cnncalc.symbolic.text import readable, sympy_text
 
 
 def valid_text(s: SymbolSolution) -> str:

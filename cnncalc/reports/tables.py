@@ -1,7 +1,7 @@
 """The reports (shapes, params, receptive field, macs, summary): Analysis → neutral Table or JSON.
 
 A report chooses columns and fields; it never formats a number for a
-particular output. Renderers (render.py) turn any Table into any format.
+particular output. Renderers (cnncalc.render) turn any Table into any format.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .arith import exact_half, is_int
-from .engine import Analysis, LayerResult, Totals
-from .layers import fmt_shape
+from cnncalc.engine.walk import Analysis, LayerResult, Totals
+from cnncalc.layers.base import fmt_shape
+from cnncalc.symbolic.arith import exact_half, is_int
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
@@ -55,7 +55,7 @@ def number(value: Any) -> Any:
         return int(value) if value.denominator == 1 else float(value)
     if isinstance(value, tuple | list):
         return [number(v) for v in value]
-    from .formula_text import sympy_text  # a symbolic size: its formula in sympy syntax
+    from cnncalc.symbolic.text import sympy_text  # a symbolic size: its formula in sympy syntax
 
     return sympy_text(value)
 
@@ -144,7 +144,7 @@ REPORT_FIELDS = {
 
 
 def by_type_json(a: Analysis) -> list[dict[str, Any]]:
-    from .fold import by_type
+    from cnncalc.reports.fold import by_type
 
     return [
         {
@@ -248,7 +248,7 @@ def formula_notes(a: Analysis) -> list[str]:
     """How to read counts that are formulas (only when the input has size symbols)."""
     if not has_symbols(a):
         return []
-    from .formula_report import table_notes
+    from cnncalc.reports.formula_report import table_notes
 
     return table_notes(a)
 
@@ -257,7 +257,7 @@ def formula_fields(a: Analysis) -> dict[str, Any]:
     """JSON ``symbols`` and ``polynomials`` (only when the input has size symbols)."""
     if not has_symbols(a):
         return {}
-    from .formula_report import json_fields
+    from cnncalc.reports.formula_report import json_fields
 
     return json_fields(a)
 
@@ -404,7 +404,7 @@ def summary_table(a: Analysis, dtype: str) -> Table:
 
 
 def by_type_table(a: Analysis, dtype: str) -> Table:
-    from .fold import by_type
+    from cnncalc.reports.fold import by_type
 
     t = a.totals
     cols = [

@@ -11,7 +11,7 @@ import ast
 import difflib
 from collections.abc import Mapping
 
-from .errors import CnnCalcError
+from cnncalc.errors import CnnCalcError
 
 # Limits: generous for real layer arithmetic, tiny next to what could hurt.
 MAX_LENGTH = 500

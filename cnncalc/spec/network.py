@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layers import Layer, Shape
+from cnncalc.layers.base import Layer, Shape
 
 
 @dataclass(frozen=True)

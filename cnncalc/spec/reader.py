@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import layers as L
-from .errors import CnnCalcError
-from .network import Network, Node
-from .sourcemap import decode_error_line, locate
-from .values import MAX_INT, PADDING_WORDS, integer, positive_int, show
+from cnncalc import layers as L
+from cnncalc.errors import CnnCalcError
+from cnncalc.layers.values import MAX_INT, PADDING_WORDS, integer, positive_int, show
+from cnncalc.spec.network import Network, Node
+from cnncalc.spec.sourcemap import decode_error_line, locate
 
 COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share")
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
@@ -219,7 +219,7 @@ class Scope:
 
 def substitute(value: Any, key: str, args: Mapping[str, Any]) -> Any:
     """Replace block arguments in one value: a bare name, or an arithmetic expression."""
-    from .expr import evaluate
+    from cnncalc.spec.expr import evaluate
 
     if isinstance(value, list):
         return [substitute(v, key, args) for v in value]
@@ -439,7 +439,9 @@ class Reader:
         shape = []
         for index, item in enumerate(raw):
             if isinstance(item, str):
-                from .symbols import symbol  # only a file with symbolic sizes pays for formulas
+                from cnncalc.spec.symbols import (
+                    symbol,
+                )  # only a file with symbolic sizes pays for formulas
 
                 try:
                     shape.append(symbol(item))

@@ -1,12 +1,12 @@
-"""Symbolic sizes: names in ``input`` become positive-integer symbols (cnncalc.formula)."""
+"""Symbolic sizes: names in ``input`` become positive-integer symbols (cnncalc.symbolic.formula)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from .errors import CnnCalcError
-from .values import MAX_INT
+from cnncalc.errors import CnnCalcError
+from cnncalc.layers.values import MAX_INT
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _DIGITS = re.compile(r"[0-9]{1,40}")
@@ -24,7 +24,7 @@ def symbol(name: str) -> Any:
         raise CnnCalcError(
             f"'{name}' is the name of a function in formulas; expected another symbol name"
         )
-    from .formula import Formula
+    from cnncalc.symbolic.formula import Formula
 
     return Formula.symbol(name)
 

@@ -2,7 +2,7 @@
 
 Every formula in the layer table goes through these helpers so that one
 implementation serves both paths; the int branch is taken first, and the
-symbolic branch (cnncalc.formula) never imports sympy.
+symbolic branch (cnncalc.symbolic.formula) never imports sympy.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-Size = Any  # an int, or a cnncalc.formula.Formula on the symbolic path
+Size = Any  # an int, or a cnncalc.symbolic.formula.Formula on the symbolic path
 
 
 def is_int(value: object) -> bool:
@@ -20,7 +20,7 @@ def is_int(value: object) -> bool:
 def floordiv(a: Size, b: Size) -> Size:
     if type(a) is int and type(b) is int:
         return a // b
-    from .formula import floordiv as symbolic_floordiv
+    from cnncalc.symbolic.formula import floordiv as symbolic_floordiv
 
     return symbolic_floordiv(a, b)
 
@@ -28,7 +28,7 @@ def floordiv(a: Size, b: Size) -> Size:
 def ceildiv(a: Size, b: Size) -> Size:
     if type(a) is int and type(b) is int:
         return -(-a // b)
-    from .formula import ceildiv as symbolic_ceildiv
+    from cnncalc.symbolic.formula import ceildiv as symbolic_ceildiv
 
     return symbolic_ceildiv(a, b)
 
@@ -36,7 +36,7 @@ def ceildiv(a: Size, b: Size) -> Size:
 def mod(a: Size, b: Size) -> Size:
     if type(a) is int and type(b) is int:
         return a % b
-    from .formula import mod as symbolic_mod
+    from cnncalc.symbolic.formula import mod as symbolic_mod
 
     return symbolic_mod(a, b)
 
@@ -44,7 +44,7 @@ def mod(a: Size, b: Size) -> Size:
 def maximum(a: Size, b: Size) -> Size:
     if type(a) is int and type(b) is int:
         return a if a >= b else b
-    from .formula import extreme
+    from cnncalc.symbolic.formula import extreme
 
     return extreme(a, b, is_max=True)
 
@@ -61,7 +61,7 @@ def largest(values: list[Any]) -> Any:
 def extreme_of(values: list[Any], is_max: bool) -> Any:
     if all(not is_formula(v) for v in values):
         return max(values) if is_max else min(values)
-    from .formula import extreme
+    from cnncalc.symbolic.formula import extreme
 
     result = values[0]
     for v in values[1:]:
@@ -129,7 +129,7 @@ def sizes_match(a: Size, b: Size) -> bool | None:
     the symbols' values (``cnncalc solve`` finds the values for which they are)."""
     if type(a) is int and type(b) is int:
         return a == b
-    from .formula import bounds
+    from cnncalc.symbolic.formula import bounds
 
     lo, hi = bounds(a - b)
     if lo is not None and hi is not None and lo == hi == 0:
@@ -150,5 +150,7 @@ def shapes_match(a: tuple[Size, ...], b: tuple[Size, ...]) -> bool | None:
 
 
 def is_formula(value: object) -> bool:
-    """A symbolic value (cnncalc.formula.Formula), found without importing its module."""
-    return type(value).__name__ == "Formula" and type(value).__module__ == "cnncalc.formula"
+    """A symbolic value (cnncalc.symbolic.formula.Formula), found without importing its module."""
+    return (
+        type(value).__name__ == "Formula" and type(value).__module__ == "cnncalc.symbolic.formula"
+    )

@@ -239,12 +239,12 @@ class Formula:
         return total
 
     def __str__(self) -> str:
-        from .formula_text import readable
+        from cnncalc.symbolic.text import readable
 
         return readable(self)
 
     def __repr__(self) -> str:
-        from .formula_text import sympy_text
+        from cnncalc.symbolic.text import sympy_text
 
         return f"Formula({sympy_text(self)!r})"
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from math import lcm
 from typing import Any
 
-from .formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, make, separate
+from cnncalc.symbolic.formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, make, separate
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

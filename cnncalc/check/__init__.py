@@ -1,0 +1,1 @@
+"""Expectations in architecture files: verification, output formats and --update."""

@@ -1,0 +1,1 @@
+"""The typer application: the only place that prints or exits."""

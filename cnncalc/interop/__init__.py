@@ -1,0 +1,1 @@
+"""PyTorch export and import."""

@@ -1,0 +1,58 @@
+"""The layer kinds: one frozen dataclass per kind, registered by its type name.
+
+Importing this package imports every family module, so the registry that
+`lookup` reads is complete. Adding a kind is one class in its family's module.
+"""
+
+from cnncalc.layers.activation import Elementwise
+from cnncalc.layers.base import (
+    ACTIVATIONS,
+    AXIS_NAMES,
+    AXIS_UNITS,
+    REGISTRY,
+    Effect,
+    Field,
+    Layer,
+    Shape,
+    WindowAxis,
+    Windowed,
+    fmt_axes,
+    fmt_shape,
+    lookup,
+)
+from cnncalc.layers.conv import Conv, ConvTranspose
+from cnncalc.layers.dense import Dense
+from cnncalc.layers.merge import Add, Concat, Merge, MismatchError
+from cnncalc.layers.norm import BatchNorm
+from cnncalc.layers.pool import GlobalPool, Pool
+from cnncalc.layers.shape import Flatten, Reshape, Upsample
+
+__all__ = [
+    "ACTIVATIONS",
+    "AXIS_NAMES",
+    "AXIS_UNITS",
+    "REGISTRY",
+    "Add",
+    "BatchNorm",
+    "Concat",
+    "Conv",
+    "ConvTranspose",
+    "Dense",
+    "Effect",
+    "Elementwise",
+    "Field",
+    "Flatten",
+    "GlobalPool",
+    "Layer",
+    "Merge",
+    "MismatchError",
+    "Pool",
+    "Reshape",
+    "Shape",
+    "Upsample",
+    "WindowAxis",
+    "Windowed",
+    "fmt_axes",
+    "fmt_shape",
+    "lookup",
+]

@@ -1,0 +1,1 @@
+"""Tables to text: rich and plain tables, JSON, CSV, Markdown, diagrams, plots and HTML."""

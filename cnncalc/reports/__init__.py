@@ -1,0 +1,1 @@
+"""Analysis to neutral tables: the reports, folding, counting conventions and solve."""

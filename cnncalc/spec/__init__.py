@@ -1,0 +1,1 @@
+"""Reading architecture files (TOML, shorthand, blocks, expressions) into a Network."""

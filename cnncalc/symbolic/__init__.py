@@ -1,0 +1,1 @@
+"""Exact formulas over size symbols, their text forms, and arithmetic on int-or-formula sizes."""
