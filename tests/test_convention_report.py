@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.cli.app import CONVENTIONS, main
+from cnncalc.cli.app import main
+from cnncalc.cli.options import CONVENTIONS
 from cnncalc.engine.walk import analyze
 from cnncalc.reports.convention_report import compare_json, compare_table, convention_table
 from cnncalc.reports.conventions import PRESETS, network_cost
