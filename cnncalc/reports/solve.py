@@ -20,19 +20,11 @@ from typing import Any
 from cnncalc.engine.walk import Analysis, LayerResult
 from cnncalc.layers.base import AXIS_NAMES
 from cnncalc.symbolic.arith import product
-from cnncalc.symbolic.formula import (
-    Formula,
-    Value,
-    Var,
-    bounds,
-    compile_value,
-    mod,
-    period,
-    separate,
-    slope,
-    substitute,
-    symbols_of,
-)
+from cnncalc.symbolic.bounds import bounds
+from cnncalc.symbolic.factoring import separate
+from cnncalc.symbolic.formula import Formula, Value, Var, compile_value, mod, symbols_of
+from cnncalc.symbolic.periods import period, slope
+from cnncalc.symbolic.substitute import substitute
 from cnncalc.symbolic.text import readable
 
 MAX_MODULUS = 1 << 16  # residues are combined exactly up to this modulus
