@@ -10,21 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.symbolic.formula import (
-    Formula,
-    bounds,
-    ceildiv,
-    compile_value,
-    evaluate,
-    extreme,
-    floordiv,
-    linearize,
-    mod,
-    period,
-    separate,
-    slope,
-    substitute,
-)
+from cnncalc.symbolic.bounds import bounds, extreme
+from cnncalc.symbolic.factoring import separate
+from cnncalc.symbolic.formula import Formula, ceildiv, compile_value, evaluate, floordiv, mod
+from cnncalc.symbolic.periods import period, slope
+from cnncalc.symbolic.substitute import linearize, substitute
 
 H = Formula.symbol("H")
 W = Formula.symbol("W")

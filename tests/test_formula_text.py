@@ -10,7 +10,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.symbolic.formula import Formula, ceildiv, evaluate, extreme, floordiv, linearize, mod
+from cnncalc.symbolic.bounds import extreme
+from cnncalc.symbolic.formula import Formula, ceildiv, evaluate, floordiv, mod
+from cnncalc.symbolic.substitute import linearize
 from cnncalc.symbolic.text import decimal, decimal_coefficient, human, readable, sympy_text
 
 H = Formula.symbol("H")

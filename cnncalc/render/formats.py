@@ -22,7 +22,7 @@ BAR_CHARS = " ▏▎▍▌▋▊▉█"
 def human(value: Any) -> str:
     """138357544 → '138.36 M': short, for reading; totals rows keep the exact integer."""
     if is_formula(value):
-        from cnncalc.symbolic.formula import linearize
+        from cnncalc.symbolic.substitute import linearize
         from cnncalc.symbolic.text import human as human_formula
 
         return human_formula(linearize(value))
@@ -36,7 +36,7 @@ def human(value: Any) -> str:
 
 def exact(value: Any) -> str:
     if is_formula(value):  # a count: the polynomial that holds for multiples of the period
-        from cnncalc.symbolic.formula import linearize
+        from cnncalc.symbolic.substitute import linearize
         from cnncalc.symbolic.text import decimal
 
         return decimal(linearize(value))

@@ -13,7 +13,9 @@ from math import lcm
 from typing import Any
 
 from cnncalc.engine.walk import Analysis
-from cnncalc.symbolic.formula import Formula, atom_formula, linearize, period, symbols_of
+from cnncalc.symbolic.formula import Formula, atom_formula, symbols_of
+from cnncalc.symbolic.periods import period
+from cnncalc.symbolic.substitute import linearize
 from cnncalc.symbolic.text import sympy_text
 
 COUNTS = ("params", "trainable_params", "macs", "activations")

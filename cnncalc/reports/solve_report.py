@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.reports.solve import NetworkSolution, SymbolSolution, congruence_text
+from cnncalc.reports.solve import NetworkSolution
+from cnncalc.reports.solve_symbol import SymbolSolution
+from cnncalc.reports.solve_text import congruence_text
 from cnncalc.reports.tables import Column, Table
 from cnncalc.symbolic.text import readable, sympy_text
 

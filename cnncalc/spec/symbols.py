@@ -24,6 +24,9 @@ def symbol(name: str) -> Any:
         raise CnnCalcError(
             f"'{name}' is the name of a function in formulas; expected another symbol name"
         )
+    # Formulas take their order from bounds and their text from text (which bounds imports):
+    # loading them here, where symbols are made, gives every formula both.
+    import cnncalc.symbolic.bounds  # noqa: F401
     from cnncalc.symbolic.formula import Formula
 
     return Formula.symbol(name)

@@ -44,7 +44,7 @@ def mod(a: Size, b: Size) -> Size:
 def maximum(a: Size, b: Size) -> Size:
     if type(a) is int and type(b) is int:
         return a if a >= b else b
-    from cnncalc.symbolic.formula import extreme
+    from cnncalc.symbolic.bounds import extreme
 
     return extreme(a, b, is_max=True)
 
@@ -61,7 +61,7 @@ def largest(values: list[Any]) -> Any:
 def extreme_of(values: list[Any], is_max: bool) -> Any:
     if all(not is_formula(v) for v in values):
         return max(values) if is_max else min(values)
-    from cnncalc.symbolic.formula import extreme
+    from cnncalc.symbolic.bounds import extreme
 
     result = values[0]
     for v in values[1:]:
@@ -112,8 +112,12 @@ def known_below(value: Size, bound: Size) -> bool:
     """True when ``value < bound`` is certain (always decidable for ints)."""
     if type(value) is int and type(bound) is int:
         return value < bound
-    try:
+    if not (is_formula(value) or is_formula(bound)):
         return bool(value < bound)
+    from cnncalc.symbolic.bounds import decide
+
+    try:
+        return decide(value - bound, "<")  # what ``value < bound`` asks of a formula
     except TypeError:  # the answer depends on the symbols' values
         return False
 
@@ -129,7 +133,7 @@ def sizes_match(a: Size, b: Size) -> bool | None:
     the symbols' values (``cnncalc solve`` finds the values for which they are)."""
     if type(a) is int and type(b) is int:
         return a == b
-    from cnncalc.symbolic.formula import bounds
+    from cnncalc.symbolic.bounds import bounds
 
     lo, hi = bounds(a - b)
     if lo is not None and hi is not None and lo == hi == 0:

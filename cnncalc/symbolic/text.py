@@ -9,7 +9,8 @@ from functools import lru_cache
 from math import lcm
 from typing import Any
 
-from cnncalc.symbolic.formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, make, separate
+from cnncalc.symbolic.factoring import separate
+from cnncalc.symbolic.formula import Atom, Extreme, Floor, Formula, Mono, Value, Var, make
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -103,6 +104,10 @@ def sympy_text(v: Value) -> str:
 def printed(style: Style, v: Value) -> str:
     """A report prints the same few sizes over and over: print each once."""
     return Printer(style).value(v)
+
+
+Formula.readable = readable  # str(formula)
+Formula.sympy_text = sympy_text  # repr(formula)
 
 
 # --------------------------------------------------------------------------- printing
