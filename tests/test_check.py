@@ -1,5 +1,5 @@
-"""Tests for cnncalc.check.expect: every kind of expectation, budgets, lines, exit codes, file
-discovery.
+"""Tests for cnncalc.check (expect, discover, run): every kind of expectation, budgets, lines,
+exit codes, file discovery.
 
 Each case is a file in tests/data/check/cases/ whose first comment lines hold the exit code
 (``# exit: N``, and ``# strict: N`` when --strict changes it) and every expected report
@@ -17,17 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncalc.check.expect import (
-    BUDGET_KEYS,
-    ERROR,
-    EXACT_KEYS,
-    FAILURE,
-    CheckReport,
-    check_network,
-    expand_paths,
-    run_check,
-    si_value,
-)
+from cnncalc.check.discover import expand_paths
+from cnncalc.check.expect import check_network
+from cnncalc.check.results import ERROR, FAILURE, CheckReport
+from cnncalc.check.run import run_check
+from cnncalc.check.values import BUDGET_KEYS, EXACT_KEYS, si_value
 from cnncalc.spec.reader import load_text
 
 ROOT = Path(__file__).parent.parent

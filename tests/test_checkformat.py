@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.check.expect import WARNING, run_check
 from cnncalc.check.formats import annotation, escape_data, escape_property, github_summary
+from cnncalc.check.results import WARNING
+from cnncalc.check.run import run_check
 from cnncalc.cli.app import main
 from cnncalc.render.formats import styled_lines
 

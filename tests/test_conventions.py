@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from cnncalc.engine.walk import Analysis, LayerResult, analyze, replace_input
 from cnncalc.errors import CnnCalcError
-from cnncalc.interop.torch_export import NetworkInfo, export_pytorch
+from cnncalc.interop.export_file import NetworkInfo
+from cnncalc.interop.torch_export import export_pytorch
 from cnncalc.layers.base import ACTIVATIONS
 from cnncalc.reports.conventions import (
     DEFAULT,

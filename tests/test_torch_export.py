@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.interop.torch_code import MODULE_ATTRIBUTES, Names, class_name
 from cnncalc.interop.torch_export import export_pytorch
+from cnncalc.interop.torch_names import MODULE_ATTRIBUTES, Names, class_name
 from cnncalc.spec.reader import load, load_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,9 +23,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.engine.walk import Analysis, LayerResult, analyze
-from cnncalc.interop.torch_code import dilation_of
-from cnncalc.interop.torch_export import Export, NetworkInfo, export_pytorch
+from cnncalc.interop.export_file import NetworkInfo
+from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
+from cnncalc.interop.torch_shapes import dilation_of
 from cnncalc.spec.reader import load, load_text
 
 _counter = itertools.count()

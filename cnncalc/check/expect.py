@@ -1,230 +1,30 @@
-"""`cnncalc check`: files → networks → expectations → findings → exit code (never prints).
-
-Every finding is collected rather than raised, so one run reports every failed
-expectation, warning and invalid file, each with the line it is about.
-"""
+"""Compares each network's [expect] table with its analysis, collecting findings (never raises)."""
 
 from __future__ import annotations
 
-import glob
-import os
-import re
-import tomllib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
-from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.errors import EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK, CnnCalcError, Location
-from cnncalc.layers.values import show
-from cnncalc.reports.tables import number
-from cnncalc.spec.network import Network
-from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, MAX_FILE_BYTES, suggest
-
-FAILURE, WARNING, ERROR = "failure", "warning", "error"
-OK, FAILED, INVALID = "ok", "failed", "invalid"
-
-EXACT_KEYS = ("params", "trainable_params", "macs")
-BUDGET_KEYS = {"max_params": "params", "max_macs": "macs", "max_activations": "activations"}
-EXPECT_KEYS = (*EXACT_KEYS, "output", *BUDGET_KEYS, "layers")
-LAYER_KEYS = ("output", "receptive_field")
-SI_SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_SI = re.compile(r"\s*(\d(?:_?\d)*(?:\.\d+)?)\s*([kKMGT]?)\s*")
-_GLOB_CHARS = frozenset("*?[")
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
-_LAYERS_KEY = re.compile(
-    r"^[ \t]*(?:\[\[?[^\]\n]*\blayers[ \t]*\]|(?:[\w\"'-]+\.)*layers[ \t]*=)", re.M
+from cnncalc.check.results import ERROR, FAILURE, WARNING, Finding, NetworkCheck, error_finding
+from cnncalc.check.values import (
+    BUDGET_KEYS,
+    EXACT_KEYS,
+    EXPECT_KEYS,
+    LAYER_KEYS,
+    count_text,
+    field_sizes,
+    field_value,
+    is_sizes,
+    json_number,
+    network_output,
+    resolve_layer,
+    same,
+    si_value,
 )
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the report: a failed expectation, a warning, or an error."""
-
-    level: str
-    message: str
-    location: Location
-    expectation: str | None = None  # the expect key, dotted: "params", "layers.pool5.output"
-    expected: Any = None
-    actual: Any = None
-    difference: Any = None
-
-    def __str__(self) -> str:
-        return (
-            self.location.prefix() + ("warning: " if self.level == WARNING else "") + self.message
-        )
-
-
-@dataclass
-class NetworkCheck:
-    name: str
-    location: Location
-    findings: list[Finding] = field(default_factory=list)
-    checked: int = 0  # expectations compared
-
-    def of(self, level: str) -> list[Finding]:
-        return [f for f in self.findings if f.level == level]
-
-    def status(self, strict: bool) -> str:
-        levels = {f.level for f in self.findings}
-        if ERROR in levels:
-            return INVALID
-        if FAILURE in levels or (strict and WARNING in levels):
-            return FAILED
-        return OK
-
-
-@dataclass
-class FileCheck:
-    file: str
-    networks: list[NetworkCheck] = field(default_factory=list)
-    error: Finding | None = None  # the file could not be read: no networks were checked
-    updated: list[str] = field(default_factory=list)  # networks whose [expect] --update rewrote
-
-    def status(self, strict: bool) -> str:
-        if self.error is not None:
-            return INVALID
-        states = {n.status(strict) for n in self.networks}
-        return next((s for s in (INVALID, FAILED) if s in states), OK)
-
-    def findings(self) -> Iterator[Finding]:
-        if self.error is not None:
-            yield self.error
-        for net in self.networks:
-            yield from net.findings
-
-
-@dataclass
-class CheckReport:
-    files: list[FileCheck]
-    strict: bool = False
-
-    @property
-    def networks(self) -> list[NetworkCheck]:
-        return [n for f in self.files for n in f.networks]
-
-    def findings(self) -> Iterator[Finding]:
-        for f in self.files:
-            yield from f.findings()
-
-    def counts(self) -> dict[str, int]:
-        states = [n.status(self.strict) for n in self.networks]
-        return {
-            "files": len(self.files),
-            "networks": len(states),
-            OK: states.count(OK),
-            FAILED: states.count(FAILED),
-            INVALID: states.count(INVALID),
-            "invalid_files": sum(1 for f in self.files if f.error is not None),
-            "warnings": sum(1 for f in self.findings() if f.level == WARNING),
-            "updated_files": sum(1 for f in self.files if f.updated),
-        }
-
-    @property
-    def exit_code(self) -> int:
-        """2 when anything is invalid, else 1 when an expectation (or, strict, a warning) fails."""
-        c = self.counts()
-        if c[INVALID] or c["invalid_files"]:
-            return EXIT_INVALID
-        return EXIT_CHECK_FAILED if c[FAILED] else EXIT_OK
-
-    def summary(self) -> str:
-        """``12 networks in 5 files: 11 ok, 1 failed`` and whatever else needs saying."""
-        c = self.counts()
-        text = (
-            f"{plural(c['networks'], 'network')} in {plural(c['files'], 'file')}: "
-            f"{c[OK]} ok, {c[FAILED]} failed"
-        )
-        if c[INVALID]:
-            text += f", {c[INVALID]} invalid"
-        if c["warnings"]:
-            text += f", {plural(c['warnings'], 'warning')}"
-        if c["invalid_files"]:
-            text += f"; {plural(c['invalid_files'], 'file')} invalid"
-        if c["updated_files"]:
-            text += f"; {plural(c['updated_files'], 'file')} updated"
-        return text
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-# --------------------------------------------------------------------------- values
-
-
-json_number = number  # an exact value as JSON and expectations write it
-
-
-def count_text(value: Any) -> str:
-    return f"{value:,}" if type(value) is int else str(value)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality that tells true from 1, as TOML does."""
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
-
-
-def si_value(text: str) -> int | None:
-    """``"140M"`` → 140000000, ``"1.5G"`` → 1500000000; None unless a whole count."""
-    match = _SI.fullmatch(text)
-    if match is None:
-        return None
-    value = Fraction(match[1].replace("_", "")) * SI_SUFFIXES[match[2]]
-    return int(value) if value.denominator == 1 else None
-
-
-def is_sizes(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(
-            (type(v) is int and v > 0) or (isinstance(v, str) and v.strip() != "") for v in value
-        )
-    )
-
-
-def network_output(outputs: Iterable[Any]) -> Any:
-    """The network's output as ``output`` expects it: a shape, or a list of them."""
-    shapes = [json_number(s) for s in outputs]
-    return shapes[0] if len(shapes) == 1 else shapes
-
-
-def field_sizes(result: LayerResult) -> list[Any]:
-    return [json_number(s) for s in result.field.size]
-
-
-def field_value(sizes: list[Any], written: Any) -> Any:
-    """The receptive field written the way the user wrote it: one value, or one per axis."""
-    if not isinstance(written, list) and sizes and all(same(s, sizes[0]) for s in sizes):
-        return sizes[0]
-    return sizes
-
-
-def current_values(analysis: Analysis) -> dict[str, Any]:
-    """The exact values ``--update`` writes into a network's [expect] table."""
-    totals = analysis.totals
-    values = {k: json_number(getattr(totals, k)) for k in EXACT_KEYS}
-    values["output"] = network_output(analysis.outputs.values())
-    return values
-
-
-def resolve_layer(net: Network, names: dict[str, LayerResult], name: str) -> str | None:
-    """A reported layer name, or an alias (block instance, repeated layer) for its last layer."""
-    seen = 0
-    while name not in names and name in net.aliases and seen <= len(net.aliases):
-        name = net.aliases[name]
-        seen += 1
-    return name if name in names else None
-
-
-# --------------------------------------------------------------------------- expectations
+from cnncalc.engine.walk import Analysis, LayerResult, analyze
+from cnncalc.errors import CnnCalcError, Location
+from cnncalc.layers.values import show
+from cnncalc.spec.network import Network
+from cnncalc.spec.reader import suggest
 
 
 class Verifier:
@@ -451,17 +251,8 @@ class Verifier:
         self.compare("receptive_field", path, want, field_value(sizes, want), name)
 
 
-# --------------------------------------------------------------------------- networks, files
-
-
-def error_finding(error: CnnCalcError) -> Finding:
-    return Finding(ERROR, error.message, error.location)
-
-
 def check_network(net: Network) -> NetworkCheck:
     """Analyse one network, then compare it with its expectations; never raises a user error."""
-    from cnncalc.engine.walk import analyze
-
     result = NetworkCheck(net.name, Location(net.file, net.line, net.name))
     try:
         analysis = analyze(net)
@@ -473,113 +264,3 @@ def check_network(net: Network) -> NetworkCheck:
         Verifier(net, analysis, result).run(net.expect)
     result.findings.sort(key=lambda f: f.location.line or 0)
     return result
-
-
-def check_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> FileCheck:
-    from cnncalc.spec.reader import load
-
-    try:
-        networks = load(path, max_layers)
-    except CnnCalcError as error:
-        return FileCheck(error.location.file or path, error=error_finding(error))
-    return FileCheck(networks[0].file, [check_network(n) for n in networks])
-
-
-def holds_network(path: str) -> bool:
-    """Whether a TOML file found under a directory or by a glob is an architecture file.
-
-    A file that is not valid TOML counts when it mentions ``layers``, so that a broken
-    architecture file still fails the check instead of being skipped.
-    """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        text = data.decode("utf-8")
-        doc = tomllib.loads(text)
-    except OSError:
-        return True  # named, but unreadable: checking it reports why
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return _LAYERS_KEY.search(data.decode("utf-8", "replace")) is not None
-    if "layers" in doc:
-        return True
-    return any(isinstance(v, dict) and "layers" in v for k, v in doc.items() if k != "blocks")
-
-
-def toml_files(directory: str) -> list[str]:
-    """Every ``*.toml`` under a directory, sorted, skipping hidden and tool directories."""
-    found: list[str] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        found.extend(
-            os.path.normpath(os.path.join(root, f)) for f in sorted(files) if f.endswith(".toml")
-        )
-    return found
-
-
-def expand_paths(
-    args: Sequence[str], skip_other: bool = False
-) -> tuple[list[str], list[FileCheck]]:
-    """FILE arguments → the files to check, and a FileCheck for each that names nothing.
-
-    A directory stands for every ``*.toml`` under it that holds a network, a glob
-    (quoted, for shells that do not expand it) for the files it matches; a file
-    named directly is always checked unless ``skip_other`` and it holds no network.
-    """
-    paths: list[str] = []
-    problems: list[FileCheck] = []
-    for arg in args:
-        if arg == "-":
-            paths.append(arg)
-        elif os.path.isdir(arg):
-            found = [p for p in toml_files(arg) if holds_network(p)]
-            if not found:
-                problems.append(nothing_found(arg, "no TOML file holding a network under it"))
-            paths.extend(found)
-        elif os.path.exists(arg) or not _GLOB_CHARS & set(arg):
-            if not (skip_other and os.path.isfile(arg) and not holds_network(arg)):
-                paths.append(arg)
-        else:
-            matches = []
-            for match in sorted(glob.glob(arg, recursive=True)):
-                if os.path.isdir(match):
-                    matches.extend(toml_files(match))
-                else:
-                    matches.append(os.path.normpath(match))
-            found = [p for p in matches if p.endswith(".toml") and holds_network(p)]
-            if not found:
-                problems.append(nothing_found(arg, "no TOML file holding a network matches"))
-            paths.extend(found)
-    unique: dict[str, str] = {}
-    for p in paths:
-        unique.setdefault(p if p == "-" else os.path.normpath(p), p)
-    return list(unique.values()), problems
-
-
-def nothing_found(arg: str, message: str) -> FileCheck:
-    return FileCheck(arg, error=Finding(ERROR, message, Location(file=arg)))
-
-
-def run_check(
-    args: Sequence[str],
-    strict: bool = False,
-    max_layers: int = DEFAULT_MAX_LAYERS,
-    skip_other: bool = False,
-    update: bool = False,
-) -> CheckReport:
-    """Check (after ``update``, rewrite then check) every file the arguments name."""
-    paths, problems = expand_paths(args, skip_other)
-    files: list[FileCheck] = list(problems)
-    for path in paths:
-        updated: list[str] = []
-        if update:
-            from cnncalc.check.update import update_file
-
-            try:
-                updated = update_file(path, max_layers)
-            except CnnCalcError as error:
-                files.append(FileCheck(error.location.file or path, error=error_finding(error)))
-                continue
-        checked = check_file(path, max_layers)
-        checked.updated = updated
-        files.append(checked)
-    return CheckReport(files, strict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnncalc.check.expect import (
+from cnncalc.check.results import (
     ERROR,
     FAILED,
     FAILURE,

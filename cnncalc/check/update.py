@@ -14,7 +14,7 @@ import re
 import tomllib
 from typing import Any
 
-from cnncalc.check.expect import (
+from cnncalc.check.values import (
     current_values,
     field_sizes,
     field_value,

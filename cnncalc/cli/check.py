@@ -82,7 +82,6 @@ def check_command(
     """
     import os
 
-    from cnncalc.check.expect import run_check
     from cnncalc.check.formats import (
         github_annotations,
         github_summary,
@@ -90,6 +89,7 @@ def check_command(
         junit_xml,
         text_lines,
     )
+    from cnncalc.check.run import run_check
 
     report = run_check(files, strict, max_layers, skip_non_networks, update)
     if fmt is CheckFormat.json:

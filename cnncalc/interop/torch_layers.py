@@ -2,38 +2,30 @@
 
 Numbers go through ``Writer.num`` and its kin. For a network they are written as
 literals at once; for a block instance they become markers with the value and the
-expression that may compute it from the block's arguments, so that torch_export.py
+expression that may compute it from the block's arguments, so that export_blocks.py
 can merge the instances of a block into one class with constructor arguments.
 """
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.engine.walk import LayerResult
 from cnncalc.errors import CnnCalcError
-from cnncalc.layers.base import ACTIVATIONS
-
-# Attributes of torch.nn.Module (torch 2.x) a layer may not be named after; checked
-# against dir(nn.Module) in the tests.
-MODULE_ATTRIBUTES = frozenset(
-    """T_destination add_module apply bfloat16 buffers call_super_init children compile cpu
-    cuda double dump_patches eval extra_repr float forward get_buffer get_extra_state
-    get_parameter get_submodule half ipu load_state_dict modules mtia named_buffers
-    named_children named_modules named_parameters parameters register_backward_hook
-    register_buffer register_forward_hook register_forward_pre_hook
-    register_full_backward_hook register_full_backward_pre_hook
-    register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
-    register_parameter register_state_dict_post_hook register_state_dict_pre_hook
-    requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
-    training type xpu zero_grad""".split()
+from cnncalc.interop.torch_pool import pool_plan
+from cnncalc.interop.torch_shapes import (
+    channels_first,
+    channels_last,
+    collapse,
+    dilations,
+    dims,
+    pad_arg,
+    pad_text,
 )
-# Names the generated code itself uses inside a class.
-RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super"})
+from cnncalc.interop.torch_slots import Slot, literal, render_alone
+from cnncalc.layers.base import ACTIVATIONS
 
 ACTIVATION_CODE = {
     "relu": "torch.relu({})",
@@ -56,185 +48,6 @@ ACTIVATION_MODULES = {
     "softmax": "nn.Softmax(dim=1)",
 }
 assert set(ACTIVATION_CODE) == set(ACTIVATIONS) == set(ACTIVATION_MODULES)
-TORCH_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1}
-
-
-# --------------------------------------------------------------------------- names
-
-
-def identifier(text: str) -> str:
-    """A Python identifier as close to ``text`` as possible: other characters become ``_``."""
-    out = re.sub(r"\W", "_", text, flags=re.ASCII)
-    if not out or out[0].isdigit():
-        out = "_" + out
-    return out
-
-
-class Names:
-    """Allocates unique, valid identifiers in one scope."""
-
-    def __init__(self, reserved: frozenset[str] = frozenset()) -> None:
-        self.reserved = reserved
-        self.taken: set[str] = set(reserved)
-
-    def claim(self, wanted: str, sep: str = "_") -> str:
-        """``class`` → ``class_``, ``conv-1`` → ``conv_1``, a second ``conv_1`` → ``conv_1_2``."""
-        base = identifier(wanted)
-        if (
-            keyword.iskeyword(base)
-            or keyword.issoftkeyword(base)
-            or base in MODULE_ATTRIBUTES
-            or base in self.reserved
-        ):
-            base += "_"
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}{sep}{k}"
-        self.taken.add(name)
-        return name
-
-
-def class_name(text: str) -> str:
-    """``mobilenet_v2`` → ``MobilenetV2``: CapWords, as PEP 8 names classes."""
-    parts = [p for p in re.split(r"[\W_]+", text, flags=re.ASCII) if p]
-    name = "".join(p[0].upper() + p[1:] for p in parts) or "Network"
-    return identifier(name)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def collapse(values: Sequence[int]) -> int | tuple[int, ...]:
-    """One value for every axis when they agree, as torch accepts: 3 rather than (3, 3)."""
-    return values[0] if len(set(values)) == 1 else tuple(values)
-
-
-def literal(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return repr(value)
-
-
-def dims(shape: Sequence[Any]) -> str:
-    return "x".join(str(s) for s in shape)
-
-
-def pad_arg(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
-    """F.pad's order: the last axis first, (start, end) for each."""
-    return tuple(v for pair in reversed(pairs) for v in pair)
-
-
-def pad_text(pairs: Sequence[tuple[int, int]]) -> str:
-    """cnncalc's padding, start+end per axis in cnncalc's axis order (F.pad's is reversed)."""
-    return ", ".join(f"{p0}+{p1}" for p0, p1 in pairs)
-
-
-def channels_last(rank: int) -> str:
-    """``permute`` arguments from NC… (torch) to N…C (cnncalc) for a tensor of ``rank`` axes."""
-    return ", ".join(str(i) for i in (0, *range(2, rank), 1))
-
-
-def channels_first(rank: int) -> str:
-    return ", ".join(str(i) for i in (0, rank - 1, *range(1, rank - 1)))
-
-
-def dilation_of(w: Any) -> int:
-    return (w.eff - 1) // (w.kernel - 1) if w.kernel > 1 else 1
-
-
-def dilations(r: LayerResult) -> list[int]:
-    """The layer's dilation per axis (a 1-tap kernel's window cannot tell it, torch can)."""
-    layer: Any = r.node.layer
-    n = len(r.effect.window or ())
-    return list(layer.dilation * n if len(layer.dilation) == 1 else layer.dilation)
-
-
-def torch_shape(shape: Sequence[Any]) -> str:
-    """A cnncalc shape as the tensor shape torch uses: (N, C, spatial…)."""
-    if len(shape) == 1:
-        return f"(N, {shape[0]})"
-    return "(N, " + ", ".join(str(s) for s in (shape[-1], *shape[:-1])) + ")"
-
-
-# --------------------------------------------------------------------------- pooling
-
-
-def torch_pool_count(size: int, kernel: int, stride: int, pad: int, ceil: bool) -> int:
-    """Output size of a torch pooling layer with symmetric ``pad`` (ATen's formula)."""
-    out = (size + 2 * pad - kernel + (stride - 1 if ceil else 0)) // stride + 1
-    if ceil and (out - 1) * stride >= size + pad:
-        out -= 1
-    return out
-
-
-@dataclass(frozen=True)
-class PoolPlan:
-    """How a pooling layer becomes torch: its own padding, or F.pad then no padding."""
-
-    native: bool
-    padding: tuple[int, ...]  # native: per axis; else F.pad's (start, end) pairs, flattened
-    ceil: bool
-    trimmed: bool = False  # an end padding was changed so torch reads the same windows
-
-
-def pool_plan(r: LayerResult, avg3d: bool = False) -> PoolPlan:
-    """torch's own padding when it is symmetric and torch reads the same windows, else F.pad.
-
-    ``avg3d``: torch's 3-D average pooling also needs an input at least as large as
-    the kernel, padding aside.
-    """
-    w = r.effect.window
-    assert w is not None
-    ceil = bool(getattr(r.node.layer, "ceil", False))
-    if all(
-        a.pad_start == a.pad_end
-        and 2 * a.pad_start <= a.kernel
-        and torch_pool_count(a.size, a.kernel, a.stride, a.pad_start, ceil) == a.out
-        and not (avg3d and a.size < a.kernel)
-        for a in w
-    ):
-        return PoolPlan(True, tuple(a.pad_start for a in w), ceil)
-    padded = [a.size + a.pad_start + a.pad_end for a in w]
-    if all(
-        torch_pool_count(p, a.kernel, a.stride, 0, ceil) == a.out and not (avg3d and p < a.kernel)
-        for p, a in zip(padded, w, strict=True)
-    ):
-        return PoolPlan(False, tuple(v for a in w for v in (a.pad_start, a.pad_end)), ceil)
-    # A window would start in the end padding: torch would keep it, cnncalc (like torch's own
-    # padding) drops it. Pad the end so that exactly cnncalc's windows fit, without ceil.
-    pairs = []
-    for a in w:
-        fit = (a.out - 1) * a.stride + a.kernel - a.size - a.pad_start  # the windows end here
-        end = next(
-            e
-            for e in (a.pad_end, max(fit, 0), fit)  # a negative end would crop: avoid it
-            if torch_pool_count(a.size + a.pad_start + e, a.kernel, a.stride, 0, False) == a.out
-        )
-        pairs += [a.pad_start, end]
-    return PoolPlan(False, tuple(pairs), False, trimmed=True)
-
-
-# --------------------------------------------------------------------------- the writer
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A number in the code of a block instance, kept apart until the instances are merged.
-
-    ``kind``: "value" (a number or tuple), "splat" (items of an argument list), "option"
-    (``, key=value``, left out where every instance has torch's default), "note" (a
-    comment, kept where every instance has the same).
-    """
-
-    value: Any
-    name: str  # the constructor argument it becomes if it differs and no expression fits
-    expr: str | None = None  # a Python expression over the block's arguments
-    kind: str = "value"
-    key: str = ""
-
-
-MARK = re.compile("\x00(\\d+)\x00")
 
 
 def unsupported(r: LayerResult, why: str) -> CnnCalcError:
@@ -587,21 +400,3 @@ class Writer:
         else:
             expr = ACTIVATION_CODE[kind].format(x[0])
         self.finish(r, expr)
-
-
-def render_alone(slot: Slot) -> str:
-    """A slot of a scope written once: its value as a literal."""
-    text = slot.value if slot.kind == "note" else literal(slot.value)
-    return render_slot(slot, text, slot.value == TORCH_DEFAULTS.get(slot.key))
-
-
-def render_slot(slot: Slot, text: str, at_default: bool) -> str:
-    if slot.kind == "note":
-        return f"  # {text}" if text else ""
-    if slot.kind == "option":
-        return "" if at_default else f", {slot.key}={text}"
-    if slot.kind == "splat":
-        if isinstance(slot.value, tuple) and text == literal(slot.value):
-            return ", ".join(literal(v) for v in slot.value)
-        return "*" + text
-    return text
