@@ -28,7 +28,7 @@ from cnncalc.check.expect import (
     run_check,
     si_value,
 )
-from cnncalc.spec.reader import load_text
+from cnncalc.spec.load import load_text
 
 ROOT = Path(__file__).parent.parent
 CASES_DIR = Path("tests/data/check/cases")  # relative: reports show the path as given

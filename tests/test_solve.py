@@ -14,8 +14,8 @@ from cnncalc.cli.app import main
 from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.reports.solve import NetworkSolution, SymbolSolution, solve
+from cnncalc.spec.load import inline_network, load
 from cnncalc.spec.network import Network
-from cnncalc.spec.reader import inline_network, load
 from cnncalc.spec.symbols import substitute_inputs
 
 DATA = Path(__file__).parent / "data"

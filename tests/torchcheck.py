@@ -26,7 +26,7 @@ from cnncalc.engine.walk import Analysis, LayerResult, analyze
 from cnncalc.interop.torch_code import dilation_of
 from cnncalc.interop.torch_export import Export, NetworkInfo, export_pytorch
 from cnncalc.interop.torch_import import import_torch
-from cnncalc.spec.reader import load, load_text
+from cnncalc.spec.load import load, load_text
 
 _counter = itertools.count()
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnncalc-export-"))  # where exported modules go

@@ -16,11 +16,19 @@ from fractions import Fraction
 from typing import Any
 
 from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.errors import EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK, CnnCalcError, Location
+from cnncalc.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    CnnCalcError,
+    Location,
+    suggest,
+)
 from cnncalc.layers.values import show
 from cnncalc.reports.tables import number
 from cnncalc.spec.network import Network
-from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, MAX_FILE_BYTES, suggest
+from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
+from cnncalc.spec.source import MAX_FILE_BYTES
 
 FAILURE, WARNING, ERROR = "failure", "warning", "error"
 OK, FAILED, INVALID = "ok", "failed", "invalid"
@@ -476,7 +484,7 @@ def check_network(net: Network) -> NetworkCheck:
 
 
 def check_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> FileCheck:
-    from cnncalc.spec.reader import load
+    from cnncalc.spec.load import load
 
     try:
         networks = load(path, max_layers)

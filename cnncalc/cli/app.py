@@ -15,7 +15,7 @@ import typer
 
 from cnncalc import __version__
 from cnncalc.cli.lean import LeanGroup, only_command
-from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
+from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable, suggest
 from cnncalc.spec.network import Network
 
 app = typer.Typer(
@@ -151,21 +151,22 @@ def load_networks(
     max_layers: int,
 ) -> list[Network]:
     """The networks a command works on, after --net, --input, --layers and --set."""
-    from cnncalc.spec import reader as spec
+    from cnncalc.spec.load import inline_network, load
+    from cnncalc.spec.reader import unknown_network
 
     if layers is not None:
         if file is not None:
             raise CnnCalcError("give either FILE or --layers, not both", key="--layers")
-        networks = [spec.inline_network(layers, input_shape)]
+        networks = [inline_network(layers, input_shape)]
     elif file is None:
         raise CnnCalcError("missing FILE; expected an architecture file, `-`, or --layers")
     else:
-        networks = spec.load(file, max_layers, only=net)
+        networks = load(file, max_layers, only=net)
     if net is not None:
         chosen = [n for n in networks if n.name == net]
         if not chosen:
             names = [n.name for n in networks]
-            raise spec.unknown_network(net, names, networks[0].file)
+            raise unknown_network(net, names, networks[0].file)
         networks = chosen
     if input_shape is not None and layers is None:
         for n in networks:
@@ -180,7 +181,8 @@ def load_networks(
 
 def override_input(net: Network, text: str) -> None:
     from cnncalc.engine.walk import replace_input
-    from cnncalc.spec.reader import Reader, parse_dims
+    from cnncalc.spec.reader import Reader
+    from cnncalc.spec.shorthand import parse_dims
 
     name, _, dims = text.rpartition("=")
     if not name:
@@ -250,8 +252,6 @@ def emit_conventions(
     if compare and convention is not None:
         raise CnnCalcError("give either --compare or --convention, not both", key="--compare")
     if convention is not None and convention not in PRESETS:
-        from cnncalc.spec.reader import suggest
-
         raise CnnCalcError(
             f"unknown convention '{convention}'{suggest(convention, list(PRESETS))}; "
             "expected one of " + ", ".join(PRESETS),
@@ -789,7 +789,8 @@ def import_(
     Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
     from cnncalc.engine.walk import analyze
-    from cnncalc.spec.reader import load_text, parse_dims
+    from cnncalc.spec.load import load_text
+    from cnncalc.spec.shorthand import parse_dims
 
     shapes: dict[str, list[int]] = {}
     for text in input_shapes:
