@@ -194,8 +194,7 @@ def override_input(net: Network, text: str) -> None:
                 key="--input",
             )
         name = next(iter(net.inputs))
-    reader = Reader.__new__(Reader)
-    reader.file, reader.lines = "--input", {}
+    reader = Reader.from_doc("--input", {})  # errors name the option, with no line
     shape = reader.read_shape(parse_dims(dims), (), net.name, "--input")
     replace_input(net, {name: shape})
 
