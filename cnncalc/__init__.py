@@ -2,8 +2,8 @@
 
 from cnncalc.engine.walk import Analysis, LayerResult, Totals, analyze
 from cnncalc.errors import CnnCalcError, Diagnostic
+from cnncalc.spec.load import load, load_dict, load_text
 from cnncalc.spec.network import Network, Node
-from cnncalc.spec.reader import load, load_dict, load_text
 
 __version__ = "0.1.0"
 __all__ = [

@@ -1,8 +1,9 @@
-"""Error and warning types that carry where in the user's file they arose."""
+"""Errors and warnings that carry where in the user's file they arose, and their hints."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 EXIT_OK = 0
@@ -10,6 +11,14 @@ EXIT_CHECK_FAILED = 1
 EXIT_INVALID = 2
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """`` — did you mean 'x'?`` when a close match exists, else the empty string."""
+    import difflib  # only an error needs it
+
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
 
 
 def printable(text: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from cnncalc import analyze
 from cnncalc.engine.walk import Analysis
-from cnncalc.spec.reader import load_text
+from cnncalc.spec.load import load_text
 
 DATA = Path(__file__).parent / "data"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"

@@ -22,7 +22,7 @@ from cnncalc.check.expect import check_network
 from cnncalc.check.results import ERROR, FAILURE, CheckReport
 from cnncalc.check.run import run_check
 from cnncalc.check.values import BUDGET_KEYS, EXACT_KEYS, si_value
-from cnncalc.spec.reader import load_text
+from cnncalc.spec.load import load_text
 
 ROOT = Path(__file__).parent.parent
 CASES_DIR = Path("tests/data/check/cases")  # relative: reports show the path as given

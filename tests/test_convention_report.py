@@ -15,7 +15,7 @@ from cnncalc.engine.walk import analyze
 from cnncalc.reports.convention_report import compare_json, compare_table, convention_table
 from cnncalc.reports.conventions import PRESETS, network_cost
 from cnncalc.reports.tables import TABLES
-from cnncalc.spec.reader import load
+from cnncalc.spec.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = Path(__file__).parent / "data" / "torch"

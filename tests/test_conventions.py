@@ -43,7 +43,7 @@ from cnncalc.reports.conventions import (
     layer_cost,
     network_cost,
 )
-from cnncalc.spec.reader import load, load_text
+from cnncalc.spec.load import load, load_text
 from cnncalc.symbolic.arith import product
 from cnncalc.symbolic.formula import evaluate
 

@@ -50,6 +50,17 @@ def test_json_mode_writes_nothing_to_stdout_on_error(fmt: str, cli) -> None:  # 
             "--input: cannot read '8xx3'; expected sizes like 224x224x3",
         ),
         (
+            ["summary", str(DATA / "nets" / "small.toml"), "--input", "1x2x3x4x5"],
+            "--input: small, --input: expected a list of 1 to 4 positive sizes, spatial axes "
+            "first, channels last, got [1, 2, 3, 4, 5]",
+        ),
+        (
+            ["summary", str(DATA / "nets" / "small.toml"), "--input", "2Hx8x3"],
+            "--input: small, --input: '2H' is not a valid size symbol; expected a number or a "
+            'name such as "H" (letters, digits and _, starting with a letter, at most 32 '
+            "characters)",
+        ),
+        (
             ["summary", "--format", "xml", "x.toml"],
             "cnncalc: error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', "
             "'json', 'csv', 'markdown'.",

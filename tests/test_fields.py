@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cnncalc.engine.walk import analyze
 from cnncalc.layers import fields
-from cnncalc.spec.reader import load_text
+from cnncalc.spec.load import load_text
 
 Step = tuple[str, int, int, int, int]  # kind, kernel, dilation, stride, pad_start
 

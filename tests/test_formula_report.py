@@ -14,7 +14,7 @@ import sympy
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import analyze
 from cnncalc.reports.formula_report import json_fields, multiples_text, periods, table_notes
-from cnncalc.spec.reader import inline_network, load
+from cnncalc.spec.load import inline_network, load
 from cnncalc.symbolic.formula import Formula, evaluate
 from conftest import network_files
 

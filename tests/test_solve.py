@@ -15,8 +15,8 @@ from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.reports.solve import NetworkSolution, solve
 from cnncalc.reports.solve_symbol import SymbolSolution
+from cnncalc.spec.load import inline_network, load
 from cnncalc.spec.network import Network
-from cnncalc.spec.reader import inline_network, load
 from cnncalc.spec.symbols import substitute_inputs
 
 DATA = Path(__file__).parent / "data"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from cnncalc.engine.walk import Analysis, analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.reports.conditions import collect
-from cnncalc.spec.reader import inline_network
+from cnncalc.spec.load import inline_network
 from cnncalc.symbolic.formula import Formula, evaluate
 
 SYMBOLS = ("D", "H", "W")

@@ -116,7 +116,7 @@ def test_set_gives_exactly_the_numeric_result(
 
 
 def _uses(path: Path, net: str, option: str) -> bool:
-    from cnncalc.spec.reader import load
+    from cnncalc.spec.load import load
 
     name = option.split("=")[1]
     chosen = next(n for n in load(str(path)) if n.name == net)
@@ -175,7 +175,7 @@ def test_symbolic_reports_and_solve_do_not_need_sympy_either() -> None:
 
 def numeric_examples() -> list[tuple[Path, str, list[int]]]:
     """Every single-input network with numeric sizes in the test data (and examples.toml)."""
-    from cnncalc.spec.reader import load
+    from cnncalc.spec.load import load
 
     found = []
     for path in network_files():

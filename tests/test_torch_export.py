@@ -22,7 +22,7 @@ from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.interop.torch_export import export_pytorch
 from cnncalc.interop.torch_names import MODULE_ATTRIBUTES, Names, class_name
-from cnncalc.spec.reader import load, load_text
+from cnncalc.spec.load import load, load_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"

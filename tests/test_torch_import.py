@@ -23,7 +23,7 @@ from cnncalc.engine.walk import analyze  # noqa: E402
 from cnncalc.errors import CnnCalcError  # noqa: E402
 from cnncalc.interop.torch_export import export_pytorch  # noqa: E402
 from cnncalc.interop.torch_import import import_torch  # noqa: E402
-from cnncalc.spec.reader import load, load_text  # noqa: E402
+from cnncalc.spec.load import load, load_text  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "torch"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples.toml"

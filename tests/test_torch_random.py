@@ -32,7 +32,7 @@ from torchcheck import (  # noqa: E402
 from cnncalc.engine.walk import analyze  # noqa: E402
 from cnncalc.errors import CnnCalcError  # noqa: E402
 from cnncalc.interop.torch_export import export_pytorch  # noqa: E402
-from cnncalc.spec.reader import load_text  # noqa: E402
+from cnncalc.spec.load import load_text  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "500"))  # at least 300 in CI
 MAX_SIZE = {1: 40, 2: 18, 3: 8}

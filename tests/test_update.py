@@ -21,7 +21,7 @@ from cnncalc.check import update
 from cnncalc.check.expect import check_network
 from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
-from cnncalc.spec.reader import load_text
+from cnncalc.spec.load import load_text
 
 ROOT = Path(__file__).parent.parent
 UPDATE = ROOT / "tests" / "data" / "check" / "update"

@@ -27,7 +27,7 @@ from cnncalc.interop.export_file import NetworkInfo
 from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
-from cnncalc.spec.reader import load, load_text
+from cnncalc.spec.load import load, load_text
 
 _counter = itertools.count()
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnncalc-export-"))  # where exported modules go

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from cnncalc.check.results import ERROR, FileCheck, Finding
 from cnncalc.errors import Location
-from cnncalc.spec.reader import MAX_FILE_BYTES
+from cnncalc.spec.source import MAX_FILE_BYTES
 
 _GLOB_CHARS = frozenset("*?[")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})

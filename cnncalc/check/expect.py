@@ -21,10 +21,9 @@ from cnncalc.check.values import (
     si_value,
 )
 from cnncalc.engine.walk import Analysis, LayerResult, analyze
-from cnncalc.errors import CnnCalcError, Location
+from cnncalc.errors import CnnCalcError, Location, suggest
 from cnncalc.layers.values import show
 from cnncalc.spec.network import Network
-from cnncalc.spec.reader import suggest
 
 
 class Verifier:

@@ -13,7 +13,8 @@ from cnncalc.check.expect import check_network
 from cnncalc.check.results import CheckReport, FileCheck, error_finding
 from cnncalc.check.update import update_file
 from cnncalc.errors import CnnCalcError
-from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, load
+from cnncalc.spec.load import load
+from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
 
 def check_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> FileCheck:

@@ -24,8 +24,10 @@ from cnncalc.check.values import (
 )
 from cnncalc.engine.walk import Analysis
 from cnncalc.errors import CnnCalcError
+from cnncalc.spec.load import load_text
 from cnncalc.spec.network import Network
-from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, STDIN, load_text, read_text
+from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
+from cnncalc.spec.source import STDIN, read_text
 from cnncalc.spec.sourcemap import locate
 
 Change = tuple[tuple[str, ...], Any]  # a path under [expect] and its new value

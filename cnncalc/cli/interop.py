@@ -104,7 +104,8 @@ def import_(
     Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
     from cnncalc.engine.walk import analyze
-    from cnncalc.spec.reader import load_text, parse_dims
+    from cnncalc.spec.load import load_text
+    from cnncalc.spec.shorthand import parse_dims
 
     shapes: dict[str, list[int]] = {}
     for text in input_shapes:

@@ -15,21 +15,22 @@ def load_networks(
     max_layers: int,
 ) -> list[Network]:
     """The networks a command works on, after --net, --input, --layers and --set."""
-    from cnncalc.spec import reader as spec
+    from cnncalc.spec.load import inline_network, load
+    from cnncalc.spec.reader import unknown_network
 
     if layers is not None:
         if file is not None:
             raise CnnCalcError("give either FILE or --layers, not both", key="--layers")
-        networks = [spec.inline_network(layers, input_shape)]
+        networks = [inline_network(layers, input_shape)]
     elif file is None:
         raise CnnCalcError("missing FILE; expected an architecture file, `-`, or --layers")
     else:
-        networks = spec.load(file, max_layers, only=net)
+        networks = load(file, max_layers, only=net)
     if net is not None:
         chosen = [n for n in networks if n.name == net]
         if not chosen:
             names = [n.name for n in networks]
-            raise spec.unknown_network(net, names, networks[0].file)
+            raise unknown_network(net, names, networks[0].file)
         networks = chosen
     if input_shape is not None and layers is None:
         for n in networks:
@@ -44,7 +45,8 @@ def load_networks(
 
 def override_input(net: Network, text: str) -> None:
     from cnncalc.engine.walk import replace_input
-    from cnncalc.spec.reader import Reader, parse_dims
+    from cnncalc.spec.reader import Reader
+    from cnncalc.spec.shorthand import parse_dims
 
     name, _, dims = text.rpartition("=")
     if not name:
@@ -56,7 +58,6 @@ def override_input(net: Network, text: str) -> None:
                 key="--input",
             )
         name = next(iter(net.inputs))
-    reader = Reader.__new__(Reader)
-    reader.file, reader.lines = "--input", {}
+    reader = Reader.from_doc("--input", {})  # errors name the option, with no line
     shape = reader.read_shape(parse_dims(dims), (), net.name, "--input")
     replace_input(net, {name: shape})

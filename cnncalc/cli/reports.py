@@ -93,7 +93,7 @@ def emit_conventions(
     if compare and convention is not None:
         raise CnnCalcError("give either --compare or --convention, not both", key="--compare")
     if convention is not None and convention not in PRESETS:
-        from cnncalc.spec.reader import suggest
+        from cnncalc.errors import suggest
 
         raise CnnCalcError(
             f"unknown convention '{convention}'{suggest(convention, list(PRESETS))}; "

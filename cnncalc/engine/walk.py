@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from cnncalc.errors import CnnCalcError, Diagnostic, Location
+from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
 from cnncalc.layers.base import Effect, Field, Layer, Shape, fmt_shape
 from cnncalc.layers.merge import MismatchError
 from cnncalc.spec.network import Network, Node
-from cnncalc.spec.reader import suggest
 from cnncalc.symbolic.arith import Size, known_below, product
 
 

@@ -13,7 +13,7 @@ def expression(written: Any, key: str, argnames: dict[str, str], main: str | Non
     if written is None:
         return None
     if isinstance(written, str):
-        from cnncalc.spec.reader import parse_shorthand
+        from cnncalc.spec.shorthand import parse_shorthand
 
         try:
             entry = parse_shorthand(written)
