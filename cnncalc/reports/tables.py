@@ -29,6 +29,9 @@ class Column:
     kind: str = TEXT
     fold: bool = False  # may wrap onto several lines in a narrow terminal (names, not numbers)
     optional: bool = False  # hidden first when a terminal is too narrow for the whole table
+    # written shorter when the table is too wide: bn+relu for batchnorm+relu, 56x56x64
+    abbreviate: Callable[[str], str] | None = None
+    csv_only: bool = False  # in CSV, not in tables drawn for reading
 
 
 @dataclass
@@ -94,6 +97,26 @@ def type_text(r: LayerResult) -> str:
     if r.node.activation:
         kind += f"+{r.node.activation}"
     return kind
+
+
+SHORT_TYPES = {
+    "batchnorm": "bn",
+    "conv_transpose": "deconv",
+    "global_pool": "gpool",
+    "leaky_relu": "lrelu",
+}
+
+
+def short_type(kind: str) -> str:
+    """``batchnorm+relu`` → ``bn+relu``: layer types for a narrow table."""
+    return "+".join(SHORT_TYPES.get(part, part) for part in kind.split("+"))
+
+
+def short_shape(shape: str) -> str:
+    """``[56, 56, 64]`` → ``56x56x64``: shapes for a narrow table, as the header writes them."""
+    if not (shape.startswith("[") and shape.endswith("]")):
+        return shape
+    return axes_text(shape[1:-1].split(", "))
 
 
 def share(part: Any, whole: Any) -> Any:
@@ -270,7 +293,10 @@ def base_row(r: LayerResult) -> list[Any]:
     return [r.name, type_text(r)]
 
 
-BASE = [Column("name", "Layer", fold=True), Column("type", "Type", fold=True, optional=True)]
+BASE = [
+    Column("name", "Layer", fold=True),
+    Column("type", "Type", fold=True, optional=True, abbreviate=short_type),
+]
 
 
 def shapes_table(a: Analysis, dtype: str) -> Table:
@@ -281,7 +307,7 @@ def shapes_table(a: Analysis, dtype: str) -> Table:
     cols = BASE + [Column("config", "Config", fold=True, optional=True)]
     if branched:
         cols.append(Column("inputs", "Inputs", fold=True, optional=True))
-    cols += [Column("output", "Output"), Column("padding", "Padding")]
+    cols += [Column("output", "Output", abbreviate=short_shape), Column("padding", "Padding")]
     rows = []
     for r in a.layers:
         row = base_row(r) + [r.node.layer.describe()]
@@ -294,7 +320,7 @@ def shapes_table(a: Analysis, dtype: str) -> Table:
 def params_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("params", "Params", COUNT),
         Column("trainable", "Trainable", COUNT, optional=True),
         Column("frozen", "Non-trainable", COUNT, optional=True),
@@ -331,7 +357,7 @@ def params_table(a: Analysis, dtype: str) -> Table:
 def field_table(a: Analysis, dtype: str) -> Table:
     merges = any(r.field_via for r in a.layers)
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("size", "Size"),
         Column("stride", "Stride"),
         Column("start", "Start"),
@@ -362,7 +388,7 @@ def field_table(a: Analysis, dtype: str) -> Table:
 def macs_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("macs", "MACs", COUNT),
         Column("share", "Share", SHARE, optional=True),
     ]
@@ -378,7 +404,7 @@ def macs_table(a: Analysis, dtype: str) -> Table:
 def summary_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("params", "Params", COUNT),
         Column("macs", "MACs", COUNT),
         Column("field", "Field", optional=True),
