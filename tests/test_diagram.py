@@ -20,6 +20,8 @@ from cnncalc import analyze, load
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import Analysis
 from cnncalc.render.diagram import (
+    GROUP_OF,
+    GROUPS,
     LABEL_SIZE,
     STEM,
     build,
@@ -424,3 +426,8 @@ def test_diagram_reads_standard_input(
     out = capsys.readouterr().out
     assert out.startswith('digraph "lenet5" {')
     assert '"c3\\nconv+tanh 16, 5/1"' in out
+
+
+def test_upsample_has_a_colour_and_a_legend_entry_of_its_own() -> None:
+    assert GROUP_OF["upsample"] == "upsample" and GROUP_OF["reshape"] == "reshape"
+    assert GROUPS["upsample"][:2] != GROUPS["reshape"][:2]

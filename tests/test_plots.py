@@ -215,3 +215,14 @@ def test_plot_covers_every_network_of_a_file(
     out = capsys.readouterr().out
     assert out.count("Params per layer type") == 2
     assert "towers: " in out and "chain: " in out
+
+
+def test_a_global_field_is_drawn_in_full() -> None:
+    """ResNet-50's last blocks see 427 pixels of a 224-pixel input, padding included; the
+    global average pool after them sees the whole input, and its bar is no shorter."""
+    chart = field_growth(analyze(load(str(ROOT / "examples.toml"), only="resnet50")[0]))
+    size = chart.series[0]
+    longest = max(v for v in size.values if v is not None)
+    pool = chart.labels.index("avgpool")
+    assert size.texts[pool] == "224x224 (global)"
+    assert size.values[pool] == longest == 427.0

@@ -39,7 +39,8 @@ GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "dropout", "lrn"),
     ),
     "merge (add, concat)": ("#f7d0d0", "#b2443f", ("add", "concat")),
-    "reshape": ("#e7ddf3", "#7857a6", ("flatten", "reshape", "upsample")),
+    "reshape": ("#e7ddf3", "#7857a6", ("flatten", "reshape")),
+    "upsample": ("#f6dcea", "#a64d7e", ("upsample",)),
     "block": ("#dde5ea", "#45606f", ("block",)),
 }
 GROUP_OF = {kind: group for group, (_, _, kinds) in GROUPS.items() for kind in kinds}

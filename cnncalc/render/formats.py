@@ -272,9 +272,19 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
 def render_charts(charts: list[Chart], out: TextIO) -> None:
     """Horizontal bar charts that fit the terminal; the bars need no colour to read."""
     from rich.console import Console
-    from rich.text import Text
 
     console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
+    if console.is_terminal:
+        draw_charts(console, charts)
+        return
+    with console.capture() as captured:
+        draw_charts(console, charts)
+    out.write(strip_lines(captured.get()))
+
+
+def draw_charts(console: Any, charts: list[Chart]) -> None:
+    from rich.text import Text
+
     piped = not console.is_terminal and "COLUMNS" not in os.environ
     width = min(console.width, CHART_PIPE_WIDTH) if piped else console.width
     for n, chart in enumerate(charts):
