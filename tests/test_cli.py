@@ -100,6 +100,26 @@ def test_help_of_every_command_has_an_example(cli) -> None:  # type: ignore[no-u
         assert "--format" in text and "--layers" in text
 
 
+def test_help_fits_and_names_its_placeholders(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cnncalc.cli.app import COMMANDS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = cli("--help")[1]
+    assert "..." not in out.split("Commands:")[1]  # no summary cut off
+    for command in COMMANDS:
+        text = cli(command, "--help")[1]
+        for python_type in ("<str>", "<int", "list[", "range>"):
+            assert python_type not in text, (command, python_type)
+    summary = " ".join(cli("summary", "--help")[1].split())
+    for placeholder in ("[FILE]", "--net NAME", "--input HxWxC", "--set NAME=VALUE", "--depth N"):
+        assert placeholder in summary
+    assert "Default: 2 for the table" in summary
+    diagram = " ".join(cli("diagram", "--help")[1].split())
+    assert "one box each" in diagram and "the table" not in diagram
+    assert "layer table" in " ".join(cli("report", "--help")[1].split())
+    assert "Default: every layer" in " ".join(cli("shapes", "--help")[1].split())
+
+
 def test_version(cli) -> None:  # type: ignore[no-untyped-def]
     from cnncalc import __version__
 

@@ -27,14 +27,34 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _name, (_summary, _example) in reports.REPORTS.items():
-    app.command(_name)(reports.report_command(_name, _summary, _example))
-app.command("diagram")(pictures.diagram_command)
-app.command("report")(pictures.report_command)
-app.command("check")(check.check_command)
-app.command("solve")(reports.solve_command)
-app.command("export")(interop.export)
-app.command("import")(interop.import_)
+# The command list of `cnncalc --help`: one line each, short enough not to be cut off.
+SHORT_HELP = {
+    "shapes": "Output shape and padding of every layer.",
+    "params": "Parameters per layer, trainable and not; memory.",
+    "receptive-field": "Receptive-field size, stride and start per layer.",
+    "macs": "Multiply-accumulates per layer, or as other tools count.",
+    "summary": "Shapes, parameters, MACs and fields in one table.",
+    "diagram": "Draw the network as SVG or Graphviz DOT.",
+    "report": "Write a self-contained HTML report.",
+    "check": "Check expectations, budgets and warnings, for CI.",
+    "solve": "Which input sizes are valid for size symbols.",
+    "export": "Write a PyTorch nn.Module for each network.",
+    "import": "Write the TOML of a PyTorch nn.Module.",
+}
+COMMANDS: dict[str, Any] = {
+    **{
+        name: reports.report_command(name, summary, example)
+        for name, (summary, example) in reports.REPORTS.items()
+    },
+    "diagram": pictures.diagram_command,
+    "report": pictures.report_command,
+    "check": check.check_command,
+    "solve": reports.solve_command,
+    "export": interop.export,
+    "import": interop.import_,
+}
+for _name, _command in COMMANDS.items():
+    app.command(_name, short_help=SHORT_HELP[_name])(_command)
 
 
 def show_version(value: bool) -> None:

@@ -18,6 +18,7 @@ from cnncalc.cli.options import (
     LayersOpt,
     MaxLayersOpt,
     NetOpt,
+    OutputOpt,
     SetOpt,
 )
 from cnncalc.cli.output import write_output
@@ -34,10 +35,7 @@ def export(
         Target,
         typer.Option("--to", "-t", help="Framework to write code for.", case_sensitive=False),
     ] = Target.pytorch,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
-    ] = None,
+    output: OutputOpt = None,
     net: NetOpt = None,
     input_shape: InputOpt = None,
     sets: SetOpt = None,
@@ -79,6 +77,7 @@ def import_(
         str,
         typer.Argument(
             help="The PyTorch module, `FILE.py:ClassName`; built with no arguments.",
+            metavar="FILE.py:CLASS",
             show_default=False,
         ),
     ],
@@ -87,14 +86,12 @@ def import_(
         typer.Option(
             "--input",
             "-i",
+            metavar="HxWxC",
             help="Input shape in cnncalc's order, e.g. `224x224x3` (or `NAME=96x96x3` for "
             "each of several inputs).",
         ),
     ],
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
-    ] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
 

@@ -22,7 +22,7 @@ from typing import Any, get_args, get_origin
 
 import typer
 from typer import _click
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 from typer.main import get_command_name
 
 try:  # typer's internals; another typer version simply keeps its own conversion
@@ -103,6 +103,17 @@ def make_lean(params: Sequence[Any]) -> None:
             param._runtime_param = LeanParam(descriptor.parameter_info, descriptor.annotation)
 
 
+def plain_metavars(params: Sequence[Any]) -> None:
+    """An argument with a placeholder (``FILE``) shows it alone, not as ``FILE <str>``."""
+    for param in params:
+        if isinstance(param, TyperArgument) and param.metavar is not None:
+            param.display_type_rich = no_type  # type: ignore[method-assign]
+
+
+def no_type(ctx: Any = None) -> None:
+    return None
+
+
 class LeanGroup(TyperGroup):
     """The command group: its own options and each command's get the lean converters."""
 
@@ -116,6 +127,7 @@ class LeanGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             make_lean(command.get_params(ctx))
+            plain_metavars(command.get_params(ctx))
         return name, command, rest
 
 

@@ -10,7 +10,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
-    DepthOpt,
+    DiagramDepthOpt,
     DiagramFormat,
     Dtype,
     DtypeOpt,
@@ -20,6 +20,7 @@ from cnncalc.cli.options import (
     MaxLayersOpt,
     NetOpt,
     OutputOpt,
+    ReportDepthOpt,
     ScaleOpt,
     SetOpt,
 )
@@ -38,7 +39,7 @@ def diagram_command(
         DiagramFormat,
         typer.Option("--format", "-f", help="SVG, or Graphviz DOT.", case_sensitive=False),
     ] = DiagramFormat.svg,
-    depth: DepthOpt = None,
+    depth: DiagramDepthOpt = None,
     scale: ScaleOpt = None,
     max_layers: MaxLayersOpt = 1_000_000,
 ) -> None:
@@ -76,7 +77,7 @@ def report_command(
     sets: SetOpt = None,
     layers: LayersOpt = None,
     output: OutputOpt = None,
-    depth: DepthOpt = None,
+    depth: ReportDepthOpt = None,
     scale: ScaleOpt = None,
     dtype: DtypeOpt = Dtype.float32,
     max_layers: MaxLayersOpt = 1_000_000,

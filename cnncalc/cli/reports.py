@@ -27,6 +27,7 @@ from cnncalc.cli.options import (
     NetOpt,
     PlotOpt,
     SetOpt,
+    SummaryDepthOpt,
 )
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.network import Network
@@ -39,6 +40,18 @@ def hide_parameter(command: Any, name: str) -> None:
     signature = inspect.signature(command, eval_str=True)
     kept = [p for p in signature.parameters.values() if p.name != name]
     command.__signature__ = signature.replace(parameters=kept)
+
+
+def retype_parameter(command: Any, name: str, annotation: Any) -> None:
+    """Give one generated command's option an annotation (and so a help text) of its own."""
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    params = [
+        p.replace(annotation=annotation) if p.name == name else p
+        for p in signature.parameters.values()
+    ]
+    command.__signature__ = signature.replace(parameters=params)
 
 
 def emit_reports(
@@ -179,6 +192,8 @@ def report_command(name: str, summary: str, example: str) -> Any:
         hide_parameter(command, "convention")
     if name != "macs":
         hide_parameter(command, "compare")
+    if name == "summary":
+        retype_parameter(command, "depth", SummaryDepthOpt)
     return command
 
 
@@ -199,7 +214,10 @@ def emit_plots(report: str, networks: list[Network], fmt: Format) -> None:
 
 
 CountOpt = Annotated[
-    int, typer.Option("--count", "-c", min=1, max=1000, help="How many valid sizes to list.")
+    int,
+    typer.Option(
+        "--count", "-c", min=1, max=1000, metavar="N", help="How many valid sizes to list."
+    ),
 ]
 
 
@@ -220,7 +238,7 @@ def solve_command(
     size for which every output is at least 1, the first valid sizes, and what
     ties symbols together (a concat of two inputs, a reshape).
 
-    Example: `cnncalc solve vgg16.toml --count 3`
+    Example: `cnncalc solve examples.toml --net vgg16 --input HxWx3 --count 3`
     """
     from cnncalc.engine.walk import analyze
     from cnncalc.reports.solve import solve
