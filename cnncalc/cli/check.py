@@ -30,7 +30,7 @@ def check_command(
         typer.Argument(
             help="Architecture files, directories (every *.toml under them that holds a "
             "network) or quoted globs such as `'models/**/*.toml'`; `-` reads standard input.",
-            metavar="FILE",
+            metavar="FILE...",
             show_default=False,
         ),
     ],
@@ -52,7 +52,7 @@ def check_command(
         typer.Option(
             "--output",
             "-o",
-            metavar="FILE",
+            metavar="FILE...",
             help="Write the report to this file; with json or junit the text report still "
             "goes to standard output.",
         ),

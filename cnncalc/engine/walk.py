@@ -94,6 +94,23 @@ class Analysis:
         return [w for r in self.layers for w in r.warnings]
 
 
+USUAL_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA
+
+
+def channels_last(shape: Shape) -> Shape | None:
+    """``(224, 224, 3)`` for ``(3, 224, 224)``: an image written channels-first, else None.
+
+    Only when the first size is a usual channel count and much smaller than every other
+    size, so that no plausible channels-last input is taken for one.
+    """
+    if len(shape) < 3 or not all(type(v) is int for v in shape):
+        return None
+    first, rest = shape[0], shape[1:]
+    if first not in USUAL_CHANNELS or 4 * first > min(rest):
+        return None
+    return (*rest, first)
+
+
 def input_field(shape: Shape) -> Field:
     return Field.at_input(shape[:-1] if len(shape) > 1 else ())
 
@@ -268,12 +285,32 @@ class Walk:
             shapes[node.name] = effect.shape
             fields[node.name] = rf
         done = [r for r in results if r is not None]
+        self.warn_channels_first(done)
         self.link_shares(done)
         outputs = {}
         for name in net.outputs:
             resolved = self.resolve(name, None, key="outputs")
             outputs[resolved] = shapes[resolved]
         return Analysis(net, done, outputs, input_fields)
+
+    def warn_channels_first(self, results: Sequence[LayerResult]) -> None:
+        """PyTorch users write ``[3, 224, 224]``: say so at the first layer that reads it."""
+        net = self.net
+        for name, shape in net.inputs.items():
+            order = channels_last(shape)
+            if order is None:
+                continue
+            reader = next((r for r in results if name in r.inputs), None)
+            if reader is None:
+                continue
+            which = "input" if len(net.inputs) == 1 else f"input {name}"
+            path = ("input",) if len(net.inputs) == 1 else ("input", name)
+            where = Location(net.file, net.line_at(*path), net.name, reader.name)
+            message = (
+                f"{which} {list(shape)} looks channels-first, PyTorch's order; cnncalc reads "
+                f"spatial sizes first, channels last: write {list(order)}"
+            )
+            reader.warnings.insert(0, Diagnostic(message, where))
 
     def link_shares(self, results: Sequence[LayerResult]) -> None:
         """Check every ``share`` names a layer of the same kind and weights, then link it."""

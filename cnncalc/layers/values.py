@@ -7,7 +7,7 @@ expected; the parser adds the file, line, network, layer and key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
@@ -89,12 +89,27 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def spelled(value: Any, words: Sequence[str]) -> str | None:
+    """The word of ``words`` that ``value`` means, in any case and with or without ``_``.
+
+    Keras writes ``"SAME"`` and ``"relu"``, PyTorch ``ReLU`` and ``LeakyReLU``; both mean
+    cnncalc's ``"same"``, ``"relu"`` and ``"leaky_relu"``.
+    """
+    if not isinstance(value, str):
+        return None
+    if value in words:
+        return value
+    key = value.lower().replace("_", "").replace("-", "")
+    return next((w for w in words if w.replace("_", "") == key), None)
+
+
 def choice(*words: str) -> Callable[[Any], str]:
     def read(value: Any) -> str:
-        if value not in words:
+        word = spelled(value, words)
+        if word is None:
             listed = ", ".join(f'"{w}"' for w in words)
             raise CnnCalcError(f"expected one of {listed}, got {show(value)}")
-        return str(value)
+        return word
 
     return read
 
@@ -108,8 +123,9 @@ def padding_of(words: tuple[str, ...]) -> Callable[[Any], Padding]:
 
     def read(value: Any) -> Padding:
         if isinstance(value, str):
-            if value in words:
-                return value
+            word = spelled(value, words)
+            if word is not None:
+                return word
             raise CnnCalcError(f"expected {expected}, got {show(value)}")
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             if len(value) > MAX_AXES or any(len(v) != 2 for v in value):

@@ -7,7 +7,7 @@ from typing import Any
 
 from cnncalc import layers as L
 from cnncalc.errors import CnnCalcError, suggest
-from cnncalc.layers.values import integer, show
+from cnncalc.layers.values import integer, show, spelled
 from cnncalc.spec.blocks import Block, Scope, substitute
 from cnncalc.spec.shorthand import parse_shorthand
 from cnncalc.spec.sourcemap import Path as SourcePath
@@ -134,12 +134,13 @@ class EntryReader:
                     entry[k] = integer(entry[k], 1, "a positive integer")
                 except CnnCalcError as error:
                     raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
+        if "activation" in entry:  # "ReLU" and "LeakyReLU" as PyTorch writes them
+            entry["activation"] = spelled(entry["activation"], L.ACTIVATIONS) or entry["activation"]
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
+            close = suggest(a.lower(), L.ACTIVATIONS) if isinstance(a, str) else ""
             raise self.error(
-                f"unknown activation {show(a)}"
-                f"{suggest(a, L.ACTIVATIONS) if isinstance(a, str) else ''}; expected one of "
-                + ", ".join(L.ACTIVATIONS),
+                f"unknown activation {show(a)}{close}; expected one of " + ", ".join(L.ACTIVATIONS),
                 path + ("activation",),
                 net,
                 layer=full,
