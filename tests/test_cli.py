@@ -170,3 +170,29 @@ def test_error_messages_stay_on_one_line(cli, tmp_path) -> None:  # type: ignore
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "\x1b" not in err
     assert "unknown layer type 'relu second line\\x1b[2J'" in err
+
+
+def test_input_applies_to_the_networks_it_fits_and_names_the_others(cli) -> None:  # type: ignore[no-untyped-def]
+    examples = str(DATA.parent.parent / "examples.toml")
+    code, out, err = cli("summary", examples, "--input", "64x64x3", "--format", "json")
+    assert code == 0
+    names = [n["name"] for n in json.loads(out)["networks"]]
+    assert "lenet5" in names and "resnet50" in names
+    assert not {"alexnet", "yolo", "dcgan", "siamese_triplet"} & set(names)
+    assert all(n["input"] == [64, 64, 3] for n in json.loads(out)["networks"])
+    assert err == (
+        f"{examples}: --input: warning: 64x64x3 does not fit, left out: alexnet (pool5: output "
+        "size 0 on axis H is below 1); yolo (reorg: cannot reshape [4, 4, 64] (1024 values) to "
+        "[19, 19, 256] (92416 values)); dcgan (an input of 1 size); siamese_triplet (several "
+        "inputs: give --input NAME=SIZES)\n"
+    )
+    code, out, err = cli("summary", examples, "--net", "siamese_triplet", "--input", "64x64x3")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{examples}: siamese_triplet, --input: the network has several inputs; expected "
+        "--input NAME=SIZES with NAME one of anchor, positive, negative\n"
+    )
+    code, out, err = cli("shapes", examples, "--input", "64x64")
+    assert code == 2 and err.startswith(f"{examples}: --input: 64x64 fits none of the networks:")
+    code, out, _ = cli("shapes", examples, "--input", "anchor=64x64x3", "-f", "json")
+    assert [n["name"] for n in json.loads(out)["networks"]] == ["siamese_triplet"]
