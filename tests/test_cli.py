@@ -55,7 +55,7 @@ def test_standard_input(cli) -> None:  # type: ignore[no-untyped-def]
     text = (DATA / "nets" / "small.toml").read_text()
     code, out, _ = cli("params", "-", "-f", "csv", stdin=text)
     assert code == 0
-    assert out.splitlines()[-1] == "small,Total,,,1002,986,16,1.000000"
+    assert out.splitlines()[-1] == "small,Total,,,1002,986,16,1.000000,"
 
 
 def test_stdin_errors_name_stdin(cli) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ def test_python_dash_m_runs_the_cli() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stderr == ""
-    assert "small,Total,,,1002,986,16,1.000000" in done.stdout
+    assert "small,Total,,,1002,986,16,1.000000," in done.stdout
 
 
 def test_no_color_and_pipes_get_plain_text(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -132,8 +132,9 @@ def longest(text: str, measure: Measure) -> int:
 
 def fit(table: Table, width: int, measure: Measure = len) -> Fitted:
     """``table`` as text arranged to fit ``width`` cells, when that can be done."""
+    table = table.for_reading()
     cols = table.columns
-    shown = [i for i, c in enumerate(cols) if not c.csv_only]
+    shown = list(range(len(cols)))
     rows = [
         [printable(cell(v, c.kind, False)) for v, c in zip(row, cols, strict=True)]
         for row in table.rows

@@ -167,7 +167,7 @@ def md_escape(value: str) -> str:
 
 
 def markdown_tables(tables: list[Table], out: TextIO) -> None:
-    for n, table in enumerate(tables):
+    for n, table in enumerate(t.for_reading() for t in tables):
         if n:
             out.write("\n")
         out.write(f"### {md_escape(table.title)}\n\n")

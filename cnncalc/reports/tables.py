@@ -43,6 +43,20 @@ class Table:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def for_reading(self) -> Table:
+        """The table without the columns only CSV has (a layer's warnings are listed below)."""
+        keep = [i for i, c in enumerate(self.columns) if not c.csv_only]
+        if len(keep) == len(self.columns):
+            return self
+        return Table(
+            self.title,
+            [self.columns[i] for i in keep],
+            [[row[i] for i in keep] for row in self.rows],
+            None if self.totals is None else [self.totals[i] for i in keep],
+            self.notes,
+            self.warnings,
+        )
+
 
 # --------------------------------------------------------------------------- values
 
@@ -406,6 +420,7 @@ def summary_table(a: Analysis, dtype: str) -> Table:
     cols = BASE + [
         Column("output", "Output", abbreviate=short_shape),
         Column("params", "Params", COUNT),
+        Column("trainable", "Trainable", COUNT, csv_only=True),
         Column("macs", "MACs", COUNT),
         Column("field", "Field", optional=True),
         Column("activations", "Activations", COUNT, optional=True),
@@ -416,9 +431,18 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         name = r.name + (f" (shares {r.shared_from})" if r.shared_from else "")
         field_size = axes_text(r.field.size) + ("*" if r.field.is_global else "")
         rows.append(
-            [name, type_text(r), fmt_shape(r.shape), lt.params, lt.macs, field_size, lt.activations]
+            [
+                name,
+                type_text(r),
+                fmt_shape(r.shape),
+                lt.params,
+                lt.trainable_params,
+                lt.macs,
+                field_size,
+                lt.activations,
+            ]
         )
-    totals = ["Total", "", "", t.params, t.macs, "", t.activations]
+    totals = ["Total", "", "", t.params, t.trainable_params, t.macs, "", t.activations]
     notes = [
         f"trainable parameters: {count(t.trainable_params)}, "
         f"non-trainable: {count(t.frozen_params)}",
@@ -463,10 +487,25 @@ def by_type_table(a: Analysis, dtype: str) -> Table:
     return Table(header(a) + " (by layer type)", cols, rows, totals)
 
 
+def with_warnings(make: Callable[[Analysis, str], Table]) -> Callable[[Analysis, str], Table]:
+    """A report whose rows are the layers, with each layer's warnings in a CSV column."""
+
+    def table(a: Analysis, dtype: str) -> Table:
+        t = make(a, dtype)
+        t.columns = t.columns + [Column("warnings", "Warnings", csv_only=True)]
+        for row, r in zip(t.rows, a.layers, strict=True):
+            row.append("; ".join(w.message for w in r.warnings))
+        if t.totals is not None:
+            t.totals = t.totals + [""]
+        return t
+
+    return table
+
+
 TABLES: dict[str, Callable[[Analysis, str], Table]] = {
-    "shapes": shapes_table,
-    "params": params_table,
-    "receptive-field": field_table,
-    "macs": macs_table,
-    "summary": summary_table,
+    "shapes": with_warnings(shapes_table),
+    "params": with_warnings(params_table),
+    "receptive-field": with_warnings(field_table),
+    "macs": with_warnings(macs_table),
+    "summary": with_warnings(summary_table),
 }
