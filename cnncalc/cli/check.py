@@ -91,8 +91,13 @@ def check_command(
         text_lines,
     )
     from cnncalc.check.run import run_check
+    from cnncalc.cli.progress import Progress
 
-    report = run_check(files, strict, max_layers, skip_non_networks, update)
+    progress = Progress()
+    try:
+        report = run_check(files, strict, max_layers, skip_non_networks, update, progress)
+    finally:
+        progress.done()
     if fmt is CheckFormat.json:
         document = json.dumps(json_document(report), indent=2, ensure_ascii=False) + "\n"
     elif fmt is CheckFormat.junit:

@@ -22,6 +22,7 @@ from cnncalc.cli.options import (
     SetOpt,
 )
 from cnncalc.cli.output import write_output
+from cnncalc.cli.progress import Progress
 from cnncalc.errors import CnnCalcError
 
 
@@ -113,16 +114,22 @@ def import_(
                 f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
             )
         shapes[name or "input"] = [int(s) for s in sizes]
+    progress = Progress()
+    progress("importing torch")
     try:
         import torch  # noqa: F401
     except ImportError:
         raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
     from cnncalc.interop.torch_import import import_torch
 
-    imported = import_torch(target, shapes)
-    text = imported.toml()
-    for network in load_text(text, output or "<import>"):
-        analyze(network)  # what cnncalc writes, cnncalc reads
+    try:
+        imported = import_torch(target, shapes, progress)
+        text = imported.toml()
+        progress("checking the result")
+        for network in load_text(text, output or "<import>"):
+            analyze(network)  # what cnncalc writes, cnncalc reads
+    finally:
+        progress.done()
     for warning in imported.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     write_output(text, output)

@@ -18,12 +18,14 @@ import io
 import json
 import operator
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
 
+Progress = Callable[[str], None] | None  # told what is being done, for a terminal's progress line
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
 
 
@@ -128,13 +130,17 @@ def one(v: list[int]) -> int | list[int]:
 class Tracer:
     """Walks the traced graph once and writes the cnncalc layers."""
 
-    def __init__(self, model: Any, name: str, shapes: dict[str, list[int]]) -> None:
+    def __init__(
+        self, model: Any, name: str, shapes: dict[str, list[int]], progress: Progress = None
+    ) -> None:
         import torch
         from torch.fx import symbolic_trace
         from torch.fx.passes.shape_prop import ShapeProp
 
         self.torch = torch
         self.model = model
+        self.progress = progress or (lambda text: None)
+        self.progress(f"tracing {name} with torch.fx")
         try:
             self.gm = symbolic_trace(model)
         except Exception as error:
@@ -156,6 +162,7 @@ class Tracer:
             s = shapes[p.name]
             dims = s if len(s) == 1 else [s[-1], *s[:-1]]
             examples.append(torch.zeros(1, *dims))
+        self.progress(f"running {name} once to find its shapes")
         try:  # ShapeProp prints the traceback of a failing node: keep it off the terminal
             with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.gm).propagate(*examples)
@@ -223,7 +230,9 @@ class Tracer:
     # ----- the graph
 
     def run(self) -> Imported:
-        for node in self.gm.graph.nodes:
+        nodes = list(self.gm.graph.nodes)
+        for n, node in enumerate(nodes, 1):
+            self.progress(f"translating node {n} of {len(nodes)}: {node.name}")
             if node.op == "placeholder":
                 continue
             if node.op == "output":
@@ -487,8 +496,13 @@ class Tracer:
         self.add(node, {"type": "reshape", "shape": after}, [first])
 
 
-def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
-    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network."""
+def import_torch(target: str, shapes: dict[str, list[int]], progress: Progress = None) -> Imported:
+    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network.
+
+    ``progress`` is told what is being done, for a progress line on a terminal.
+    """
+    if progress is not None:
+        progress(f"building {target}")
     cls = load_class(target)
     name = target.rpartition(":")[2]
     if not inspect.isclass(cls):
@@ -501,4 +515,4 @@ def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
             "module with no arguments (wrap it in a class that passes them)"
         ) from None
     model.eval()
-    return Tracer(model, name, shapes).run()
+    return Tracer(model, name, shapes, progress).run()
