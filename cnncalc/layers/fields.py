@@ -21,7 +21,7 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
-from cnncalc.symbolic.arith import Size, is_int, largest, smallest
+from cnncalc.symbolic.arith import Size, exact_half, is_int, largest, smallest
 
 MAX_PERIOD = 512  # beyond this the pattern is followed approximately
 MAX_WORK = 200_000  # units x taps per layer
@@ -69,17 +69,25 @@ class Units:
 
     @property
     def stride(self) -> int | Fraction:
+        if self.period == 1:  # every unit alike: the common case, kept free of Fractions
+            return self.jump
         step = Fraction(self.jump, self.period)
         return int(step) if step.denominator == 1 else step
 
     @property
     def widest(self) -> Size:
+        if self.period == 1:
+            lo = self.lo[0]
+            return 0 if lo is None else self.hi[0] - lo + 1
         sizes = [(h - lo + 1) for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None]
         return highest(sizes) if sizes else 0
 
     @property
     def start(self) -> Any:
         """Centre of unit 0's field (of the first unit that reads anything, moved back)."""
+        lo, hi = self.lo[0], self.hi[0]
+        if self.period == 1 and type(lo) is int and type(hi) is int:
+            return exact_half(lo + hi)
         for t in range(self.period):
             span = self.at(t)
             if span is not None:
