@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli import check, interop, pictures, reports
+from cnncalc.cli import check, interop, memory, pictures, reports
 from cnncalc.cli.lean import LeanGroup, only_command
 from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
 
@@ -33,6 +33,7 @@ app.command("diagram")(pictures.diagram_command)
 app.command("report")(pictures.report_command)
 app.command("check")(check.check_command)
 app.command("solve")(reports.solve_command)
+app.command("memory")(memory.memory_command)
 app.command("export")(interop.export)
 app.command("import")(interop.import_)
 

@@ -337,8 +337,8 @@ class Writer:
             self.emit(f"{v} = {x[0]}.permute({channels_last(len(shape) + 1)})  # channels last")
             expr = v
         expr += ".reshape(-1, " + self.slot(Slot(tuple(target), "shape", None, "splat")) + ")"
-        if len(target) > 1:
-            expr += f".permute({channels_first(len(target) + 1)})"
+        if len(target) > 1:  # contiguous, so that every layer's output is laid out alike
+            expr += f".permute({channels_first(len(target) + 1)}).contiguous()"
         self.finish(r, expr)
 
     def layer_fc(self, r: LayerResult, x: list[str]) -> None:

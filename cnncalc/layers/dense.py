@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     fmt_shape,
     key,
@@ -43,6 +45,13 @@ class Dense(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         return ins[0].whole()
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input, for the weights' gradient (the weights themselves are parameters)."""
+        return (KEEPS_INPUT,)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.bias else 1
 
     def describe(self) -> str:
         return str(self.units)

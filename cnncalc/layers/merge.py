@@ -12,6 +12,7 @@ from cnncalc.layers.base import (
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     fmt_axes,
     fmt_shape,
@@ -99,6 +100,10 @@ class Add(Merge):
                 raise MismatchError("add needs inputs of one shape", ins, j)
         return Effect(shape=ins[0], warnings=symbolic_match(ins, len(ins[0])))
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Each input's gradient is the output's: nothing kept."""
+        return ()
+
 
 @register("concat")
 @dataclass(frozen=True, kw_only=True)
@@ -113,3 +118,7 @@ class Concat(Merge):
         return Effect(
             shape=ins[0][:-1] + (channels,), warnings=symbolic_match(ins, len(ins[0]) - 1)
         )
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Each input's gradient is a slice of the output's: nothing kept."""
+        return ()
