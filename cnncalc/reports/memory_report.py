@@ -19,11 +19,6 @@ from cnncalc.reports.tables import (
     share,
 )
 
-TRANSIENT = (
-    "backward transient: the gradient of a layer's output and of its inputs, alive at once "
-    "while its backward runs (the largest over the layers)"
-)
-
 
 def settings_text(m: Memory) -> str:
     s = m.settings
@@ -39,15 +34,9 @@ def memory_table(a: Analysis, m: Memory, fit: Fit | None = None) -> Table:
         Column("share", "Share", SHARE, optional=True),
         Column("output_bytes", "Output bytes", COUNT, optional=True),
         Column("live", "Live (inference)", COUNT, optional=True),
-        Column("peak", "Peak", optional=True),
     ]
     rows = []
     for r, lm in zip(a.layers, m.layers, strict=True):
-        peaks = [
-            what
-            for what, at in (("inference", m.inference_peak_layer), ("backward", m.backward_layer))
-            if r.name == at
-        ]
         rows.append(
             base_row(r)
             + [
@@ -56,23 +45,22 @@ def memory_table(a: Analysis, m: Memory, fit: Fit | None = None) -> Table:
                 share(lm.saved_bytes, m.saved_bytes),
                 lm.output_bytes,
                 lm.live_bytes,
-                ", ".join(peaks),
             ]
         )
-    totals = ["Total", "", "", m.saved_bytes, share(m.saved_bytes, m.saved_bytes), "", "", ""]
+    totals = ["Total", "", "", m.saved_bytes, share(m.saved_bytes, m.saved_bytes), "", ""]
     notes = [
         settings_text(m),
         f"weights: {binary_size(m.weights_bytes)}",
         f"gradients: {binary_size(m.gradients_bytes)}",
         f"optimizer states: {binary_size(m.optimizer_bytes)}",
         f"saved for backward: {binary_size(m.saved_bytes)}",
-        f"backward transient: {binary_size(m.backward_bytes)} at {m.backward_layer or '-'}",
+        f"backward transient (gradients of a layer's output and inputs): "
+        f"{binary_size(m.backward_bytes)} at {m.backward_layer or '-'}",
         f"training peak: {binary_size(m.training_peak_bytes)}",
         f"inference peak: {binary_size(m.inference_peak_bytes)} at {m.inference_peak_layer or '-'}",
     ]
     if fit is not None:
         notes += fit_notes(fit)
-    notes.append(TRANSIENT)
     title = f"{header(a)} · memory"
     return Table(title, cols, rows, totals, notes, [])
 
