@@ -39,7 +39,7 @@ class Settings:
         return DTYPE_BYTES[self.dtype]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LayerMemory:
     name: str
     saved_bytes: int  # kept for backward, first kept by this layer
@@ -75,15 +75,28 @@ class Memory:
 
 
 def execution_order(layers: Sequence[LayerResult]) -> list[LayerResult]:
-    """File order, except that a layer runs after the layers it reads (the export's order)."""
-    names = {r.name for r in layers}
-    done: set[str] = set()
-    pending, out = list(layers), []
-    while pending:
-        r = next(r for r in pending if all(n in done or n not in names for n in r.inputs))
-        pending.remove(r)
-        out.append(r)
-        done.add(r.name)
+    """File order, except that a layer runs after the layers it reads (the export's order):
+    of the layers ready to run, the one written first."""
+    import heapq
+
+    index = {r.name: i for i, r in enumerate(layers)}
+    waiting = [0] * len(layers)
+    users: list[list[int]] = [[] for _ in layers]
+    for i, r in enumerate(layers):
+        for n in r.inputs:
+            if n in index:
+                waiting[i] += 1
+                users[index[n]].append(i)
+    ready = [i for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        i = heapq.heappop(ready)
+        out.append(layers[i])
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
     return out
 
 
@@ -267,10 +280,12 @@ def replace(s: Settings, batch: int) -> Settings:
     return Settings(batch, s.dtype, s.device, s.optimizer, s.mixed_precision)
 
 
-def largest_batch(a: Analysis, s: Settings, budget: int, training: bool) -> int:
-    """The largest batch whose peak fits ``budget`` bytes (0: not even one sample)."""
-    train, infer = affine(a, s)
-    fixed, per = train if training else infer
+def largest_batch(
+    a: Analysis, s: Settings, budget: int, line: tuple[int, int], training: bool
+) -> int:
+    """The largest batch whose peak, ``fixed + per_sample * batch``, fits ``budget`` bytes
+    (0: not even one sample)."""
+    fixed, per = line
     if per <= 0:
         return 0
     batch = max((budget - fixed) // per, 0)
@@ -292,7 +307,13 @@ class Fit:
 
 
 def fit(a: Analysis, s: Settings, budget: int) -> Fit:
-    return Fit(budget, largest_batch(a, s, budget, True), largest_batch(a, s, budget, False))
+    """The largest batches for training and for inference, solved from the affine form."""
+    train, infer = affine(a, s)
+    return Fit(
+        budget,
+        largest_batch(a, s, budget, train, True),
+        largest_batch(a, s, budget, infer, False),
+    )
 
 
 UNITS = {
