@@ -123,10 +123,11 @@ def saved_per_layer(a: Analysis, built: Built, batch: int, dtype: str) -> dict[s
             if ptr in owned or ptr in seen:
                 return t
             seen.add(ptr)
-            where = stack[-1] if stack else None
-            name = layer_of.get(where) if where else None
+            # the innermost generated forward that is running a layer's line (a helper
+            # module the file defines, such as LayerScale, runs inside one)
+            name = next((layer_of[w] for w in reversed(stack) if w in layer_of), None)
             if name is None:
-                raise AssertionError(f"a tensor saved outside any layer's line: {where}")
+                raise AssertionError(f"a tensor saved outside any layer's line: {stack}")
             per_layer[name] += nbytes
             return t
 

@@ -33,7 +33,8 @@ from cnncalc.engine.walk import Analysis  # noqa: E402
 from cnncalc.reports.memory import Settings, measure  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-TORCH_NETS = sorted((Path(__file__).parent / "data" / "torch").glob("*.toml"))
+DATA = Path(__file__).parent / "data"
+TORCH_NETS = sorted((DATA / "torch").glob("*.toml")) + [DATA / "memory" / "edges.toml"]
 EXAMPLES = [
     (ROOT / "examples.toml", a.network.name) for a in analyses_of_file(ROOT / "examples.toml")
 ]

@@ -1,4 +1,4 @@
-"""Activations, dropout and LRN: no parameters, no change of shape."""
+"""Activations, dropout and LRN: no change of shape; only PReLU has parameters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
+    ACTIVATION_ALIASES,
     ACTIVATIONS,
     KEEPS_INPUT,
     KEEPS_OUTPUT,
@@ -16,9 +17,11 @@ from cnncalc.layers.base import (
     Layer,
     Saved,
     Shape,
+    key,
     new_tensor,
     register,
 )
+from cnncalc.layers.values import boolean
 from cnncalc.symbolic.arith import product
 
 # What torch's autograd keeps for each activation (measured with saved_tensors_hooks):
@@ -31,6 +34,13 @@ KEEPS = {
     "leaky_relu": KEEPS_INPUT,
     "elu": KEEPS_INPUT,
     "gelu": KEEPS_INPUT,
+    "silu": KEEPS_INPUT,
+    "hardswish": KEEPS_INPUT,
+    "hardsigmoid": KEEPS_INPUT,
+    "relu6": KEEPS_INPUT,  # hardtanh
+    "mish": KEEPS_INPUT,
+    "softplus": KEEPS_INPUT,
+    "selu": KEEPS_INPUT,
 }
 
 
@@ -54,17 +64,39 @@ def _frozen(self: Any, name: str, *value: Any) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
-def _elementwise(name: str) -> type[Layer]:
+def _elementwise(name: str, *aliases: str) -> type[Layer]:
     """One kind per name: a plain subclass, which is a frozen dataclass already and, unlike
     a fresh ``@dataclass``, costs nothing when cnncalc starts."""
     title = name.title().replace("_", "")
     methods = {"__qualname__": title, "__module__": __name__, "keeps": KEEPS[name]}
     kind = type(title, (Elementwise,), methods | {"__setattr__": _frozen, "__delattr__": _frozen})
-    return register(name)(kind)
+    return register(name, *aliases)(kind)
 
 
 for _name in ACTIVATIONS:
-    _elementwise(_name)
+    if _name != "prelu":
+        _elementwise(_name, *(a for a, to in ACTIVATION_ALIASES.items() if to == _name))
+
+
+@register("prelu")
+@dataclass(frozen=True, kw_only=True)
+class PReLU(Layer):
+    """A leaky ReLU whose negative slope is learned: one, or one per channel."""
+
+    per_channel: bool = key(boolean, False)
+
+    def apply(self, ins: Sequence[Shape]) -> Effect:
+        return Effect(shape=ins[0], params=ins[0][-1] if self.per_channel else 1)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Its input, for the slope's gradient (even where the input needs none)."""
+        return (KEEPS_INPUT,)
+
+    def weight_tensors(self) -> int:
+        return 1
+
+    def describe(self) -> str:
+        return "per channel" if self.per_channel else ""
 
 
 @register("dropout")

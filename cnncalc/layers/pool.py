@@ -1,10 +1,11 @@
-"""Pooling: windowed max and average pooling, and global pooling."""
+"""Pooling: windowed max and average pooling, global and adaptive pooling."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cnncalc.layers import fields
 from cnncalc.layers.base import (
     INT64,
     KEEPS_INPUT,
@@ -18,6 +19,7 @@ from cnncalc.layers.base import (
     fmt_axes,
     key,
     new_tensor,
+    per_axis,
     register,
     slide,
     spatial_axes,
@@ -29,7 +31,8 @@ from cnncalc.layers.values import (
     padding,
     spatial,
 )
-from cnncalc.symbolic.arith import product
+from cnncalc.symbolic import arith
+from cnncalc.symbolic.arith import ceildiv, exact_half, product, settle
 
 
 def torch_pool_count(size: int, kernel: int, stride: int, pad: int, ceil: bool) -> int:
@@ -150,3 +153,44 @@ class GlobalPool(Layer):
 
     def describe(self) -> str:
         return self.mode
+
+
+@register("adaptive_pool")
+@dataclass(frozen=True, kw_only=True)
+class AdaptivePool(Layer):
+    """PyTorch's adaptive pooling: output i of O pools the input's floor(i*I/O) ..
+    ceil((i+1)*I/O) - 1, so neighbouring windows may differ in size (and overlap)."""
+
+    output: tuple[int, ...] = key(spatial, main=True)
+    mode: str = key(choice("max", "avg"), "avg")
+
+    def apply(self, ins: Sequence[Shape]) -> Effect:
+        n = spatial_axes(ins[0], "adaptive_pool")
+        return Effect(shape=per_axis("output", self.output, n) + (ins[0][-1],))
+
+    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
+        f, sizes, out = ins[0], shapes[0], effect.shape
+        if f.is_global or all(o == 1 for o in out[:-1]):
+            return f.whole()
+        axes = range(len(f.size))
+        if all(arith.is_int(sizes[a]) for a in axes):
+            exact = f.follow(lambda a, u: fields.adaptive(u, sizes[a], out[a]))
+            if exact is not None:
+                return exact
+        size, stride, start = [], [], []  # the widest bin, ceil(I/O) + 1 at most
+        for a in axes:
+            j = f.stride[a]
+            size.append(settle(f.size[a] + ceildiv(sizes[a], out[a]) * j))
+            stride.append(settle(j * sizes[a] / out[a]))
+            start.append(settle(f.start[a] + exact_half(ceildiv(sizes[a], out[a]) - 1) * j))
+        return Field(tuple(size), tuple(stride), tuple(start), f.extent)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Average: the input, except to one value per channel (a mean, which keeps
+        nothing); max: the input and an int64 index per output value."""
+        if self.mode == "avg":
+            return () if all(o == 1 for o in effect.shape[:-1]) else (KEEPS_INPUT,)
+        return (KEEPS_INPUT, new_tensor(product(effect.shape), itemsize=INT64))
+
+    def describe(self) -> str:
+        return f"{self.mode} to {fmt_axes(self.output)}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cnncalc.engine.walk import Analysis, LayerResult
 from cnncalc.errors import CnnCalcError
-from cnncalc.layers.base import Effect, Saved, lookup
+from cnncalc.layers.base import FUSED_PARAMS, Effect, Saved, lookup
 from cnncalc.symbolic.arith import is_int, product
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
@@ -154,15 +154,18 @@ def measure(a: Analysis, s: Settings) -> Memory:
     backward, backward_layer = 0, ""
     fresh = 0
     for r in order:
-        needs = any(grad[n] for n in r.inputs) or r.effect.params > 0
-        grad[r.name] = needs
+        slopes = FUSED_PARAMS.get(r.node.activation or "", 0)  # a fused PReLU's weights
+        needs = any(grad[n] for n in r.inputs) or r.effect.params - slopes > 0
+        grad[r.name] = needs or slopes > 0
         total = 0
         core, act = layer_saved(a, r, s.device)
-        if needs:
+        if grad[r.name]:
             core_id = f"{r.name}\0core" if act else storage[r.name]
             nbytes[core_id] = product(r.shape) * b * size
-            named = [(x, None) for x in core] + [(x, core_id) for x in act]
+            named = [(x, None) for x in core if needs] + [(x, core_id) for x in act]
             for x, act_input in named:
+                if x.needs and not any(grad[r.inputs[k]] for k in x.needs):
+                    continue
                 if x.of == "new":
                     fresh += 1
                     key = f"\0new{fresh}"
