@@ -223,3 +223,11 @@ def test_help(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 0 and "Example:" in text and "cnncalc memory" in text
     for option in ("--batch", "--dtype", "--device", "--optimizer", "--mixed-precision", "--fit"):
         assert option in text
+
+
+def test_multiply_keeps_factors_and_partial_products() -> None:
+    a = net([4, 4, 2], "relu name=r", "conv 2 kernel=1 name=c", "multiply inputs=[r,c,c] name=m")
+    # r * c keeps r for c's gradient (c's for r's is not needed: r has none), but the conv
+    # kept r already; (r * c) * c keeps c, and r * c, a tensor of its own.
+    values = 4 * 4 * 2
+    assert saved(a) == {"r": 0, "c": values * 4, "m": (values + values) * 4}
