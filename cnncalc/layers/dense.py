@@ -45,10 +45,12 @@ class Dense(Layer):
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         """The input, for the weights' gradient. On a spatial input torch's Linear acts on
-        the channels moved last, which it copies into rows first: it keeps the copy."""
-        if len(ins[0]) == 1:
+        the channels moved last, which it copies into rows first unless moving them kept
+        the values in order (one channel, or one position): it keeps the copy."""
+        shape = ins[0]
+        if len(shape) == 1 or shape[-1] == 1 or product(shape[:-1]) == 1:
             return (KEEPS_INPUT,)
-        return (new_tensor(product(ins[0])),)
+        return (new_tensor(product(shape)),)
 
     def weight_tensors(self) -> int:
         return 2 if self.bias else 1

@@ -262,7 +262,11 @@ def parameter_bytes(a: Analysis, s: Settings) -> tuple[int, int, int]:
     if s.mixed_precision:
         optimizer += trainable * FLOAT32
     if s.optimizer in STEP_COUNTERS:
-        tensors = sum(r.node.layer.weight_tensors() for r in a.layers if r.shared_from is None)
+        tensors = sum(  # a fused PReLU has a weight tensor of its own
+            r.node.layer.weight_tensors() + (r.node.activation in FUSED_PARAMS)
+            for r in a.layers
+            if r.shared_from is None
+        )
         optimizer += tensors * FLOAT32
     return weights, trainable * size, optimizer
 
