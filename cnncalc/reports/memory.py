@@ -160,8 +160,10 @@ def measure(a: Analysis, s: Settings) -> Memory:
         total = 0
         core, act = layer_saved(a, r, s.device)
         if grad[r.name]:
-            core_id = f"{r.name}\0core" if act else storage[r.name]
-            nbytes[core_id] = product(r.shape) * b * size
+            core_id = storage[r.name]
+            if act:  # the result before the activation: a tensor of its own
+                core_id = f"{r.name}\0core"
+                nbytes[core_id] = product(r.shape) * b * size
             named = [(x, None) for x in core if needs] + [(x, core_id) for x in act]
             for x, act_input in named:
                 if x.needs and not any(grad[r.inputs[k]] for k in x.needs):
