@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli import check, interop, pictures, reports
+from cnncalc.cli import check, interop, memory, pictures, reports
 from cnncalc.cli.lean import LeanGroup, only_command
 from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
 
@@ -38,6 +38,7 @@ SHORT_HELP = {
     "report": "Write a self-contained HTML report.",
     "check": "Check expectations, budgets and warnings, for CI.",
     "solve": "Which input sizes are valid for size symbols.",
+    "memory": "Training and inference memory: will it fit?",
     "export": "Write a PyTorch nn.Module for each network.",
     "import": "Write the TOML of a PyTorch nn.Module.",
 }
@@ -50,6 +51,7 @@ COMMANDS: dict[str, Any] = {
     "report": pictures.report_command,
     "check": check.check_command,
     "solve": reports.solve_command,
+    "memory": memory.memory_command,
     "export": interop.export,
     "import": interop.import_,
 }

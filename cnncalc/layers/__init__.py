@@ -4,11 +4,13 @@ Importing this package imports every family module, so the registry that
 `lookup` reads is complete. Adding a kind is one class in its family's module.
 """
 
-from cnncalc.layers.activation import Elementwise
+from cnncalc.layers.activation import Elementwise, PReLU
 from cnncalc.layers.base import (
+    ACTIVATION_ALIASES,
     ACTIVATIONS,
     AXIS_NAMES,
     AXIS_UNITS,
+    FUSED_PARAMS,
     REGISTRY,
     Effect,
     Field,
@@ -20,15 +22,36 @@ from cnncalc.layers.base import (
     fmt_shape,
     lookup,
 )
+from cnncalc.layers.channels import (
+    ChannelShuffle,
+    Crop,
+    DropPath,
+    Identity,
+    Pad,
+    PixelShuffle,
+    PixelUnshuffle,
+    Slice,
+)
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
-from cnncalc.layers.merge import Add, Concat, Merge, MismatchError
-from cnncalc.layers.norm import BatchNorm
-from cnncalc.layers.pool import GlobalPool, Pool
+from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
+from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
+from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
 __all__ = [
+    "Slice",
+    "PixelUnshuffle",
+    "PixelShuffle",
+    "Pad",
+    "Identity",
+    "DropPath",
+    "Crop",
+    "ChannelShuffle",
+    "AdaptivePool",
+    "ACTIVATION_ALIASES",
     "ACTIVATIONS",
+    "FUSED_PARAMS",
     "AXIS_NAMES",
     "AXIS_UNITS",
     "REGISTRY",
@@ -42,12 +65,18 @@ __all__ = [
     "Elementwise",
     "Field",
     "Flatten",
+    "GroupNorm",
+    "InstanceNorm",
     "GlobalPool",
     "Layer",
+    "LayerNorm",
     "Merge",
     "MismatchError",
+    "Multiply",
+    "PReLU",
     "Pool",
     "Reshape",
+    "Scale",
     "Shape",
     "Upsample",
     "WindowAxis",

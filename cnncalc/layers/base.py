@@ -25,7 +25,13 @@ from cnncalc.symbolic.arith import Size, ceildiv, exact_half, floordiv, maximum,
 Shape = tuple[Size, ...]
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 AXIS_UNITS = {"L": "position", "D": "slice", "H": "row", "W": "column"}
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = (
+    *("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax"),
+    *("silu", "hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu"),
+)
+ACTIVATION_ALIASES = {"swish": "silu"}
+# A fused activation with weights of its own: PReLU's one learned slope.
+FUSED_PARAMS = {"prelu": 1}
 
 
 def key(coerce: Callable[[Any], Any], default: Any = MISSING, *, main: bool = False) -> Any:
@@ -50,6 +56,38 @@ class Effect:
     padding: tuple[tuple[Size, Size], ...] | None = None
     warnings: tuple[str, ...] = ()
     window: tuple[WindowAxis, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One tensor PyTorch's autograd keeps for the backward pass of a layer.
+
+    ``of`` says which: one of the layer's inputs (``index``), its result before a fused
+    activation (``core``), its output, or a tensor of its own (``new``) of ``per_sample``
+    values per sample plus ``fixed`` values, ``itemsize`` bytes each (0: the dtype's).
+    With ``needs``, it is kept only when one of those inputs needs a gradient.
+    """
+
+    of: str
+    index: int = 0
+    per_sample: Size = 0
+    fixed: Size = 0
+    itemsize: int = 0
+    needs: tuple[int, ...] = ()
+
+
+KEEPS_INPUT = Saved("input")
+KEEPS_CORE = Saved("core")
+KEEPS_OUTPUT = Saved("output")
+INT64 = 8  # bytes of the indices max pooling keeps
+
+
+def new_tensor(per_sample: Size = 0, fixed: Size = 0, itemsize: int = 0) -> Saved:
+    return Saved("new", per_sample=per_sample, fixed=fixed, itemsize=itemsize)
+
+
+class NoMemoryRule(CnnCalcError):
+    """A kind whose saved tensors were never measured: the memory report refuses to guess."""
 
 
 @dataclass(frozen=True)
@@ -147,13 +185,32 @@ class Layer:
         """Shape-preserving layers leave the field as it was."""
         return ins[0]
 
-    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Warnings about the field itself; only merges have any."""
         return ()
 
     def describe(self) -> str:
         """A short, human summary of the configuration for tables."""
         return ""
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """What autograd keeps for backward in training mode, measured on torch per kind.
+
+        ``device`` is "cpu" or "cuda", where the two keep different tensors. A kind
+        without a measured rule has none: the memory report names it rather than guess.
+        """
+        raise NoMemoryRule(
+            f"no measured memory rule for layer type '{self.kind}'; "
+            "`cnncalc memory` does not guess what autograd keeps for it"
+        )
+
+    def weight_tensors(self) -> int:
+        """How many parameter tensors the kind's torch module holds (optimizer step counters)."""
+        return 0
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        """Whether the output is the first input's memory (a view) rather than a new tensor."""
+        return False
 
     def type_label(self) -> str:
         """The type reports show: the registered name (a folded block shows its block's)."""

@@ -143,3 +143,21 @@ def charts(a: Analysis, report: str) -> list[Chart]:
     if report == "receptive-field":
         return [field_growth(a)]
     return [by_layer(a, report), by_kind(a, report)]
+
+
+def saved_chart(a: Analysis, m: Any) -> Chart:
+    """Bytes each layer leaves for backward (a ``reports.memory.Memory``), as ``macs --plot``."""
+    values = [lm.saved_bytes for lm in m.layers]
+    series = Series(
+        "Saved bytes",
+        [bar_value(v) for v in values],
+        [f"{short(v)} {percent(v, m.saved_bytes)}".strip() for v in values],
+    )
+    s = m.settings
+    notes = [
+        f"total saved for backward: {m.saved_bytes:,} bytes at batch {s.batch}, {s.dtype}, "
+        f"{s.device}"
+    ]
+    return Chart(
+        f"{header(a)} · saved for backward per layer", [r.name for r in a.layers], [series], notes
+    )

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.layers.base import ACTIVATIONS
+from cnncalc.layers.base import ACTIVATIONS, FUSED_PARAMS
 from cnncalc.symbolic.arith import Size, product
 
 # --------------------------------------------------------------------------- rules
@@ -64,19 +64,29 @@ PART_TITLES = {
     "upsampling": "Up-sampling",
     "merges": "Merges",
 }
+NORMS = ("layernorm", "groupnorm", "instancenorm")  # keyed _noaffine without weights
 OP_PART = {
     **{a: "activations" for a in ACTIVATIONS},
     "maxpool": "pooling",
     "avgpool": "pooling",
     "global_maxpool": "pooling",
     "global_avgpool": "pooling",
+    "adaptive_maxpool": "pooling",
+    "adaptive_avgpool": "pooling",
     "batchnorm": "normalization",
+    **{n + a: "normalization" for n in NORMS for a in ("", "_noaffine")},
+    "scale": "normalization",
     "lrn": "normalization",
     "upsample": "upsampling",
     "add": "merges",
     "concat": "merges",
 }
-WEIGHTED = ("conv", "conv_transpose", "fc")  # the layer types with multiply-adds and a bias
+WEIGHTED = (
+    "conv",
+    "conv_transpose",
+    "fc",
+    "fc_channels",
+)  # the layer types with multiply-adds and a bias
 
 
 @dataclass(frozen=True)
@@ -110,8 +120,10 @@ class Convention:
         return lines
 
 
-CONVS_AND_FC = ("conv", "conv_transpose", "fc")
-ALL_POOLS = ("maxpool", "avgpool", "global_maxpool", "global_avgpool")
+CONVS_AND_FC = ("conv", "conv_transpose", "fc", "fc_channels")
+ALL_POOLS = tuple(
+    f"{how}{mode}pool" for how in ("", "global_", "adaptive_") for mode in ("max", "avg")
+)
 
 # ptflops and DeepSpeed's profiler hook the same functional calls: one op per value.
 FLOPS_PROFILER_OPS: dict[str, Rule] = {
@@ -120,6 +132,8 @@ FLOPS_PROFILER_OPS: dict[str, Rule] = {
     "elu": OUT,
     "gelu": OUT,
     "softmax": OUT,
+    "silu": OUT,
+    "prelu": OUT,
     **{p: IN for p in ALL_POOLS},
     "batchnorm": Rule("in", 2),
     "upsample": OUT,
@@ -143,12 +157,22 @@ PRESETS: dict[str, Convention] = {
             "torchinfo's summary(), Total mult-adds",
             "Mult-Adds",
             bias=CONVS_AND_FC,
-            ops={"batchnorm": Rule("params")},
+            ops={
+                "batchnorm": Rule("params"),
+                **{n: Rule("params") for n in NORMS},
+                "scale": Rule("params"),
+                "prelu": Rule("params"),
+            },
             deviations=(
                 (
                     ("conv_transpose",),
                     "counts a transposed convolution's weights once per output position "
                     "instead of once per input position (about stride**axes times too many)",
+                ),
+                (
+                    ("fc_channels",),
+                    "counts an fc layer on the channels of a spatial input once, not once per "
+                    "position (it multiplies a Linear's weights by the batch size only)",
                 ),
             ),
         ),
@@ -158,7 +182,10 @@ PRESETS: dict[str, Convention] = {
             "FLOPs",
             ops={
                 "batchnorm": Rule("in", 2),
+                **{n: Rule("in", 5) for n in NORMS},
+                **{n + "_noaffine": Rule("in", 4) for n in NORMS},
                 "global_avgpool": Rule("in", dims=(2,)),
+                "adaptive_avgpool": Rule("in", dims=(2,)),
                 "upsample": Rule("out", dims=(2,)),
             },
         ),
@@ -167,12 +194,19 @@ PRESETS: dict[str, Convention] = {
             "ptflops' get_model_complexity_info(), PyTorch backend",
             "MACs",
             bias=CONVS_AND_FC,
-            ops=FLOPS_PROFILER_OPS,
+            ops={
+                **FLOPS_PROFILER_OPS,
+                "relu6": OUT,
+                **{n + a: IN for n in NORMS for a in ("", "_noaffine")},
+                "groupnorm": Rule("in", 2),  # its hook doubles where the module has .affine,
+                "instancenorm": Rule("in", 2),  # which nn.LayerNorm does not
+            },
             deviations=(
                 (
-                    ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
+                    ("relu", "elu", "gelu", "prelu", *ALL_POOLS, "upsample"),
                     "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
-                    "every pooling module and nn.Upsample, so these count twice in its total",
+                    "nn.PReLU, every pooling module and nn.Upsample, so these count twice in its "
+                    "total",
                 ),
                 (("lrn",), "counts the tensor operations inside nn.LocalResponseNorm"),
             ),
@@ -183,9 +217,15 @@ PRESETS: dict[str, Convention] = {
             "MACs",
             ops={
                 "softmax": Rule("softmax"),
+                "prelu": OUT,
                 "avgpool": OUT,
                 "global_avgpool": Rule("in+out"),
+                "adaptive_avgpool": Rule("in+out"),
                 "batchnorm": Rule("in", 4),
+                "layernorm": Rule("in", 4),
+                "layernorm_noaffine": Rule("in", 2),
+                "instancenorm": Rule("in", 4),
+                "instancenorm_noaffine": Rule("in", 2),
                 "upsample": OUT,
             },
             deviations=(
@@ -193,6 +233,11 @@ PRESETS: dict[str, Convention] = {
                     ("conv_transpose",),
                     "counts a transposed convolution as a convolution from its output "
                     "(output values x input channels x kernel), not its multiply-adds",
+                ),
+                (
+                    ("adaptive_avgpool",),
+                    "counts adaptive average pooling in floating point and truncates it, so "
+                    "where the output does not divide the input it may count one less",
                 ),
             ),
         ),
@@ -202,7 +247,11 @@ PRESETS: dict[str, Convention] = {
             "FLOPs",
             per_mac=2,
             bias=("conv", "conv_transpose"),
-            ops=FLOPS_PROFILER_OPS,
+            ops={
+                **FLOPS_PROFILER_OPS,
+                **{n: Rule("in", 5) for n in NORMS},
+                **{n + "_noaffine": Rule("in", 4) for n in NORMS},
+            },
             deviations=(
                 (
                     ("conv_transpose",),
@@ -254,8 +303,12 @@ def op_key(r: LayerResult) -> str:
     kind = layer.kind
     if kind == "pool":
         return f"{getattr(layer, 'mode', 'max')}pool"
-    if kind == "global_pool":
-        return f"global_{getattr(layer, 'mode', 'avg')}pool"
+    if kind in ("global_pool", "adaptive_pool"):
+        return f"{kind[:-5]}_{getattr(layer, 'mode', 'avg')}pool"
+    if kind == "fc" and len(r.input_shapes[0]) > 1:
+        return "fc_channels"  # on the channels at every position
+    if kind in NORMS and not getattr(layer, "affine", True):
+        return f"{kind}_noaffine"
     return kind
 
 
@@ -286,7 +339,10 @@ def fused_activation(r: LayerResult, conv: Convention) -> Size:
     act = r.node.activation
     if act is None or act not in conv.ops:
         return 0
-    return apply_rule(conv.ops[act], r)
+    rule = conv.ops[act]
+    if rule.basis == "params":  # the activation's own weights, not the layer's
+        return rule.times * FUSED_PARAMS.get(act, 0)
+    return apply_rule(rule, r)
 
 
 def layer_cost(r: LayerResult, conv: Convention) -> Cost:

@@ -134,8 +134,10 @@ class EntryReader:
                     entry[k] = integer(entry[k], 1, "a positive integer")
                 except CnnCalcError as error:
                     raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
-        if "activation" in entry:  # "ReLU" and "LeakyReLU" as PyTorch writes them
-            entry["activation"] = spelled(entry["activation"], L.ACTIVATIONS) or entry["activation"]
+        if isinstance(entry.get("activation"), str):  # "ReLU", "LeakyReLU", "Swish" …
+            a = entry["activation"]
+            a = spelled(a, (*L.ACTIVATIONS, *L.ACTIVATION_ALIASES)) or a
+            entry["activation"] = L.ACTIVATION_ALIASES.get(a, a)
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
             close = suggest(a.lower(), L.ACTIVATIONS) if isinstance(a, str) else ""
