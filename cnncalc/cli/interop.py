@@ -78,37 +78,88 @@ def import_(
     target: Annotated[
         str,
         typer.Argument(
-            help="The PyTorch module, `FILE.py:ClassName`; built with no arguments.",
+            help="The model: an ONNX file (`model.onnx`), a Keras model (`model.keras`, or the "
+            "JSON of `model.to_json()`), or a PyTorch module (`FILE.py:ClassName`, built with "
+            "no arguments).",
             show_default=False,
         ),
     ],
     input_shapes: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--input",
             "-i",
             help="Input shape in cnncalc's order, e.g. `224x224x3` (or `NAME=96x96x3` for "
-            "each of several inputs).",
+            "each of several inputs). Needed for PyTorch; for ONNX and Keras it replaces "
+            "the file's sizes, dynamic ones included.",
         ),
-    ],
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    max_layers: MaxLayersOpt = 1_000_000,
 ) -> None:
-    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
+    """Write the cnncalc TOML of a model made elsewhere: ONNX, Keras or PyTorch.
 
-    Layers without a cnncalc equivalent are named in an error; an unknown activation
-    (no parameters, same shape) is left out with a warning.
+    ONNX files are read with the `onnx` package alone (`pip install 'cnncalc[onnx]'`);
+    Keras models from their `config.json`, with neither Keras nor TensorFlow; PyTorch
+    modules are traced with torch.fx (needs torch, and runs the file). An operator or
+    layer without a cnncalc equivalent is an error that names it.
 
-    Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
+    Example: `cnncalc import model.onnx -o model.toml`
     """
     from cnncalc.engine.walk import analyze
+    from cnncalc.interop.imported import resolve_same
     from cnncalc.spec.load import load_text
+    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
+
+    shapes = read_shapes(input_shapes or [])
+    limit = max_layers or DEFAULT_MAX_LAYERS
+    kind = model_kind(target)
+    if kind == "onnx":
+        try:
+            import onnx  # noqa: F401
+        except ImportError:
+            raise CnnCalcError(
+                "reading ONNX needs the onnx package: pip install 'cnncalc[onnx]'", file=target
+            ) from None
+        from cnncalc.interop.onnx_import import import_onnx
+
+        imported = import_onnx(target, shapes, limit)
+    elif kind == "keras":
+        from cnncalc.interop.keras_import import import_keras
+
+        imported = import_keras(target, shapes, limit)
+    else:
+        if not shapes:
+            raise CnnCalcError(
+                "a PyTorch module needs its input shape, e.g. --input 224x224x3", key="--input"
+            )
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
+        from cnncalc.interop.torch_import import import_torch
+
+        imported = import_torch(target, shapes)
+    source = output or "<import>"
+    resolve_same(imported, source)
+    text = imported.toml()
+    for network in load_text(text, source, max_layers=limit):
+        analyze(network)  # what cnncalc writes, cnncalc reads
+    for warning in imported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    write_output(text, output)
+    if output is not None:
+        print(f"wrote {output}: {imported.name}", file=sys.stderr)
+
+
+def read_shapes(texts: list[str]) -> dict[str, list[int]]:
     from cnncalc.spec.shorthand import parse_dims
 
     shapes: dict[str, list[int]] = {}
-    for text in input_shapes:
+    for text in texts:
         name, _, dims = text.rpartition("=")
         sizes = parse_dims(dims)
         if any(not isinstance(s, int) for s in sizes):
@@ -116,18 +167,18 @@ def import_(
                 f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
             )
         shapes[name or "input"] = [int(s) for s in sizes]
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
-    from cnncalc.interop.torch_import import import_torch
+    return shapes
 
-    imported = import_torch(target, shapes)
-    text = imported.toml()
-    for network in load_text(text, output or "<import>"):
-        analyze(network)  # what cnncalc writes, cnncalc reads
-    for warning in imported.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    write_output(text, output)
-    if output is not None:
-        print(f"wrote {output}: {imported.name}", file=sys.stderr)
+
+def model_kind(target: str) -> str:
+    """ONNX, Keras or PyTorch, from the name and, failing that, the file's first bytes."""
+    lower = target.lower()
+    if lower.endswith(".onnx"):
+        return "onnx"
+    if lower.endswith((".keras", ".json")):
+        return "keras"
+    if ".py:" in lower or lower.endswith(".py") or not os.path.isfile(target):
+        return "torch"
+    with open(target, "rb") as f:
+        head = f.read(64).lstrip()
+    return "keras" if head.startswith((b"PK", b"{")) else "onnx"

@@ -102,10 +102,19 @@ def layer_name(raw: str, fallback: str, taken: set[str]) -> str:
     return name
 
 
-def has_kind(kind: str) -> bool:
+def need(kind: str, *keys: str) -> None:
+    """Refuse when this cnncalc has no layer kind (or key) for what the node does."""
     from cnncalc.layers.base import REGISTRY
 
-    return kind in REGISTRY
+    entry = REGISTRY.get(kind)
+    if entry is None:
+        raise Refused(f"needs cnncalc's '{kind}' layer kind, which this version does not have")
+    import dataclasses
+
+    have = {f.name for f in dataclasses.fields(entry[0])}  # type: ignore[arg-type]
+    missing = [k for k in keys if k not in have]
+    if missing:
+        raise Refused(f"needs the '{missing[0]}' key of cnncalc's '{kind}', not in this version")
 
 
 def channels_last(dims: list[Any]) -> list[Any]:
@@ -147,3 +156,30 @@ def resolve_same(net: Imported, source: str) -> None:
             odd = odd or total % 2 == 1
             pairs.append([total // 2, total - total // 2])
         layer.keys["padding"] = pairs if odd else "same"
+
+
+def fold_pads(net: Imported) -> None:
+    """A zero ``pad`` read only by a conv or pool without padding of its own becomes that
+    layer's [start, end] padding (Keras's ZeroPadding2D before a strided conv)."""
+    readers: dict[str, list[Layer]] = {}
+    for layer in net.layers:
+        for i in layer.inputs:
+            readers.setdefault(i, []).append(layer)
+    keep = []
+    for layer in net.layers:
+        users = readers.get(layer.name, [])
+        if (
+            layer.keys.get("type") == "pad"
+            and "mode" not in layer.keys
+            and len(users) == 1
+            and layer.name not in net.outputs
+            and users[0].keys.get("type") in ("conv", "pool", "maxpool", "avgpool")
+            and users[0].keys.get("padding", "valid") == "valid"
+            and users[0].inputs == [layer.name]
+        ):
+            users[0].keys["padding"] = layer.keys["padding"]
+            users[0].inputs = list(layer.inputs)
+            net.tensors.pop(layer.name, None)
+            continue
+        keep.append(layer)
+    net.layers = keep

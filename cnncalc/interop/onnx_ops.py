@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cnncalc.interop.imported import Refused, SameAtEnd
-from cnncalc.interop.onnx_translate import Translator, need
+from cnncalc.interop.imported import Refused, SameAtEnd, need
+from cnncalc.interop.onnx_translate import Translator
 
 Op = Callable[[Translator, Any, dict[str, Any]], None]
 OPS: dict[str, Op] = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.interop.imported import Refused
+from cnncalc.interop.imported import Refused, need
 from cnncalc.interop.onnx_ops import compact, one, op, optional, text
-from cnncalc.interop.onnx_translate import Translator, need
+from cnncalc.interop.onnx_translate import Translator
 
 BIAS_TAKERS = ("fc", "conv", "conv_transpose", "scale")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.interop.imported import Imported, Layer, Refused, channels_last, layer_name
+from cnncalc.interop.imported import Imported, Layer, Refused, channels_last, layer_name, need
 from cnncalc.interop.onnx_graph import Graph
 
 ELEMENTWISE = {"relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "dropout"}
@@ -107,7 +107,7 @@ class Translator:
     def add(
         self, node: Any, keys: dict[str, Any], inputs: list[str], layout: str | None = None
     ) -> Layer:
-        name = layer_name(node.name or node.output[0], node.op_type.lower(), self.taken)
+        name = layer_name(short(node.name or node.output[0]), node.op_type.lower(), self.taken)
         layer = Layer(name, keys, [self.ref[i] for i in inputs])
         self.net.layers.append(layer)
         self.layer_of[name] = layer
@@ -179,16 +179,11 @@ class Translator:
         self.failed.update(node.output)
 
 
-def need(kind: str, *keys: str) -> None:
-    """Refuse when this cnncalc has no layer kind (or key) for what the node does."""
-    from cnncalc.layers.base import REGISTRY
-
-    entry = REGISTRY.get(kind)
-    if entry is None:
-        raise Refused(f"needs cnncalc's '{kind}' layer kind, which this version does not have")
-    import dataclasses
-
-    have = {f.name for f in dataclasses.fields(entry[0])}  # type: ignore[arg-type]
-    missing = [k for k in keys if k not in have]
-    if missing:
-        raise Refused(f"needs the '{missing[0]}' key of cnncalc's '{kind}', not in this version")
+def short(name: str) -> str:
+    """torch's scoped node names without their repeats: /layer1/layer1.0/conv1/Conv →
+    layer1.0/conv1/Conv."""
+    parts = [p for p in name.split("/") if p]
+    kept = [
+        p for p, after in zip(parts, [*parts[1:], ""], strict=True) if not after.startswith(p + ".")
+    ]
+    return "/".join(kept) or name
