@@ -6,6 +6,7 @@ back, and reading it back is how the command checks it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -183,3 +184,25 @@ def fold_pads(net: Imported) -> None:
             continue
         keep.append(layer)
     net.layers = keep
+
+
+def need_fc_on_positions() -> None:
+    """Refuse a Dense or MatMul over the channels of a non-flat tensor where this cnncalc's
+    fc takes flat inputs only (found by asking the engine once)."""
+    if not _fc_on_positions():
+        raise Refused(
+            "needs cnncalc's fc over the last axis of a non-flat tensor, which this version "
+            "does not have"
+        )
+
+
+@functools.cache
+def _fc_on_positions() -> bool:
+    from cnncalc.engine.walk import analyze
+    from cnncalc.spec.load import load_text
+
+    try:
+        analyze(load_text('input = [2, 2, 3]\nlayers = ["fc 4"]\n')[0])
+    except CnnCalcError:
+        return False
+    return True

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.interop.imported import Refused, SameAtEnd, need
+from cnncalc.interop.imported import Refused, SameAtEnd, need, need_fc_on_positions
 
 Made = list[tuple[dict[str, Any], str]]
 LAYERS: dict[str, Callable[[Call], Made]] = {}
@@ -177,6 +177,8 @@ def conv_transpose(call: Call) -> Made:
 
 @layer("Dense")
 def dense(call: Call) -> Made:
+    if call.shapes and isinstance(call.shapes[0], list) and len(call.shapes[0]) > 2:
+        need_fc_on_positions()
     keys: dict[str, Any] = {"type": "fc", "units": int(call.get("units"))}
     if not call.get("use_bias", True):
         keys["bias"] = False

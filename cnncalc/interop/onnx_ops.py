@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cnncalc.interop.imported import Refused, SameAtEnd, need
+from cnncalc.interop.imported import Refused, SameAtEnd, need, need_fc_on_positions
 from cnncalc.interop.onnx_translate import Translator
 
 Op = Callable[[Translator, Any, dict[str, Any]], None]
@@ -204,6 +204,8 @@ def matmul(t: Translator, node: Any, a: dict[str, Any]) -> None:
         raise Refused("MatMul with a weight that is not a matrix")
     if t.layout.get(x) == "cf" and t.rank(x) > 2:
         raise Refused("MatMul over a spatial axis of a channels-first tensor")
+    if t.rank(x) > 2:
+        need_fc_on_positions()
     t.add(node, {"type": "fc", "units": w[1], "bias": False}, [x])
 
 
