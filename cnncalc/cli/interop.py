@@ -107,7 +107,8 @@ def import_(
     modules are traced with torch.fx (needs torch, and runs the file). An operator or
     layer without a cnncalc equivalent is an error that names it.
 
-    Example: `cnncalc import model.onnx -o model.toml`
+    Examples: `cnncalc import model.onnx -o model.toml`;
+    `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
     from cnncalc.engine.walk import analyze
     from cnncalc.interop.imported import resolve_same
