@@ -211,7 +211,6 @@ def test_too_many_nodes_for_max_layers(tmp_path: Path) -> None:
 # ----- the oracles: torch.onnx.export of torchvision models and a hand-made net
 
 torch = pytest.importorskip("torch")
-from tvmodels import torchvision_models  # noqa: E402
 
 TORCHVISION = [
     "resnet18",
@@ -266,10 +265,11 @@ def agrees_with_shape_inference(net: Imported, a: Analysis, path: str) -> None:
 
 @pytest.fixture(scope="module")
 def models() -> Any:
-    found = torchvision_models()
-    if found is None:
-        pytest.skip("needs torchvision: pip install --no-deps torchvision==0.28.0")
-    return found
+    """torchvision's models (conftest lets them import without its compiled operators)."""
+    pytest.importorskip("torchvision", reason="pip install --no-deps torchvision==0.28.0")
+    import torchvision.models.segmentation  # noqa: F401
+
+    return torchvision.models
 
 
 @pytest.mark.parametrize("name", TORCHVISION)
