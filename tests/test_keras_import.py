@@ -24,6 +24,7 @@ from cnncalc.interop import keras_import
 from cnncalc.interop.imported import Imported, resolve_same
 from cnncalc.interop.keras_import import import_keras
 from cnncalc.spec.load import load_text
+from conftest import golden
 
 
 def tensor(layer: str, shape: list[Any]) -> dict[str, Any]:
@@ -117,6 +118,7 @@ def test_same_padding_puts_the_odd_pixel_at_the_end(tmp_path: Path) -> None:
     assert keys["c2"]["padding"] == [[1, 1], [0, 1]]
     assert keys["pool"]["padding"] == [[0, 0], [0, 1]]
     assert a.outputs == {"pool": (2, 3, 4)}
+    golden("import-keras.toml.txt", net.toml())
 
 
 def test_a_nested_model_called_twice_shares_its_weights(tmp_path: Path) -> None:

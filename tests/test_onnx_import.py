@@ -24,6 +24,7 @@ from cnncalc.errors import CnnCalcError  # noqa: E402
 from cnncalc.interop.imported import Imported, Refused, need, resolve_same  # noqa: E402
 from cnncalc.interop.onnx_import import import_onnx  # noqa: E402
 from cnncalc.spec.load import load_text  # noqa: E402
+from conftest import golden  # noqa: E402
 
 np = pytest.importorskip("numpy")
 
@@ -82,6 +83,7 @@ def test_conv_pool_gemm_with_same_upper_and_a_folded_asymmetric_pad(tmp_path: Pa
     assert keys["bn"]["activation"] == "relu"
     assert a.outputs == {"fc": (10,)}
     assert (a.totals.params, a.totals.trainable_params) == (224 + 32 + 90, 224 + 16 + 90)
+    golden("import-onnx.toml.txt", net.toml())
 
 
 @pytest.mark.parametrize(
