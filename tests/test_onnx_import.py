@@ -145,6 +145,44 @@ def test_silu_layer_scale_and_matmul_bias_after_a_layout_change(tmp_path: Path) 
     assert a.totals.params == 18 + 6 + 6 * 7 + 7 and a.outputs == {"fc": (7,)}
 
 
+def test_several_inputs_keep_their_names_as_cnncalc_names(tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["img.1", "aux"], ["y"], name="cat", axis=1)],
+        "g",
+        [
+            helper.make_tensor_value_info("img.1", TensorProto.FLOAT, [1, 3, 4, 4]),
+            helper.make_tensor_value_info("aux", TensorProto.FLOAT, [1, 2, 4, 4]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    path = tmp_path / "two.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    net, a = imported(str(path), {"aux": [4, 4, 2], "img.1": [4, 4, 3]})
+    assert net.inputs == {"img_1": [4, 4, 3], "aux": [4, 4, 2]}
+    assert net.layers[0].inputs == ["img_1", "aux"] and a.outputs == {"cat": (4, 4, 5)}
+
+
+def test_split_and_slice_of_channels(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="split", axis=1),
+        helper.make_node("Slice", ["b", "st", "en", "ax"], ["c"], name="slice"),
+        helper.make_node("Concat", ["a", "c"], ["y"], name="cat", axis=1),
+    ]
+    ints = {"sizes": [2, 4], "st": [1], "en": [-1], "ax": [1]}
+    inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in ints.items()]
+    path = save(tmp_path, nodes, inits, [1, 6, 4, 4], "y")
+    try:
+        need("slice", "start", "end")
+    except Refused as missing:
+        with pytest.raises(CnnCalcError) as error:
+            imported(path)
+        assert f"node 'split' (Split): {missing}" in str(error.value)
+        return
+    net, a = imported(path)
+    ranges = [(layer.keys.get("start"), layer.keys.get("end")) for layer in net.layers[:3]]
+    assert ranges == [(0, 2), (2, 6), (1, 3)] and a.outputs == {"cat": (4, 4, 4)}
+
+
 def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(["import", *args])
     out, err = capsys.readouterr()

@@ -80,7 +80,7 @@ def import_keras(path: str, shapes: dict[str, list[int]], max_layers: int) -> Im
     for layer in net.layers:
         if layer.keys.get("type") == "pad":
             try:
-                need("pad")
+                need("pad", "padding")
             except Refused as refused:
                 walk.untranslated.append(f"layer '{net.tensors.get(layer.name)}': {refused}")
     if walk.untranslated:

@@ -258,7 +258,7 @@ def zero_padding(call: Call) -> Made:
 
 @layer("Cropping1D", "Cropping2D", "Cropping3D")
 def cropping(call: Call) -> Made:
-    need("crop")
+    need("crop", "crop")
     n = call.rank()
     c = call.get("cropping", 0)
     pairs = [[c, c]] * n if isinstance(c, int) else [tup(p, 2) for p in c]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.interop.imported import Imported, Refused
+from cnncalc.interop.imported import Imported, Refused, layer_name
 from cnncalc.interop.onnx_fold import attrs, fold
 from cnncalc.interop.onnx_graph import Graph
 from cnncalc.interop.onnx_ops import OPS
@@ -25,7 +25,8 @@ def import_onnx(path: str, shapes: dict[str, list[int]], max_layers: int) -> Imp
     g = Graph(path, shapes, max_layers)
     stem = os.path.splitext(os.path.basename(path))[0]
     single = len(g.inputs) == 1
-    names = {i: ("input" if single else i) for i in g.inputs}
+    taken = {"input"}
+    names = {i: ("input" if single else layer_name(i, "input", taken)) for i in g.inputs}
     net = Imported(
         stem or "model",
         {names[i]: dims for i, dims in g.inputs.items()},

@@ -172,7 +172,7 @@ def pad(t: Translator, node: Any, a: dict[str, Any]) -> None:
     modes = {"constant": "zero", "reflect": "reflect", "edge": "replicate"}
     if mode not in modes:
         raise Refused(f"Pad mode '{mode}'")
-    need("pad", "mode")
+    need("pad", "padding", "mode")
     keys: dict[str, Any] = {"type": "pad", "padding": compact(pairs) or 0}
     if mode != "constant":
         keys["mode"] = modes[mode]
@@ -210,5 +210,51 @@ def depth_to_space(t: Translator, node: Any, a: dict[str, Any]) -> None:
     x = t.tensor(node)
     t.spatial(x)
     kind = "pixel_shuffle" if node.op_type == "DepthToSpace" else "pixel_unshuffle"
-    need(kind)
+    need(kind, "factor")
     t.add(node, {"type": kind, "factor": int(a["blocksize"])}, [x])
+
+
+def channel_range(t: Translator, x: str, start: int, end: int) -> dict[str, Any]:
+    need("slice", "start", "end")
+    c = t.channels(x)
+    start, end = (min(max(v + c if v < 0 else v, 0), c) for v in (start, end))
+    if start >= end:
+        raise Refused(f"an empty channel range {start}:{end}")
+    return {"type": "slice", "start": start, "end": end}
+
+
+@op("Slice")
+def slice_channels(t: Translator, node: Any, a: dict[str, Any]) -> None:
+    x = t.tensor(node)
+    values = [t.g.values(node.input[k]) if optional(node, k) else None for k in range(1, 5)]
+    starts, ends, axes, steps = values
+    if starts is None or ends is None or (optional(node, 3) and axes is None):
+        raise Refused("its starts, ends or axes are computed")
+    axes = axes or list(range(len(starts)))
+    if [int(k) % t.rank(x) for k in axes] != [t.channel_axis(x)] or any(
+        s != 1 for s in steps or [1]
+    ):
+        raise Refused("a Slice of anything but a range of channels")
+    t.add(node, channel_range(t, x, int(starts[0]), int(ends[0])), [x])
+
+
+@op("Split")
+def split(t: Translator, node: Any, a: dict[str, Any]) -> None:
+    """Each output a slice of the channels."""
+    x = t.tensor(node)
+    if int(a.get("axis", 0)) % t.rank(x) != t.channel_axis(x):
+        raise Refused("a Split along an axis other than the channels")
+    c, n = t.channels(x), len(node.output)
+    sizes = a.get("split") or (t.g.values(node.input[1]) if optional(node, 1) else None)
+    if sizes is None:
+        sizes = [-(-c // n)] * (n - 1) + [c - -(-c // n) * (n - 1)]
+    start = 0
+    for k, size in enumerate(sizes):
+        keys = channel_range(t, x, start, start + int(size))
+        start += int(size)
+        part = type(node)()
+        part.CopyFrom(node)
+        del part.output[:]
+        part.output.append(node.output[k])
+        part.name = f"{node.name or node.output[0]}_{k}"
+        t.add(part, keys, [x])
