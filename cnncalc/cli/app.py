@@ -40,7 +40,7 @@ SHORT_HELP = {
     "solve": "Which input sizes are valid for size symbols.",
     "memory": "Training and inference memory: will it fit?",
     "export": "Write a PyTorch nn.Module for each network.",
-    "import": "Write the TOML of a PyTorch nn.Module.",
+    "import": "Write the TOML of an ONNX, Keras or PyTorch model.",
 }
 COMMANDS: dict[str, Any] = {
     **{

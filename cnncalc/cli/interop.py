@@ -7,7 +7,7 @@ when the program starts, and string annotations cost it several milliseconds to 
 import os
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from cnncalc.cli.options import (
 from cnncalc.cli.output import write_output
 from cnncalc.cli.progress import Progress
 from cnncalc.errors import CnnCalcError
+
+if TYPE_CHECKING:
+    from cnncalc.interop.imported import Imported
 
 
 class Target(StrEnum):
@@ -77,56 +80,53 @@ def import_(
     target: Annotated[
         str,
         typer.Argument(
-            help="The PyTorch module, `FILE.py:ClassName`; built with no arguments.",
-            metavar="FILE.py:CLASS",
+            help="The model: an ONNX file (`model.onnx`), a Keras model (`model.keras`, or the "
+            "JSON of `model.to_json()`), or a PyTorch module (`FILE.py:ClassName`, built with "
+            "no arguments).",
+            metavar="MODEL",
             show_default=False,
         ),
     ],
     input_shapes: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--input",
             "-i",
             metavar="HxWxC",
             help="Input shape in cnncalc's order, e.g. `224x224x3` (or `NAME=96x96x3` for "
-            "each of several inputs).",
+            "each of several inputs). Needed for PyTorch; for ONNX and Keras it replaces "
+            "the file's sizes, dynamic ones included.",
         ),
-    ],
+    ] = None,
     output: OutputOpt = None,
+    max_layers: MaxLayersOpt = 1_000_000,
 ) -> None:
-    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
+    """Write the cnncalc TOML of a model made elsewhere: ONNX, Keras or PyTorch.
 
-    Layers without a cnncalc equivalent are named in an error; an unknown activation
-    (no parameters, same shape) is left out with a warning.
+    ONNX files are read with the `onnx` package alone (`pip install 'cnncalc[onnx]'`);
+    Keras models from their `config.json`, with neither Keras nor TensorFlow; PyTorch
+    modules are traced with torch.fx (needs torch, and runs the file). An operator or
+    layer without a cnncalc equivalent is an error that names it.
 
-    Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
+    Examples: `cnncalc import model.onnx -o model.toml`;
+    `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
     from cnncalc.engine.walk import analyze
+    from cnncalc.interop.imported import resolve_same
     from cnncalc.spec.load import load_text
-    from cnncalc.spec.shorthand import parse_dims
+    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
-    shapes: dict[str, list[int]] = {}
-    for text in input_shapes:
-        name, _, dims = text.rpartition("=")
-        sizes = parse_dims(dims)
-        if any(not isinstance(s, int) for s in sizes):
-            raise CnnCalcError(
-                f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
-            )
-        shapes[name or "input"] = [int(s) for s in sizes]
+    shapes = read_shapes(input_shapes or [])
+    limit = max_layers or DEFAULT_MAX_LAYERS
+    kind = model_kind(target)
     progress = Progress()
-    progress("importing torch")
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
-    from cnncalc.interop.torch_import import import_torch
-
-    try:
-        imported = import_torch(target, shapes, progress)
+        imported = read_model(target, kind, shapes, limit, progress)
+        source = output or "<import>"
+        resolve_same(imported, source)
         text = imported.toml()
         progress("checking the result")
-        for network in load_text(text, output or "<import>"):
+        for network in load_text(text, source, max_layers=limit):
             analyze(network)  # what cnncalc writes, cnncalc reads
     finally:
         progress.done()
@@ -135,3 +135,65 @@ def import_(
     write_output(text, output)
     if output is not None:
         print(f"wrote {output}: {imported.name}", file=sys.stderr)
+
+
+def read_model(
+    target: str, kind: str, shapes: dict[str, list[int]], limit: int, progress: Progress
+) -> "Imported":
+    """The imported model, read by the importer of its format (each imports its own needs)."""
+    progress(f"reading {target}")
+    if kind == "onnx":
+        try:
+            import onnx  # noqa: F401
+        except ImportError:
+            raise CnnCalcError(
+                "reading ONNX needs the onnx package: pip install 'cnncalc[onnx]'", file=target
+            ) from None
+        from cnncalc.interop.onnx_import import import_onnx
+
+        return import_onnx(target, shapes, limit)
+    if kind == "keras":
+        from cnncalc.interop.keras_import import import_keras
+
+        return import_keras(target, shapes, limit)
+    if not shapes:
+        raise CnnCalcError(
+            "a PyTorch module needs its input shape, e.g. --input 224x224x3", key="--input"
+        )
+    progress("importing torch")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CnnCalcError("cnncalc import needs PyTorch: pip install torch") from None
+    from cnncalc.interop.torch_import import import_torch
+
+    return import_torch(target, shapes, progress)
+
+
+def read_shapes(texts: list[str]) -> dict[str, list[int]]:
+    from cnncalc.spec.shorthand import parse_dims
+
+    shapes: dict[str, list[int]] = {}
+    for text in texts:
+        name, _, dims = text.rpartition("=")
+        sizes = parse_dims(dims)
+        if any(not isinstance(s, int) for s in sizes):
+            raise CnnCalcError(
+                f"cannot read '{dims}'; expected sizes like 224x224x3", key="--input"
+            )
+        shapes[name or "input"] = [int(s) for s in sizes]
+    return shapes
+
+
+def model_kind(target: str) -> str:
+    """ONNX, Keras or PyTorch, from the name and, failing that, the file's first bytes."""
+    lower = target.lower()
+    if lower.endswith(".onnx"):
+        return "onnx"
+    if lower.endswith((".keras", ".json")):
+        return "keras"
+    if ".py:" in lower or lower.endswith(".py") or not os.path.isfile(target):
+        return "torch"
+    with open(target, "rb") as f:
+        head = f.read(64).lstrip()
+    return "keras" if head.startswith((b"PK", b"{")) else "onnx"

@@ -45,7 +45,7 @@ class Optimizer(StrEnum):
 
 
 BatchOpt = Annotated[
-    int, typer.Option("--batch", "-b", min=1, max=2**40, help="Samples per batch.")
+    int, typer.Option("--batch", "-b", min=1, max=2**40, metavar="N", help="Samples per batch.")
 ]
 MemoryDtypeOpt = Annotated[
     MemoryDtype, typer.Option("--dtype", help="Element type of weights and activations.")
@@ -76,6 +76,7 @@ FitOpt = Annotated[
         "--fit",
         help="A memory budget, e.g. `24GiB` or `16GB`: the largest batch that fits it, "
         "for training and for inference.",
+        metavar="SIZE",
         show_default=False,
     ),
 ]

@@ -15,70 +15,20 @@ import contextlib
 import importlib.util
 import inspect
 import io
-import json
 import operator
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop.imported import Imported, Layer
+from cnncalc.interop.imported import channels_last as _channels_last
 from cnncalc.interop.torch_import_kinds import index_keys, pad_keys
 from cnncalc.layers.base import ACTIVATIONS
 
 Progress = Callable[[str], None] | None  # told what is being done, for a terminal's progress line
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
-
-
-@dataclass
-class Layer:
-    name: str
-    keys: dict[str, Any]
-    inputs: list[str]
-
-
-@dataclass
-class Imported:
-    name: str
-    inputs: dict[str, list[int]]
-    layers: list[Layer] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def toml(self) -> str:
-        """The network as a cnncalc architecture file."""
-        out = [f"# Imported by cnncalc from the PyTorch module {self.name}.", ""]
-        out.append(f"name = {json.dumps(self.name)}")
-        if list(self.inputs) == ["input"]:
-            out.append(f"input = {value(self.inputs['input'])}")
-        else:
-            items = ", ".join(f"{k} = {value(v)}" for k, v in self.inputs.items())
-            out.append(f"input = {{ {items} }}")
-        last = self.layers[-1].name if self.layers else None
-        if self.outputs != [last]:
-            out.append(f"outputs = {value(self.outputs)}")
-        out.append("layers = [")
-        previous = next(iter(self.inputs)) if len(self.inputs) == 1 else None
-        for layer in self.layers:
-            keys: dict[str, Any] = {"name": layer.name, **layer.keys}
-            if layer.inputs != [previous]:
-                keys["inputs"] = layer.inputs
-            body = ", ".join(f"{k} = {value(v)}" for k, v in keys.items())
-            out.append(f"  {{ {body} }},")
-            previous = layer.name
-        out.append("]")
-        return "\n".join(out) + "\n"
-
-
-def value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | str):
-        return json.dumps(v)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    raise TypeError(v)
 
 
 def load_class(target: str) -> Any:
@@ -109,8 +59,7 @@ def load_class(target: str) -> Any:
 
 def channels_last(shape: tuple[int, ...]) -> list[int]:
     """A torch tensor shape (N, C, spatial…) as cnncalc writes it: spatial…, channels."""
-    dims = list(shape[1:])
-    return dims if len(dims) == 1 else [*dims[1:], dims[0]]
+    return _channels_last(list(shape[1:]))
 
 
 def pairs_from_pad(pad: list[int], n: int) -> list[list[int]]:
@@ -191,7 +140,9 @@ class Tracer:
             ) from None
         single = len(placeholders) == 1
         self.net = Imported(
-            name, {"input" if single else p.name: shapes[p.name] for p in placeholders}
+            name,
+            {"input" if single else p.name: shapes[p.name] for p in placeholders},
+            origin=f"the PyTorch module {name}",
         )
         self.ref: dict[Any, str] = {p: ("input" if single else p.name) for p in placeholders}
         self.layer_of: dict[str, Layer] = {}
