@@ -5,7 +5,6 @@ Each function turns a CheckReport into text; the CLI decides where it goes.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cnncalc.check.results import (
@@ -19,18 +18,12 @@ from cnncalc.check.results import (
     Finding,
     plural,
 )
-from cnncalc.errors import Location
+from cnncalc.errors import Location, printable
 
 OUT, ERR = "out", "err"
 STYLES = {ERROR: "bold red", FAILURE: "red", WARNING: "yellow"}
 
 Line = tuple[str, str, str]  # (stream, rich style, text)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Names and keys come from pull requests: no control character may reach a log or XML."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def failed_level(finding: Finding, strict: bool) -> bool:

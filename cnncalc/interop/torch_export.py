@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cnncalc.engine.walk import Analysis
 from cnncalc.interop.export_class import WIDTH
 from cnncalc.interop.export_file import FileWriter, NetworkInfo
+from cnncalc.interop.torch_names import inert
 
 __all__ = ["Export", "export_pytorch"]
 
@@ -66,7 +67,7 @@ def export_pytorch(
     classes, infos = FileWriter(analyses, linear, activation_modules).write()
     what = ", ".join(a.network.name for a in analyses)
     title = f"PyTorch models of {what}" + (f", from {source}" if source else "") + "."
-    title = "\n".join(textwrap.wrap(title, WIDTH - 4))
+    title = "\n".join(textwrap.wrap(inert(title), WIDTH - 4))
     parts = [HEADER.format(title=title, version=__version__)]
     parts += ["\n" + c.text() for c in classes]
     return Export("\n".join(parts), infos)
