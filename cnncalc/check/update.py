@@ -24,10 +24,11 @@ from cnncalc.check.values import (
 )
 from cnncalc.engine.walk import Analysis
 from cnncalc.errors import CnnCalcError
+from cnncalc.files import write_atomically
 from cnncalc.spec.load import load_text
 from cnncalc.spec.network import Network
 from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
-from cnncalc.spec.source import STDIN, read_text
+from cnncalc.spec.source import BOM, STDIN, decode, read_bytes
 from cnncalc.spec.sourcemap import locate
 
 Change = tuple[tuple[str, ...], Any]  # a path under [expect] and its new value
@@ -66,7 +67,8 @@ def update_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[str]:
 
     if path == "-":
         raise CnnCalcError("--update cannot rewrite standard input; name the file", file=STDIN)
-    file, original = read_text(path)
+    file, data = read_bytes(path)
+    original = decode(data, file)
     text = original
     updated = []
     for net in load_text(original, file, max_layers):
@@ -79,11 +81,8 @@ def update_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[str]:
             text = apply_changes(text, net, changes)
             updated.append(net.name)
     if text != original:
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise CnnCalcError(f"cannot write the file: {error.strerror}", file=file) from None
+        bom = BOM if data.startswith(BOM.encode()) else ""
+        write_atomically(path, bom + text, unchanged=data)
     return updated
 
 

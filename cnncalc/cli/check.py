@@ -14,7 +14,7 @@ import typer
 from cnncalc.cli.options import (
     MaxLayersOpt,
 )
-from cnncalc.cli.output import write_file
+from cnncalc.cli.output import append_file, write_output
 
 
 class CheckFormat(StrEnum):
@@ -100,11 +100,11 @@ def check_command(
         document = github_annotations(report)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
-            write_file(summary_file, github_summary(report), "a")
+            append_file(summary_file, github_summary(report))
     else:
         document = "".join(line + "\n" for _, _, line in text_lines(report))
     if output is not None:
-        write_file(output, document, "w")
+        write_output(document, output, [f.file for f in report.files])
         if fmt is not CheckFormat.text:
             print_check_text(text_lines(report))
     elif fmt is CheckFormat.text:

@@ -21,7 +21,7 @@ from cnncalc.cli.options import (
     SetOpt,
 )
 from cnncalc.cli.output import write_output
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, printable
 
 
 class Target(StrEnum):
@@ -67,11 +67,11 @@ def export(
     source = "--layers" if layers is not None else os.path.basename(file or "")
     analyses = [analyze(n) for n in networks]
     code = export_pytorch(analyses, source, activation_modules=activation_modules).code
-    write_output(code, output)
+    write_output(code, output, [file or "-"])
     if output is None:
         return
     names = ", ".join(n.name for n in networks)
-    print(f"wrote {output}: {names}", file=sys.stderr)
+    print(printable(f"wrote {output}: {names}"), file=sys.stderr)
 
 
 def import_(
@@ -128,6 +128,6 @@ def import_(
         analyze(network)  # what cnncalc writes, cnncalc reads
     for warning in imported.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    write_output(text, output)
+    write_output(text, output, [target.rpartition(":")[0]])
     if output is not None:
-        print(f"wrote {output}: {imported.name}", file=sys.stderr)
+        print(printable(f"wrote {output}: {imported.name}"), file=sys.stderr)

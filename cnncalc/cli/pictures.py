@@ -64,9 +64,9 @@ def diagram_command(
     a = analyze(networks[0])
     how = None if scale is None else scale.value
     if fmt is DiagramFormat.dot:
-        write_output(diagram.dot(a, depth, how), output)
+        write_output(diagram.dot(a, depth, how), output, [file or "-"])
     else:
-        write_output(diagram.svg_document(a, depth, how), output)
+        write_output(diagram.svg_document(a, depth, how), output, [file or "-"])
 
 
 def report_command(
@@ -98,4 +98,4 @@ def report_command(
     source = networks[0].file
     title = networks[0].name if len(networks) == 1 else Path(source).name
     how = None if scale is None else scale.value
-    write_output(page(analyses, title, dtype.value, depth, how), output)
+    write_output(page(analyses, title, dtype.value, depth, how), output, [file or "-"])

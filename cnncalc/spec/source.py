@@ -13,10 +13,17 @@ from cnncalc.spec.sourcemap import decode_error_line
 MAX_FILE_BYTES = 16 * 2**20
 MAX_NESTING = 100  # where to point when TOML nesting exhausts the parser
 STDIN = "<stdin>"
+BOM = "\ufeff"
 
 
 def read_text(path: str) -> tuple[str, str]:
     """(display name, text) of a file, or of standard input for ``-``."""
+    name, data = read_bytes(path)
+    return name, decode(data, name)
+
+
+def read_bytes(path: str) -> tuple[str, bytes]:
+    """(display name, bytes) of a file, or of standard input for ``-``, within the size bound."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         name = STDIN
@@ -37,8 +44,13 @@ def read_text(path: str) -> tuple[str, str]:
             "expected an architecture file (use blocks and repeat for long networks)",
             file=name,
         )
+    return name, data
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text; a byte-order mark, which some Windows editors write, is not part of it."""
     try:
-        return name, data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CnnCalcError("the file is not UTF-8 text", file=name, line=line) from None
