@@ -113,7 +113,7 @@ def test_entries_shared_between_documents_keep_their_meaning() -> None:
 
 def test_a_100000_layer_network_analyses_without_recursion() -> None:
     text = UNIT + "[deep]\ninput = [32, 32, 16]\nlayers = [{ type = 'unit', repeat = 10000 }]\n"
-    (net,) = load_text(text, "deep.toml")
+    (net,) = load_text(text, "deep.toml", max_layers=100_000)
     assert len(net.nodes) == 100_000
     a = analyze(net)
     # One block: two 3x3 convs without bias (2,304 each), 1x1 convs of 544 and 528, three

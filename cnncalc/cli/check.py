@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     MaxLayersOpt,
 )
 from cnncalc.cli.output import append_file, write_output
@@ -71,7 +72,7 @@ def check_command(
             help="Skip named TOML files that hold no network (for pre-commit hooks).",
         ),
     ] = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> int:
     """Check every network's expectations, budgets and warnings, for CI.
 

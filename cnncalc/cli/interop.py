@@ -13,6 +13,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     FileArg,
     InputOpt,
     LayersOpt,
@@ -50,7 +51,7 @@ def export(
             "module (torchinfo, ptflops, thop) see them.",
         ),
     ] = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
 
@@ -61,9 +62,8 @@ def export(
     """
     from cnncalc.engine.walk import analyze
     from cnncalc.interop.torch_export import export_pytorch
-    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
-    networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     source = "--layers" if layers is not None else os.path.basename(file or "")
     analyses = [analyze(n) for n in networks]
     code = export_pytorch(analyses, source, activation_modules=activation_modules).code

@@ -10,6 +10,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     DepthOpt,
     DiagramFormat,
     Dtype,
@@ -40,7 +41,7 @@ def diagram_command(
     ] = DiagramFormat.svg,
     depth: DepthOpt = None,
     scale: ScaleOpt = None,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Draw the network: one box per layer (or block instance), edges labelled with shapes.
 
@@ -79,7 +80,7 @@ def report_command(
     depth: DepthOpt = None,
     scale: ScaleOpt = None,
     dtype: DtypeOpt = Dtype.float32,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write one self-contained HTML page: summary, diagram, sortable tables, charts, warnings.
 

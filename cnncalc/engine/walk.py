@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
@@ -85,8 +86,9 @@ class Analysis:
     outputs: dict[str, Shape]
     input_fields: dict[str, Field]
 
-    @property
+    @cached_property
     def totals(self) -> Totals:
+        """Summed once: reports read the network's totals for every row (a share of them)."""
         return sum((r.totals for r in self.layers), Totals())
 
     @property

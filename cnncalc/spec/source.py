@@ -13,6 +13,11 @@ from cnncalc.spec.sourcemap import decode_error_line
 MAX_FILE_BYTES = 16 * 2**20
 MAX_NESTING = 100  # where to point when TOML nesting exhausts the parser
 STDIN = "<stdin>"
+MAX_KEY_PARTS = 64
+_DEEP_KEY = re.compile(  # that many key parts, each followed by a dot (possessive: linear)
+    r"""(?:(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+)"""
+    + f"{{{MAX_KEY_PARTS}}}"
+)
 BOM = "\ufeff"
 
 
@@ -57,6 +62,14 @@ def decode(data: bytes, name: str) -> str:
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:
+    deep = _DEEP_KEY.search(text)
+    if deep is not None:  # tomllib's time grows with the square of a dotted key's length
+        raise CnnCalcError(
+            f"invalid TOML: a dotted key of more than {MAX_KEY_PARTS} parts; "
+            "expected keys a few levels deep",
+            file=file,
+            line=text.count("\n", 0, deep.start()) + 1,
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
