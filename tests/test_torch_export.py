@@ -404,3 +404,10 @@ def test_names_of_module_internals_and_nul_build_and_run(tc, tmp_path: Path) -> 
     }
     analyses = [analyze(n) for n in load_dict(doc)]
     assert tc.check_networks(analyses, tmp_path) == {"net\x00": tc.Mismatch()}
+
+
+def test_the_wrote_line_shows_control_characters_as_escapes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text('name = "n\\u001b[2J\\r"\ninput = [8, 8, 3]\nlayers = ["conv 4 kernel=3"]\n')
+    out = tmp_path / "net.py"
+    assert cli("export", str(path), "-o", str(out)) == (0, "", f"wrote {out}: n\\x1b[2J\\x0d\n")

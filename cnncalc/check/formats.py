@@ -92,7 +92,11 @@ RESULT_MARKS = {OK: "✅ ok", FAILED: "❌ failed", INVALID: "⛔ invalid"}
 
 
 def md(text: str) -> str:
-    return printable(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Escaped as --format markdown escapes: no pipe, HTML tag or control character gets through
+    (a name is plain text, never a code span that a backtick in it could close)."""
+    from cnncalc.render.formats import md_escape
+
+    return md_escape(text)
 
 
 def github_summary(report: CheckReport) -> str:
@@ -101,13 +105,13 @@ def github_summary(report: CheckReport) -> str:
     out += ["| File | Network | Result | Expectations |", "|---|---|---|---:|"]
     for f in report.files:
         if f.error is not None:
-            out.append(f"| `{md(f.file)}` | | {RESULT_MARKS[INVALID]} | |")
+            out.append(f"| {md(f.file)} | | {RESULT_MARKS[INVALID]} | |")
         for net in f.networks:
             result = RESULT_MARKS[net.status(report.strict)]
             warnings = len(net.of(WARNING))
             if warnings:
                 result += f" ({plural(warnings, 'warning')})"
-            out.append(f"| `{md(f.file)}` | {md(net.name)} | {result} | {net.checked} |")
+            out.append(f"| {md(f.file)} | {md(net.name)} | {result} | {net.checked} |")
     findings = list(report.findings())
     if findings:
         out += ["", "### Findings", ""]
@@ -116,7 +120,7 @@ def github_summary(report: CheckReport) -> str:
             where = loc.file or ""
             if loc.line is not None:
                 where += f":{loc.line}"
-            out.append(f"- `{md(where)}` {md(without_file(finding))}")
+            out.append(f"- {md(where)}: {md(without_file(finding))}")
     return "\n".join(out) + "\n"
 
 
