@@ -12,6 +12,7 @@ from typing import Any
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
 from cnncalc.layers.base import Effect, Field, Layer, Shape, fmt_shape
 from cnncalc.layers.merge import MismatchError
+from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
 
@@ -367,6 +368,10 @@ def describe_weights(r: LayerResult) -> str:
 
 def analyze(net: Network) -> Analysis:
     """Shapes, parameters, MACs and receptive fields of every layer, in one walk."""
+    if not isinstance(net, Network):
+        raise CnnCalcError(
+            f"net: expected a Network from load, load_text or load_dict, got {show(net)}"
+        )
     return Walk(net).run()
 
 
