@@ -16,6 +16,7 @@ from cnncalc.render.layout import (
     layered,
     longest_path_ranks,
 )
+from conftest import examples
 
 EPS = 1e-6
 
@@ -241,7 +242,7 @@ def dags(draw: st.DrawFn) -> tuple[list[Item], list[tuple[str, str]]]:
     return items, [(f"n{i}", f"n{j}") for i, j in chosen]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(dags(), st.sampled_from([0.0, 12.0]))
 def test_every_dag_keeps_the_invariants(
     graph: tuple[list[Item], list[tuple[str, str]]], stem: float

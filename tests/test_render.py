@@ -13,6 +13,7 @@ from test_plaintable import Pipe, a_table, quiet_env
 
 from cnncalc.render.formats import rich_tables
 from cnncalc.reports.tables import COUNT, Column, Table
+from conftest import examples
 
 
 def drawn(items: list[Table], width: int, terminal: bool, stack: bool) -> str:
@@ -23,7 +24,7 @@ def drawn(items: list[Table], width: int, terminal: bool, stack: bool) -> str:
 
 
 @given(st.lists(a_table(), min_size=1, max_size=2), st.integers(40, 200), st.booleans())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_stacked_rows_draw_the_same_table(items: list[Table], width: int, terminal: bool) -> None:
     assert drawn(items, width, terminal, True) == drawn(items, width, terminal, False)
 

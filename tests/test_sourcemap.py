@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cnncalc.spec.sourcemap import MAX_DEPTH, Path, decode_error_line, line_of, locate
+from conftest import examples
 
 # --------------------------------------------------------------------------- helpers
 
@@ -605,13 +606,13 @@ def handwritten_documents(draw: st.DrawFn) -> str:
 documents = tomlkit_documents() | handwritten_documents()
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_every_path_is_mapped_to_a_plausible_line(text: str) -> None:
     check_map(text)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.data())
 def test_inserting_a_line_shifts_later_lines(text: str, data: st.DataObject) -> None:
     source = text.split("\n")
@@ -625,7 +626,7 @@ def test_inserting_a_line_shifts_later_lines(text: str, data: st.DataObject) -> 
     assert locate(shifted) == expected
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
 @given(tomlkit_documents())
 def test_crlf_does_not_change_lines(text: str) -> None:
     crlf = text.replace("\r\n", "\n").replace("\n", "\r\n")
@@ -636,7 +637,7 @@ def test_crlf_does_not_change_lines(text: str) -> None:
     assert locate(crlf) == locate(text.replace("\r\n", "\n"))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet=list("ab=.[]{}\"'#,\n\r\t 1-:\\"), max_size=60) | st.text(max_size=30))
 def test_never_raises_even_on_invalid_text(text: str) -> None:
     lines = locate(text)

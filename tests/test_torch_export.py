@@ -23,6 +23,7 @@ from cnncalc.errors import CnnCalcError, printable
 from cnncalc.interop.torch_export import export_pytorch
 from cnncalc.interop.torch_names import MODULE_ATTRIBUTES, Names, class_name
 from cnncalc.spec.load import load, load_dict, load_text
+from conftest import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"
@@ -262,7 +263,7 @@ def block_text(args: list[dict[str, int]], pad: str, size: int, channels: int) -
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     args=st.lists(
         st.fixed_dictionaries(
@@ -367,7 +368,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(NAME.filter(lambda n: n != "blocks"), NAME, LAYER_NAME, LAYER_NAME, NAME)
 def test_names_from_a_hostile_file_stay_in_docstrings(
     net: str, block: str, instance: str, layer: str, source: str

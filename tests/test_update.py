@@ -22,6 +22,7 @@ from cnncalc.check.expect import check_network
 from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.load import load_text
+from conftest import examples
 
 ROOT = Path(__file__).parent.parent
 UPDATE = ROOT / "tests" / "data" / "check" / "update"
@@ -290,7 +291,7 @@ LAYER = st.sampled_from(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(LAYER, min_size=1, max_size=5), min_size=1, max_size=3),
     st.integers(16, 40),
