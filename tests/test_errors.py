@@ -156,3 +156,18 @@ def test_every_tested_message_is_in_the_error_table() -> None:
         assert any(
             f"`{path.stem}`" in row and message.replace("|", "\\|") in row for row in rows
         ), path.name
+
+
+def test_the_messages_of_tests_in_the_error_table_name_real_tests() -> None:
+    """Rows whose case is a test (writing files, the command line, the API) name one that
+    exists, so a renamed or deleted test does not leave its message documented."""
+    docs = (DATA.parent.parent / "docs" / "errors.md").read_text()
+    sources = "".join(p.read_text() for p in sorted(Path(__file__).parent.glob("test_*.py")))
+    cases = {
+        line.split("`")[1]
+        for line in docs.splitlines()
+        if line.startswith("| ") and "`test_" in line
+    }
+    assert len(cases) >= 7
+    for case in cases:
+        assert f"def {case}(" in sources, case
