@@ -365,7 +365,12 @@ def main(argv: list[str] | None = None) -> None:
         )
     if not args.quick:
         deep100k = generated(100_000, folder)
-        slow.append(Case("100k json", CNNCALC + ["summary", str(deep100k), "--format", "json"]))
+        slow.append(
+            Case(
+                "100k json",
+                CNNCALC + ["summary", str(deep100k), "--format", "json", "--max-layers", "100000"],
+            )
+        )
     torch_cases = []
     if not args.no_torch and torch_ready():
         for name in ("vgg16", "resnet50"):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, evaluate
+from conftest import examples
 
 NAMES: dict[str, int | str] = {"width": 16, "stride": 2, "k": 3, "neg": -7, "pad": "same"}
 
@@ -263,7 +264,7 @@ trees: st.SearchStrategy[Tree] = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(trees)
 def test_evaluate_matches_python_arithmetic(tree: Tree) -> None:
     text = render(tree)

@@ -16,6 +16,7 @@ from cnncalc import analyze, load
 from cnncalc.render.formats import plain_tables, rich_tables, tables
 from cnncalc.render.plaintable import TERMINAL_HINTS, layout, plain_target
 from cnncalc.reports.tables import COUNT, SHARE, TABLES, TEXT, Column, Table
+from conftest import examples
 
 NETWORKS = Path(__file__).resolve().parent.parent / "benchmarks" / "networks.toml"
 SAFE = list(" abcxyz019_-.,[]()/+*=x") + ["→", "█", "▏", "×", "…"]
@@ -68,7 +69,7 @@ def a_table(draw: Any) -> Table:
 
 
 @given(st.lists(a_table(), min_size=1, max_size=3), st.integers(40, 200))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_the_plain_writer_writes_what_rich_writes(items: list[Table], width: int) -> None:
     plain, rich = both(items, width)
     if plain is not None:

@@ -15,7 +15,8 @@ import tomlkit
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.spec.sourcemap import Path, decode_error_line, line_of, locate
+from cnncalc.spec.sourcemap import MAX_DEPTH, Path, decode_error_line, line_of, locate
+from conftest import examples
 
 # --------------------------------------------------------------------------- helpers
 
@@ -400,18 +401,34 @@ def test_empty_and_comment_only_documents() -> None:
 def test_deep_nesting_does_not_recurse() -> None:
     depth = 10_000
     lines = locate("x = " + "[" * depth + "]" * depth + "\n")
-    assert len(lines) == depth
+    assert len(lines) == MAX_DEPTH  # deeper paths are not marked
     assert lines[("x",)] == 1
-    assert lines[("x",) + (0,) * (depth - 1)] == 1
-    del lines  # d nested paths hold d*d/2 keys in all (~200 MB here), so keep one map at a time
+    assert lines[("x",) + (0,) * (MAX_DEPTH - 1)] == 1
 
     depth = 3_000
     text = "y = " + "[\n" * depth + "1" + "]" * depth
     lines = locate(text)
-    assert lines[("y",) + (0,) * depth] == depth + 1
+    assert lines[("y",) + (0,) * (MAX_DEPTH - 1)] == MAX_DEPTH
+    assert line_of(lines, ("y",) + (0,) * depth) == MAX_DEPTH  # the deepest marked prefix
 
     tables = locate("z = " + "{a = " * depth + "1" + "}" * depth)
-    assert tables[("z",) + ("a",) * depth] == 1
+    assert tables[("z",) + ("a",) * (MAX_DEPTH - 1)] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" + ".".join(["a"] * 40_000) + "]\nx = 1\n",  # 80 kB: 25 s and 6.3 GB when quadratic
+        "[[" + ".".join(["a"] * 40_000) + "]]\nx = 1\n",
+        "x = " + "[" * 40_000 + "]" * 40_000 + "\n",
+    ],
+    ids=["header", "array_header", "arrays"],
+)
+def test_deep_paths_cost_their_length(text: str) -> None:
+    start = time.perf_counter()
+    lines = locate(text)
+    assert time.perf_counter() - start < 2  # about 0.1 s; the quadratic map took minutes
+    assert max(len(path) for path in lines) == MAX_DEPTH
 
 
 def test_one_megabyte_is_fast() -> None:
@@ -589,13 +606,13 @@ def handwritten_documents(draw: st.DrawFn) -> str:
 documents = tomlkit_documents() | handwritten_documents()
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_every_path_is_mapped_to_a_plausible_line(text: str) -> None:
     check_map(text)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.data())
 def test_inserting_a_line_shifts_later_lines(text: str, data: st.DataObject) -> None:
     source = text.split("\n")
@@ -609,7 +626,7 @@ def test_inserting_a_line_shifts_later_lines(text: str, data: st.DataObject) -> 
     assert locate(shifted) == expected
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
 @given(tomlkit_documents())
 def test_crlf_does_not_change_lines(text: str) -> None:
     crlf = text.replace("\r\n", "\n").replace("\n", "\r\n")
@@ -620,7 +637,7 @@ def test_crlf_does_not_change_lines(text: str) -> None:
     assert locate(crlf) == locate(text.replace("\r\n", "\n"))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet=list("ab=.[]{}\"'#,\n\r\t 1-:\\"), max_size=60) | st.text(max_size=30))
 def test_never_raises_even_on_invalid_text(text: str) -> None:
     lines = locate(text)

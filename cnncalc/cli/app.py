@@ -5,6 +5,8 @@ __future__ import annotations`` in it: typer reads every command's annotations w
 program starts, and string annotations cost it several milliseconds to evaluate.
 """
 
+import io
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -85,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result: Any = only_command(app, args)(args=args, prog_name="cnncalc", standalone_mode=False)
+        sys.stdout.flush()  # a full disk fails here, inside main, not at exit
     except CnnCalcError as error:
         print(one_line(str(error)), file=sys.stderr)
         return EXIT_INVALID
@@ -103,8 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cnncalc: error: {message}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
+        silence_stdout()
         return EXIT_OK
+    except OSError as error:  # standard output on a full disk (> /dev/full), a quota, …
+        silence_stdout()
+        print(f"cnncalc: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID
     return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null: what is left in its buffer cannot fail again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing is flushed at exit
 
 
 def one_line(message: str) -> str:

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     MaxLayersOpt,
 )
-from cnncalc.cli.output import write_file
+from cnncalc.cli.output import append_file, write_output
 
 
 class CheckFormat(StrEnum):
@@ -72,7 +73,7 @@ def check_command(
             help="Skip named TOML files that hold no network (for pre-commit hooks).",
         ),
     ] = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> int:
     """Check every network's expectations, budgets and warnings, for CI.
 
@@ -106,11 +107,11 @@ def check_command(
         document = github_annotations(report)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
-            write_file(summary_file, github_summary(report), "a")
+            append_file(summary_file, github_summary(report))
     else:
         document = "".join(line + "\n" for _, _, line in text_lines(report))
     if output is not None:
-        write_file(output, document, "w")
+        write_output(document, output, [f.file for f in report.files])
         if fmt is not CheckFormat.text:
             print_check_text(text_lines(report))
     elif fmt is CheckFormat.text:

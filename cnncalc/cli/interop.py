@@ -13,6 +13,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     FileArg,
     InputOpt,
     LayersOpt,
@@ -23,7 +24,7 @@ from cnncalc.cli.options import (
 )
 from cnncalc.cli.output import write_output
 from cnncalc.cli.progress import Progress
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, printable
 
 if TYPE_CHECKING:
     from cnncalc.interop.imported import Imported
@@ -52,7 +53,7 @@ def export(
             "module (torchinfo, ptflops, thop) see them.",
         ),
     ] = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write runnable model code: one PyTorch nn.Module class per network, needing only torch.
 
@@ -63,17 +64,16 @@ def export(
     """
     from cnncalc.engine.walk import analyze
     from cnncalc.interop.torch_export import export_pytorch
-    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
-    networks = load_networks(file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS)
+    networks = load_networks(file, net, input_shape, sets, layers, max_layers)
     source = "--layers" if layers is not None else os.path.basename(file or "")
     analyses = [analyze(n) for n in networks]
     code = export_pytorch(analyses, source, activation_modules=activation_modules).code
-    write_output(code, output)
+    write_output(code, output, [file or "-"])
     if output is None:
         return
     names = ", ".join(n.name for n in networks)
-    print(f"wrote {output}: {names}", file=sys.stderr)
+    print(printable(f"wrote {output}: {names}"), file=sys.stderr)
 
 
 def import_(
@@ -99,7 +99,7 @@ def import_(
         ),
     ] = None,
     output: OutputOpt = None,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write the cnncalc TOML of a model made elsewhere: ONNX, Keras or PyTorch.
 
@@ -132,9 +132,10 @@ def import_(
         progress.done()
     for warning in imported.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    write_output(text, output)
+    model_file = target.rpartition(":")[0] if kind == "torch" else target
+    write_output(text, output, [model_file])
     if output is not None:
-        print(f"wrote {output}: {imported.name}", file=sys.stderr)
+        print(printable(f"wrote {output}: {imported.name}"), file=sys.stderr)
 
 
 def read_model(

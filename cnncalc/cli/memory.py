@@ -12,6 +12,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     FileArg,
     Format,
     FormatOpt,
@@ -96,7 +97,7 @@ def memory_command(
     mixed_precision: MixedOpt = False,
     fit: FitOpt = None,
     plot: PlotOpt = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Training and inference memory, exactly: weights, gradients, optimizer states, what
     autograd keeps for backward per layer, both peaks, and with --fit the largest batch.

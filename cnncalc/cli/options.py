@@ -126,10 +126,15 @@ CompareOpt = Annotated[
     bool,
     typer.Option("--compare", help="Show the network's total under every convention side by side."),
 ]
+MAX_LAYERS = 10_000  # spec.reader.DEFAULT_MAX_LAYERS, named here so --help needs no import
 MaxLayersOpt = Annotated[
     int,
     typer.Option(
-        "--max-layers", min=1, metavar="N", help="Refuse networks that expand to more layers."
+        "--max-layers",
+        min=1,
+        metavar="N",
+        help="Refuse networks that expand to more layers (the default keeps every command "
+        "to a few seconds; raise it for larger networks).",
     ),
 ]
 PlotOpt = Annotated[

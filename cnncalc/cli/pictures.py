@@ -10,6 +10,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     DiagramDepthOpt,
     DiagramFormat,
     Dtype,
@@ -41,7 +42,7 @@ def diagram_command(
     ] = DiagramFormat.svg,
     depth: DiagramDepthOpt = None,
     scale: ScaleOpt = None,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Draw the network: one box per layer (or block instance), edges labelled with shapes.
 
@@ -65,9 +66,9 @@ def diagram_command(
     a = analyze(networks[0])
     how = None if scale is None else scale.value
     if fmt is DiagramFormat.dot:
-        write_output(diagram.dot(a, depth, how), output)
+        write_output(diagram.dot(a, depth, how), output, [file or "-"])
     else:
-        write_output(diagram.svg_document(a, depth, how), output)
+        write_output(diagram.svg_document(a, depth, how), output, [file or "-"])
 
 
 def report_command(
@@ -80,7 +81,7 @@ def report_command(
     depth: ReportDepthOpt = None,
     scale: ScaleOpt = None,
     dtype: DtypeOpt = Dtype.float32,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write one self-contained HTML page: summary, diagram, sortable tables, charts, warnings.
 
@@ -99,4 +100,4 @@ def report_command(
     source = networks[0].file
     title = networks[0].name if len(networks) == 1 else Path(source).name
     how = None if scale is None else scale.value
-    write_output(page(analyses, title, dtype.value, depth, how), output)
+    write_output(page(analyses, title, dtype.value, depth, how), output, [file or "-"])

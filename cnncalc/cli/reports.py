@@ -11,6 +11,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     PLOTTED,
     ByTypeOpt,
     CompareOpt,
@@ -173,14 +174,11 @@ def report_command(name: str, summary: str, example: str) -> Any:
         by_type: ByTypeOpt = False,
         convention: ConventionOpt = None,
         compare: CompareOpt = False,
-        max_layers: MaxLayersOpt = 1_000_000,
+        max_layers: MaxLayersOpt = MAX_LAYERS,
         plot: PlotOpt = False,
     ) -> None:
-        from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
-        networks = load_networks(
-            file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
-        )
+        networks = load_networks(file, net, input_shape, sets, layers, max_layers)
         if plot:
             return emit_plots(name, networks, fmt)
         emit_reports(name, networks, fmt, dtype, depth, by_type, convention, compare)
@@ -229,7 +227,7 @@ def solve_command(
     layers: LayersOpt = None,
     fmt: FormatOpt = Format.table,
     count: CountOpt = 5,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Valid values of the size symbols: no input pixel left unread, every output at least 1.
 

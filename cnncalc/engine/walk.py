@@ -6,11 +6,13 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
 from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Layer, Shape, fmt_shape
 from cnncalc.layers.merge import MismatchError
+from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
 
@@ -85,8 +87,9 @@ class Analysis:
     outputs: dict[str, Shape]
     input_fields: dict[str, Field]
 
-    @property
+    @cached_property
     def totals(self) -> Totals:
+        """Summed once: reports read the network's totals for every row (a share of them)."""
         return sum((r.totals for r in self.layers), Totals())
 
     @property
@@ -405,6 +408,10 @@ def describe_weights(r: LayerResult) -> str:
 
 def analyze(net: Network) -> Analysis:
     """Shapes, parameters, MACs and receptive fields of every layer, in one walk."""
+    if not isinstance(net, Network):
+        raise CnnCalcError(
+            f"net: expected a Network from load, load_text or load_dict, got {show(net)}"
+        )
     return Walk(net).run()
 
 

@@ -7,6 +7,7 @@ expected; the parser adds the file, line, network, layer and key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ def show(value: Any) -> str:
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, int) and value.bit_length() > 14_000:  # str() refuses 4,300 digits
+        return f"a number of about {int(math.log10(abs(value))) + 1:,} digits"
     text = str(value)
     return text if len(text) <= 40 else text[:20] + "…" + f" ({len(text)} digits)"
 
@@ -38,7 +41,7 @@ def integer(value: Any, lowest: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise CnnCalcError(f"expected {what}, got {show(value)}")
     if value < lowest:
-        raise CnnCalcError(f"expected {what}, got {value}")
+        raise CnnCalcError(f"expected {what}, got {show(value)}")
     if value > MAX_INT:
         raise CnnCalcError(f"{show(value)} is too large; expected at most 2**64")
     return value

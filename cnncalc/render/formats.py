@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sys
 from fractions import Fraction
 from typing import Any, TextIO
@@ -140,7 +141,9 @@ def csv_tables(tables: list[Table], out: TextIO) -> None:
     cols = tables[0].columns if tables else []
     writer.writerow(["network"] + [c.key for c in cols])
     for table in tables:
-        net = table.title.split(":", 1)[0]
+        # the title is "NAME: SIZES → SIZES" and sizes hold no ": ", so the last one ends the
+        # name, which may hold colons itself (team:a and team:b are two networks)
+        net = csv_text(table.title.rsplit(": ", 1)[0])
         for row in table.rows:
             writer.writerow(
                 [net] + [csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
@@ -157,7 +160,20 @@ def csv_cell(value: Any, kind: str) -> str:
         return ""
     if kind == SHARE and isinstance(value, Fraction):
         return f"{float(value):.6f}"
-    return text(value)
+    return csv_text(text(value))
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def csv_text(value: str) -> str:
+    """A cell a spreadsheet shows as the text it is. Control characters are escaped, and text
+    that starts with = + - or @ (a formula to Excel or LibreOffice: =HYPERLINK(…), @SUM(…))
+    gets a leading apostrophe, as OWASP's CSV-injection advice says; numbers stay numbers."""
+    value = printable(value)
+    if value[:1] in ("=", "+", "-", "@") and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def md_escape(value: str) -> str:
@@ -240,9 +256,10 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
     labels and texts leave, and long labels are cut before bars shrink below
     a few cells.
     """
+    labels = [printable(label) for label in chart.labels]  # names from the file
     text_ws = [max((len(t) for t in s.texts), default=0) for s in chart.series]
     fixed = sum(4 + w for w in text_ws)
-    longest = max((len(s) for s in chart.labels), default=0)
+    longest = max((len(s) for s in labels), default=0)
     label_w = min(longest, max(width // 3, 8))
     columns = max(len(chart.series), 1)
     bar_w = (width - label_w - 1 - fixed) // columns
@@ -256,7 +273,7 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
             (" │ " + cut(series.title, bar_w + 1 + text_w).ljust(bar_w + 1 + text_w), "bold")
         )
     rows.append(head)
-    for i, label in enumerate(chart.labels):
+    for i, label in enumerate(labels):
         row: list[tuple[str, str | None]] = [(cut(label, label_w).ljust(label_w) + " ", None)]
         for k, (series, text_w) in enumerate(zip(chart.series, text_ws, strict=True)):
             most = max((v for v in series.values if v is not None), default=0.0)
@@ -290,14 +307,14 @@ def draw_charts(console: Any, charts: list[Chart]) -> None:
     for n, chart in enumerate(charts):
         if n:
             console.print()
-        console.print(Text(chart.title, style="bold"), overflow="fold")
+        console.print(Text(printable(chart.title), style="bold"), overflow="fold")
         for row in chart_lines(chart, width):
             line = Text(no_wrap=True, overflow="crop")
             for piece, style in row:
                 line.append(piece, style=style)
             console.print(line, no_wrap=True, overflow="crop", crop=True)
         for note in chart.notes:
-            console.print(Text(note, style="dim"))
+            console.print(Text(printable(note), style="dim"))
 
 
 def styled_lines(lines: list[tuple[str, str]], out: TextIO) -> None:
