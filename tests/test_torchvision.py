@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tvmodels import load as torchvision_models
 
 from cnncalc import analyze, load
 from cnncalc.engine.walk import Analysis
-from tvmodels import load as torchvision_models
 
 EXAMPLES = Path(__file__).parent.parent / "examples.toml"
 SIZE = 224
