@@ -15,6 +15,29 @@ DATA = Path(__file__).parent / "data"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
 
 
+def skip_torchvision_operators() -> None:
+    """Let ``import torchvision`` succeed where its compiled operators cannot load.
+
+    torchvision 0.28, the release for torch 2.13, is published as a CUDA build whose
+    operator library does not load against the CPU torch; importing it then fails in the
+    modules that register those operators (``torchvision::nms does not exist``). The model
+    definitions the tests use are plain Python, so those two modules are skipped. Peer tools
+    that import torchvision when it is installed (ptflops) need this too. Install it with
+    ``pip install --no-deps torchvision==0.28.0``.
+    """
+    import importlib.util
+    import sys
+    import types
+
+    if "torchvision" in sys.modules or importlib.util.find_spec("torchvision") is None:
+        return
+    for name in ("torchvision._meta_registrations", "torchvision._autograd_registrations"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+
+
+skip_torchvision_operators()
+
+
 def network_files() -> list[Path]:
     """Every valid architecture file of the tests (and examples.toml): not the broken cases."""
 
