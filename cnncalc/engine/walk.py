@@ -10,8 +10,8 @@ from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
-from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Layer, Shape, fmt_shape
-from cnncalc.layers.merge import MismatchError
+from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, fmt_shape
+from cnncalc.layers.effects import effect_of
 from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
@@ -244,27 +244,12 @@ class Walk:
             node = nodes[i]
             layer = node.layer
             ins = deps[i]
-            if len(ins) < layer.min_inputs or (
-                layer.max_inputs is not None and len(ins) > layer.max_inputs
-            ):
-                want = (
-                    f"at least {layer.min_inputs}"
-                    if layer.max_inputs is None
-                    else str(layer.max_inputs)
-                )
-                raise self.error(
-                    node,
-                    f"{layer.kind} reads {want} input{'' if want == '1' else 's'}, got {len(ins)}",
-                    key="inputs",
-                )
             in_shapes = tuple(shapes[n] for n in ins)
             in_fields = [fields[n] for n in ins]
             try:
-                effect = apply(layer, in_shapes)
+                effect = effect_of(layer, in_shapes, ins)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
-                if isinstance(error, MismatchError):
-                    error.message = error.explain([ins[error.first], ins[error.other]])
                 raise error.within(
                     file=net.file,
                     line=self.line(node, error.location.key),
@@ -297,6 +282,7 @@ class Walk:
         for name in net.outputs:
             resolved = self.resolve(name, None, key="outputs")
             outputs[resolved] = shapes[resolved]
+        self.dead_branches(done, deps, outputs)
         return Analysis(net, done, outputs, input_fields)
 
     def warn_channels_first(self, results: Sequence[LayerResult]) -> None:
@@ -317,6 +303,24 @@ class Walk:
                 f"spatial sizes first, channels last: write {list(order)}"
             )
             reader.warnings.insert(0, Diagnostic(message, where))
+
+    def dead_branches(
+        self, results: Sequence[LayerResult], deps: list[tuple[str, ...]], outputs: Iterable[str]
+    ) -> None:
+        """Warn at a layer whose output goes nowhere: usually a branch never merged back
+        (a gate computed but not multiplied in), which changes no count and so hides."""
+        used = {name for names in deps for name in names}
+        used.update(outputs)
+        for r in results:
+            if r.name not in used:
+                where = Location(self.net.file, r.node.line, self.net.name, r.name)
+                r.warnings.append(
+                    Diagnostic(
+                        "its output is never used: no layer reads it and it is not a network "
+                        "output; expected it in a later layer's inputs, or in outputs",
+                        where,
+                    )
+                )
 
     def link_shares(self, results: Sequence[LayerResult]) -> None:
         """Check every ``share`` names a layer of the same kind and weights, then link it."""
@@ -366,27 +370,6 @@ class Walk:
         for r in chain:
             owners[r.name] = found
         return found
-
-
-# A layer's effect depends only on the layer and its input shapes: the copies of a repeated
-# block, and the candidates a search program analyses, share the layers they have in common.
-EFFECTS: dict[tuple[Layer, tuple[Shape, ...]], Effect] = {}
-EFFECTS_LIMIT = 4096
-
-
-def apply(layer: Layer, shapes: tuple[Shape, ...]) -> Effect:
-    """``layer.apply(shapes)``, computed once for equal layers on equal shapes."""
-    key = (layer, shapes)
-    try:
-        effect = EFFECTS.get(key)
-    except TypeError:  # a kind with a value that cannot be hashed: no sharing
-        return layer.apply(shapes)
-    if effect is None:
-        effect = layer.apply(shapes)
-        if len(EFFECTS) >= EFFECTS_LIMIT:
-            EFFECTS.clear()
-        EFFECTS[key] = effect
-    return effect
 
 
 def widest(names: Sequence[str], fields: Sequence[Field]) -> str:
