@@ -151,19 +151,16 @@ def test_reports_read_each_layer_a_bounded_number_of_times(
 
 
 def test_a_chain_of_strided_same_convolutions_stays_one_floor() -> None:
-    """300 of them took 42 s when the paddings' min/max piled up in every formula."""
-    import time
-
+    """300 of them took 42 s when the paddings' min/max piled up in every formula: every
+    shape stays one floor of H over the product of the strides."""
     from cnncalc.symbolic.formula import Formula
 
-    start = time.perf_counter()
     (net,) = load_text(
         'input = ["H", "W", 3]\nlayers = [{ type = "conv", filters = 4, kernel = 3, stride = 2, '
         'padding = "same", repeat = 300 }]\n',
         "chain.toml",
     )
     a = analyze(net)
-    assert time.perf_counter() - start < 10  # about 0.5 s
     last = a.layers[-1]
     assert Formula.sympy_text(last.shape[0]) == f"ceiling(H/{2**300})"
     for r in a.layers:
