@@ -1,10 +1,9 @@
-"""torchvision's model code without its compiled operators, for the tests that need it.
+"""torchvision's model code, for the tests that compare examples with torchvision's models.
 
-torchvision 0.28.0, the release for torch 2.13, is on PyPI only as a CUDA build: on the
-CPU build of torch its ``import`` fails while it registers fake kernels for its C++
-operators (``RuntimeError: operator torchvision::nms does not exist``). Its models are
-plain Python that never call those operators, so standing empty modules in for the two
-registration modules lets the package import. Install it without its pinned torch:
+torchvision 0.28.0, the release for torch 2.13, is on PyPI only as a CUDA build whose
+compiled operators do not load against the CPU torch; its models are plain Python, and
+``conftest.skip_torchvision_operators`` lets the package import without the operators.
+Install it without its pinned torch:
 
     pip install --no-deps torchvision==0.28.0
 
@@ -13,16 +12,14 @@ registration modules lets the package import. Install it without its pinned torc
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import sys
-import types
 from typing import Any
 
 import pytest
 
+from conftest import skip_torchvision_operators
+
 INSTALL = "pip install --no-deps torchvision==0.28.0"
-REGISTRATIONS = ("torchvision._meta_registrations", "torchvision._autograd_registrations")
 
 
 def load() -> Any:
@@ -30,14 +27,7 @@ def load() -> Any:
     pytest.importorskip("torch")
     if importlib.util.find_spec("torchvision") is None:
         pytest.skip(f"torchvision is not installed ({INSTALL})")
-    for name in REGISTRATIONS:
-        sys.modules.setdefault(name, types.ModuleType(name))
-    try:
-        return importlib.import_module("torchvision.models")
-    except RuntimeError:
-        # An earlier import without the stand-ins (another package's) failed half-way and
-        # left part of the package behind: forget it and import again.
-        for name in [m for m in sys.modules if m.split(".")[0] == "torchvision"]:
-            if name not in REGISTRATIONS:
-                del sys.modules[name]
-        return importlib.import_module("torchvision.models")
+    skip_torchvision_operators()
+    import torchvision.models
+
+    return torchvision.models
