@@ -23,6 +23,7 @@ from typing import Any
 from cnncalc.errors import CnnCalcError
 from cnncalc.interop.imported import Imported, Layer
 from cnncalc.interop.imported import channels_last as _channels_last
+from cnncalc.interop.torch_import_kinds import index_keys, pad_keys
 from cnncalc.layers.base import ACTIVATIONS
 
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
@@ -233,9 +234,11 @@ class Tracer:
                 keys["ceil"] = True
             self.add(node, keys, [self.source(node)])
         elif kind.startswith("Adaptive") and "Pool" in kind:
-            if any(v != 1 for v in ints(m.output_size, n)):
-                return self.refuse(node, f"{kind} to a size other than 1")
-            self.add(node, {"type": "global_pool", "mode": "max" if "Max" in kind else "avg"}, [x])
+            mode = "max" if "Max" in kind else "avg"
+            out = [int(v) for v in self.shape(node)[2:]]
+            if all(v == 1 for v in out):
+                return self.add(node, {"type": "global_pool", "mode": mode}, [x])
+            self.add(node, {"type": "adaptive_pool", "output": one(out), "mode": mode}, [x])
         elif isinstance(m, nn.Linear):
             if x is not None and channel_move(x, (1, -1)):  # on the channels at every position
                 x = x.args[0]
@@ -254,6 +257,12 @@ class Tracer:
         elif type(m).__name__ == "LayerScale":
             keys = {"type": "scale"} | ({"bias": True} if m.bias is not None else {})
             self.add(node, self.weights(node, keys), [x])
+        elif isinstance(m, nn.PixelShuffle | nn.PixelUnshuffle):
+            factor = m.upscale_factor if isinstance(m, nn.PixelShuffle) else m.downscale_factor
+            kind = "pixel_shuffle" if isinstance(m, nn.PixelShuffle) else "pixel_unshuffle"
+            self.add(node, {"type": kind, "factor": factor}, [x])
+        elif isinstance(m, nn.ChannelShuffle):
+            self.add(node, {"type": "channel_shuffle", "groups": m.groups}, [x])
         elif isinstance(m, nn.Flatten):
             self.reshape(node, x)
         elif isinstance(m, nn.Upsample):
@@ -424,6 +433,10 @@ class Tracer:
             return self.add(node, {"type": "multiply"}, list(args[:2]))
         if fn is operator.getitem and new_axes_only(args[1]):
             return self.alias(node, args[0])  # x[..., None, None]: cnncalc broadcasts [C] so
+        if fn is operator.getitem and hasattr(args[0], "op"):
+            keys = index_keys(args[1], self.shape(args[0]))
+            if keys is not None:
+                return self.add(node, keys, [args[0]])
         if fn is torch.cat:
             dim = node.kwargs.get("dim", args[1] if len(args) > 1 else 0)
             if dim != 1:
@@ -488,7 +501,10 @@ class Tracer:
                     layer.keys["padding"] = crop
                     self.alias(node, x)
                     return
-        self.refuse(node, "F.pad that is not a conv's or pool's padding")
+        keys = pad_keys(pad, mode, n)
+        if keys is None:
+            return self.refuse(node, f"F.pad with mode {mode!r} or a negative amount")
+        self.add(node, keys, [x])
 
     def reshapes(self, node: Any) -> bool:
         """reshape, view and flatten change the shape; permute and contiguous only reorder."""
