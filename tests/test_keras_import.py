@@ -279,7 +279,8 @@ def test_config_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         import_keras(str(bomb), {}, 10)
 
 
-# ----- the oracle: Keras 3 on the torch backend
+# ----- the oracle: Keras 3 on the torch backend, in a process of its own (Keras imports
+# IPython and sets its backend once per process)
 
 APPLICATIONS = [
     "MobileNetV2",
@@ -290,22 +291,39 @@ APPLICATIONS = [
     "InceptionV3",
     "Xception",
 ]
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    pytest.importorskip("torch")
-    return pytest.importorskip("keras", reason="pip install keras (runs on torch, no TensorFlow)")
+ORACLE = """
+import json, math, sys
+import keras
+name, path = sys.argv[1], sys.argv[2]
+model = getattr(keras.applications, name)(weights=None)
+model.save(path)
+json.dump({
+    "params": model.count_params(),
+    "trainable": sum(math.prod(w.shape) for w in model.trainable_weights),
+    "layers": len(model.layers),
+    "outputs": {layer.name: list(layer.output.shape[1:]) for layer in model.layers},
+}, sys.stdout)
+"""
 
 
 @pytest.mark.parametrize("name", APPLICATIONS)
-def test_keras_applications_match_keras(name: str, keras: Any, tmp_path: Path) -> None:
-    import math
+def test_keras_applications_match_keras(name: str, tmp_path: Path) -> None:
+    import importlib.util
+    import subprocess
+    import sys
 
-    model = getattr(keras.applications, name)(weights=None)
+    if importlib.util.find_spec("keras") is None or importlib.util.find_spec("torch") is None:
+        pytest.skip("needs keras and torch: pip install keras (runs on torch, no TensorFlow)")
     path = tmp_path / f"{name}.keras"
-    model.save(str(path))
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    run = subprocess.run(
+        [sys.executable, "-c", ORACLE, name, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    truth = json.loads(run.stdout)
     try:
         net = import_keras(str(path), {}, 10_000)
     except CnnCalcError as error:
@@ -317,13 +335,11 @@ def test_keras_applications_match_keras(name: str, keras: Any, tmp_path: Path) -
         raise
     resolve_same(net, "m.toml")
     a = analyze(load_text(net.toml(), "m.toml")[0])
-    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    assert (a.totals.params, a.totals.trainable_params) == (model.count_params(), trainable)
-    outputs = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
+    assert (a.totals.params, a.totals.trainable_params) == (truth["params"], truth["trainable"])
     checked = 0
     for r in a.layers:
         keras_name = net.tensors.get(r.node.name)
-        if keras_name in outputs:
-            assert tuple(r.effect.shape) == outputs[keras_name], keras_name
+        if keras_name in truth["outputs"]:
+            assert list(r.effect.shape) == truth["outputs"][keras_name], keras_name
             checked += 1
-    assert checked >= len(model.layers) * 0.8  # all but inputs, paddings folded, rescaling
+    assert checked >= truth["layers"] * 0.8  # all but inputs, paddings folded, rescaling
