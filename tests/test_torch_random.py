@@ -2,9 +2,9 @@
 
 Hypothesis builds valid networks layer by layer (1-D to 3-D, every layer type, odd
 kernels, strides, dilations, asymmetric padding pairs, groups, ceil pooling, branches
-joined by add and concat, transposed convolutions with output_padding, upsampling,
-reshapes). Each is exported, run by torch and compared with cnncalc; a failure prints
-the shrunk network as a TOML file.
+joined by add, multiply (broadcast gates) and concat, transposed convolutions with
+output_padding, upsampling, reshapes). Each is exported, run by torch and compared with
+cnncalc; a failure prints the shrunk network as a TOML file.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def networks(draw: Any) -> str:
                 st.sampled_from(
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
-                    + ["add", "concat", "skip", "global_pool", "flatten", "reshape"]
+                    + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
                 )
             )
         c = current[-1]
@@ -236,6 +236,21 @@ def networks(draw: Any) -> str:
                     ok = add({"type": "add", "inputs": [other, last]})
                 else:
                     ok = add({"type": "concat", "inputs": [other, last]})
+        elif kind == "gate":  # squeeze-and-excitation, or a gate pooled along one axis
+            origin, op = last, draw(st.sampled_from(["multiply", "add"]))
+            if draw(st.booleans()):
+                squeeze = {"type": "global_pool", "inputs": [origin]}
+            else:
+                squeeze = {
+                    "type": "pool",
+                    "inputs": [origin],
+                    "kernel": [current[0]] + [1] * (spatial - 1),
+                }
+            ok = add(
+                squeeze,
+                {"type": "conv", "filters": c, "kernel": 1, "activation": "sigmoid"},
+                {"type": op, "inputs": [origin, f"l{count + 2}"]},
+            )
         elif kind == "global_pool":
             ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
         elif kind == "flatten":

@@ -290,8 +290,11 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             elif kind == "upsample":
                 k = size // len(src)
                 line = [src[o // k] for o in range(size)]
-            else:  # merges read the same unit of every input; the rest keep each unit
-                line = [combine([i[ax][o] for i in ins]) for o in range(size)]
+            else:  # merges read the same unit of every input (or its one unit, broadcast)
+                line = [
+                    combine([i[ax][o if len(i[ax]) > 1 else 0] for i in ins if ax < len(i)])
+                    for o in range(size)
+                ]
             axes.append(line)
         state[r.name] = axes
     return state

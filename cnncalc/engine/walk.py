@@ -244,14 +244,14 @@ class Walk:
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if isinstance(error, MismatchError):
-                    error.message = error.explain([ins[0], ins[error.other]])
+                    error.message = error.explain([ins[error.first], ins[error.other]])
                 raise error.within(
                     file=net.file,
                     line=self.line(node, error.location.key),
                     network=net.name,
                     layer=node.name,
                 ) from None
-            notes = effect.warnings + layer.field_warnings(in_fields)
+            notes = effect.warnings + layer.field_warnings(in_fields, in_shapes)
             warnings = []
             if notes:
                 where = Location(net.file, node.line, net.name, node.name)

@@ -395,6 +395,10 @@ class Tracer:
             return self.refuse(node, "softmax over an axis other than the channels")
         if fn in (operator.add, torch.add) and all(hasattr(a, "op") for a in args[:2]):
             return self.add(node, {"type": "add"}, list(args[:2]))
+        if fn in (operator.mul, torch.mul) and all(hasattr(a, "op") for a in args[:2]):
+            return self.add(node, {"type": "multiply"}, list(args[:2]))
+        if fn is operator.getitem and new_axes_only(args[1]):
+            return self.alias(node, args[0])  # x[..., None, None]: cnncalc broadcasts [C] so
         if fn is torch.cat:
             dim = node.kwargs.get("dim", args[1] if len(args) > 1 else 0)
             if dim != 1:
@@ -415,8 +419,9 @@ class Tracer:
             return self.activation(node, acts[name], x)
         if name in SHAPE_METHODS:
             return self.reshape(node, x)
-        if name == "add" and len(node.args) > 1 and hasattr(node.args[1], "op"):
-            return self.add(node, {"type": "add"}, [x, node.args[1]])
+        if name in ("add", "mul") and len(node.args) > 1 and hasattr(node.args[1], "op"):
+            kind = "add" if name == "add" else "multiply"
+            return self.add(node, {"type": kind}, [x, node.args[1]])
         self.unknown(node, f".{name}()", x, 0)
 
     def fold_pad(self, node: Any) -> None:
@@ -485,6 +490,12 @@ class Tracer:
         if len(after) == 1 and len(before) > 1:
             return self.add(node, {"type": "flatten"}, [first])
         self.add(node, {"type": "reshape", "shape": after}, [first])
+
+
+def new_axes_only(index: Any) -> bool:
+    """An index that only adds size-1 axes after the existing ones: ``[..., None, None]``."""
+    items = index if isinstance(index, tuple) else (index,)
+    return bool(items) and items[0] is Ellipsis and all(i is None for i in items[1:])
 
 
 def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:

@@ -381,7 +381,21 @@ class Writer:
         self.finish(r, f"{self.module(r, f'nn.Upsample(scale_factor={s})')}({x[0]})")
 
     def layer_add(self, r: LayerResult, x: list[str]) -> None:
-        self.finish(r, " + ".join(x))
+        self.finish(r, " + ".join(self.broadcastable(r, x)))
+
+    def layer_multiply(self, r: LayerResult, x: list[str]) -> None:
+        """A product; the linearised copy sums instead, which reads the same pixels."""
+        self.finish(r, (" + " if self.linear else " * ").join(self.broadcastable(r, x)))
+
+    def broadcastable(self, r: LayerResult, x: list[str]) -> list[str]:
+        """A flat [C] input gets the output's spatial axes, as NumPy aligns it with cnncalc's
+        channels-last shapes (torch would align it with the last spatial axis)."""
+        n = len(r.shape) - 1
+        spread = f"[(..., {', '.join(['None'] * n)})]" if n else ""
+        return [
+            v + spread if len(s) < len(r.shape) else v
+            for v, s in zip(x, r.input_shapes, strict=True)
+        ]
 
     def layer_concat(self, r: LayerResult, x: list[str]) -> None:
         if self.linear:  # one channel stands for all: the union of the inputs' fields

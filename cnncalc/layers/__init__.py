@@ -22,7 +22,7 @@ from cnncalc.layers.base import (
 )
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
-from cnncalc.layers.merge import Add, Concat, Merge, MismatchError
+from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
 from cnncalc.layers.norm import BatchNorm
 from cnncalc.layers.pool import GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
@@ -46,6 +46,7 @@ __all__ = [
     "Layer",
     "Merge",
     "MismatchError",
+    "Multiply",
     "Pool",
     "Reshape",
     "Shape",

@@ -147,7 +147,7 @@ class Layer:
         """Shape-preserving layers leave the field as it was."""
         return ins[0]
 
-    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Warnings about the field itself; only merges have any."""
         return ()
 
