@@ -55,3 +55,21 @@ def test_sizes_that_are_neither_equal_nor_1_are_an_error(second: str, shown: str
         "multiply needs sizes that are equal or 1 on every axis (NumPy's broadcasting, "
         f"aligned at the channels), got a [4, 4, 8] and b {shown}"
     )
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def test_activations_keep_the_shape_and_only_prelu_learns_slopes() -> None:
+    a = net(
+        [6, 6, 4],
+        "conv 4 kernel=1 activation=swish name=c",
+        "hardswish",
+        "prelu per_channel=true name=p",
+        "conv 4 kernel=1 activation=prelu name=q",
+    )
+    layers = by_name(a)
+    assert layers["c"].node.activation == "silu"  # type: ignore[attr-defined]
+    assert layers["p"].effect.params == 4  # type: ignore[attr-defined]
+    assert layers["q"].effect.params == 4 * 4 + 4 + 1  # type: ignore[attr-defined]
+    assert a.totals.params == 20 + 4 + 21

@@ -158,7 +158,9 @@ def pool_entry(draw: Any, n: int) -> dict[str, Any]:
     return entry
 
 
-SIMPLE = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "batchnorm", "dropout"]
+ACTS = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "silu", "swish"]
+ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu"]
+SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
 
 
 @st.composite
@@ -203,7 +205,7 @@ def networks(draw: Any) -> str:
         if kind == "conv":
             entry = conv_entry(draw, spatial, c)
             if draw(st.integers(0, 2)) == 0:
-                entry["activation"] = draw(st.sampled_from(SIMPLE[:7]))
+                entry["activation"] = draw(st.sampled_from(ACTS))
             ok = add(entry)
         elif kind == "conv_transpose":
             ok = add(transpose_entry(draw, spatial, c))
@@ -212,7 +214,9 @@ def networks(draw: Any) -> str:
         elif kind == "upsample":
             ok = add({"type": "upsample", "scale": per_axis(draw, spatial, st.integers(1, 3))})
         elif kind == "simple":
-            ok = add({"type": draw(st.sampled_from(SIMPLE))})
+            simple = draw(st.sampled_from(SIMPLE))
+            per_channel = {"per_channel": True} if simple.endswith("per_channel") else {}
+            ok = add({"type": simple.split()[0], **per_channel})
         elif kind == "add":  # a residual branch: same-padded conv, then add
             k = draw(st.sampled_from([1, 3]))
             ok = add(

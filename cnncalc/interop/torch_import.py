@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.layers.base import ACTIVATIONS
 
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
 
@@ -205,8 +206,7 @@ class Tracer:
             target is not None
             and len(source.users) == 1
             and "activation" not in target.keys
-            and target.keys["type"] not in ("relu", "leaky_relu", "elu", "gelu")
-            and target.keys["type"] not in ("sigmoid", "tanh", "softmax")
+            and target.keys["type"] not in ACTIVATIONS
         ):
             target.keys["activation"] = kind
             self.alias(node, source)
@@ -301,7 +301,18 @@ class Tracer:
             nn.GELU: "gelu",
             nn.Sigmoid: "sigmoid",
             nn.Tanh: "tanh",
+            nn.SiLU: "silu",
+            nn.Hardswish: "hardswish",
+            nn.Hardsigmoid: "hardsigmoid",
+            nn.ReLU6: "relu6",
+            nn.Mish: "mish",
+            nn.Softplus: "softplus",
+            nn.SELU: "selu",
         }
+        if isinstance(m, nn.PReLU):
+            if m.num_parameters == 1:
+                return self.activation(node, "prelu", x)
+            return self.add(node, self.weights(node, {"type": "prelu", "per_channel": True}), [x])
         for cls, name in acts.items():
             if type(m) is cls:
                 return self.activation(node, name, x)
@@ -385,6 +396,13 @@ class Tracer:
             F.sigmoid: "sigmoid",
             torch.tanh: "tanh",
             F.tanh: "tanh",
+            F.silu: "silu",
+            F.hardswish: "hardswish",
+            F.hardsigmoid: "hardsigmoid",
+            F.relu6: "relu6",
+            F.mish: "mish",
+            F.softplus: "softplus",
+            F.selu: "selu",
         }
         if fn in acts:
             return self.activation(node, acts[fn], args[0])

@@ -35,6 +35,14 @@ ACTIVATION_CODE = {
     "sigmoid": "torch.sigmoid({})",
     "tanh": "torch.tanh({})",
     "softmax": "torch.softmax({}, dim=1)",
+    "silu": "F.silu({})",
+    "hardswish": "F.hardswish({})",
+    "hardsigmoid": "F.hardsigmoid({})",
+    "relu6": "F.relu6({})",
+    "mish": "F.mish({})",
+    "softplus": "F.softplus({})",
+    "selu": "F.selu({})",
+    "prelu": "",  # learned slopes: always a module
 }
 # The same activations as modules, for ``activation_modules``: tools that count by module
 # (torchinfo, ptflops, thop) see them only this way.
@@ -46,6 +54,14 @@ ACTIVATION_MODULES = {
     "sigmoid": "nn.Sigmoid()",
     "tanh": "nn.Tanh()",
     "softmax": "nn.Softmax(dim=1)",
+    "silu": "nn.SiLU()",
+    "hardswish": "nn.Hardswish()",
+    "hardsigmoid": "nn.Hardsigmoid()",
+    "relu6": "nn.ReLU6()",
+    "mish": "nn.Mish()",
+    "softplus": "nn.Softplus()",
+    "selu": "nn.SELU()",
+    "prelu": "nn.PReLU()",
 }
 assert set(ACTIVATION_CODE) == set(ACTIVATIONS) == set(ACTIVATION_MODULES)
 
@@ -130,7 +146,9 @@ class Writer:
 
     def finish(self, r: LayerResult, expr: str, why: str = "") -> None:
         act = r.node.activation
-        if act and not self.linear and self.activation_modules:
+        if act == "prelu" and self.linear:  # its slope may be negative: a positive path instead
+            pass
+        elif act and not self.linear and (self.activation_modules or act == "prelu"):
             path = f"self.{self.var[r.name]}_{act}"
             self.out.init.append(f"{path} = {ACTIVATION_MODULES[act]}")
             expr = f"{path}({expr})"
@@ -409,6 +427,13 @@ class Writer:
             raise unsupported(r, f"no PyTorch equivalent is known for {kind}")
         if self.linear:
             expr = x[0]
+        elif kind == "prelu":
+            slopes = (
+                self.num(r.shape[-1], "slopes")
+                if getattr(r.node.layer, "per_channel", False)
+                else ""
+            )
+            expr = f"{self.module(r, f'nn.PReLU({slopes})')}({x[0]})"
         elif self.activation_modules:
             expr = f"{self.module(r, ACTIVATION_MODULES[kind])}({x[0]})"
         else:

@@ -4,11 +4,13 @@ Importing this package imports every family module, so the registry that
 `lookup` reads is complete. Adding a kind is one class in its family's module.
 """
 
-from cnncalc.layers.activation import Elementwise
+from cnncalc.layers.activation import Elementwise, PReLU
 from cnncalc.layers.base import (
+    ACTIVATION_ALIASES,
     ACTIVATIONS,
     AXIS_NAMES,
     AXIS_UNITS,
+    FUSED_PARAMS,
     REGISTRY,
     Effect,
     Field,
@@ -28,7 +30,9 @@ from cnncalc.layers.pool import GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
 __all__ = [
+    "ACTIVATION_ALIASES",
     "ACTIVATIONS",
+    "FUSED_PARAMS",
     "AXIS_NAMES",
     "AXIS_UNITS",
     "REGISTRY",
@@ -47,6 +51,7 @@ __all__ = [
     "Merge",
     "MismatchError",
     "Multiply",
+    "PReLU",
     "Pool",
     "Reshape",
     "Shape",

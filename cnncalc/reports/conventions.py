@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.layers.base import ACTIVATIONS
+from cnncalc.layers.base import ACTIVATIONS, FUSED_PARAMS
 from cnncalc.symbolic.arith import Size, product
 
 # --------------------------------------------------------------------------- rules
@@ -120,6 +120,8 @@ FLOPS_PROFILER_OPS: dict[str, Rule] = {
     "elu": OUT,
     "gelu": OUT,
     "softmax": OUT,
+    "silu": OUT,
+    "prelu": OUT,
     **{p: IN for p in ALL_POOLS},
     "batchnorm": Rule("in", 2),
     "upsample": OUT,
@@ -143,7 +145,7 @@ PRESETS: dict[str, Convention] = {
             "torchinfo's summary(), Total mult-adds",
             "Mult-Adds",
             bias=CONVS_AND_FC,
-            ops={"batchnorm": Rule("params")},
+            ops={"batchnorm": Rule("params"), "prelu": Rule("params")},
             deviations=(
                 (
                     ("conv_transpose",),
@@ -167,12 +169,13 @@ PRESETS: dict[str, Convention] = {
             "ptflops' get_model_complexity_info(), PyTorch backend",
             "MACs",
             bias=CONVS_AND_FC,
-            ops=FLOPS_PROFILER_OPS,
+            ops={**FLOPS_PROFILER_OPS, "relu6": OUT},
             deviations=(
                 (
-                    ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
+                    ("relu", "elu", "gelu", "prelu", *ALL_POOLS, "upsample"),
                     "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
-                    "every pooling module and nn.Upsample, so these count twice in its total",
+                    "nn.PReLU, every pooling module and nn.Upsample, so these count twice in its "
+                    "total",
                 ),
                 (("lrn",), "counts the tensor operations inside nn.LocalResponseNorm"),
             ),
@@ -183,6 +186,7 @@ PRESETS: dict[str, Convention] = {
             "MACs",
             ops={
                 "softmax": Rule("softmax"),
+                "prelu": OUT,
                 "avgpool": OUT,
                 "global_avgpool": Rule("in+out"),
                 "batchnorm": Rule("in", 4),
@@ -286,7 +290,10 @@ def fused_activation(r: LayerResult, conv: Convention) -> Size:
     act = r.node.activation
     if act is None or act not in conv.ops:
         return 0
-    return apply_rule(conv.ops[act], r)
+    rule = conv.ops[act]
+    if rule.basis == "params":  # the activation's own weights, not the layer's
+        return rule.times * FUSED_PARAMS.get(act, 0)
+    return apply_rule(rule, r)
 
 
 def layer_cost(r: LayerResult, conv: Convention) -> Cost:
