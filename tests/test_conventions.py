@@ -160,7 +160,8 @@ def test_rules_read_as_sentences() -> None:
         "softmax: 3 per value, less one per softmax row (exp, add and divide)",
         "prelu, avgpool, upsample: 1 per output value",
         "global_avgpool: 1 per input value and per output value",
-        "batchnorm: 4 per input value",
+        "batchnorm, layernorm, instancenorm: 4 per input value",
+        "layernorm_noaffine, instancenorm_noaffine: 2 per input value",
     ]
     assert PRESETS["fvcore"].rules()[-2:] == [
         "global_avgpool: 1 per input value (2-D only)",

@@ -73,3 +73,34 @@ def test_activations_keep_the_shape_and_only_prelu_learns_slopes() -> None:
     assert layers["p"].effect.params == 4  # type: ignore[attr-defined]
     assert layers["q"].effect.params == 4 * 4 + 4 + 1  # type: ignore[attr-defined]
     assert a.totals.params == 20 + 4 + 21
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_norms_count_their_weights_and_statistics(dims: int) -> None:
+    a = net(
+        [4] * dims + [6],
+        "layernorm name=ln",
+        "layernorm over=all affine=false name=all",
+        "groupnorm 3 name=gn",
+        "instancenorm affine=true track_running_stats=true name=inn",
+        "scale bias=true name=s",
+    )
+    layers = by_name(a)
+    assert layers["ln"].effect.params == 12  # type: ignore[attr-defined]
+    assert layers["all"].effect.params == 0  # type: ignore[attr-defined]
+    assert layers["gn"].effect.params == 12  # type: ignore[attr-defined]
+    assert (layers["inn"].effect.params, layers["inn"].effect.frozen_params) == (12, 12)  # type: ignore[attr-defined]
+    assert layers["s"].effect.params == 12  # type: ignore[attr-defined]
+    assert not layers["ln"].field.is_global  # type: ignore[attr-defined]
+    assert layers["all"].field.is_global  # type: ignore[attr-defined]
+
+
+def test_groupnorm_groups_must_divide_the_channels() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        net([4, 4, 6], "groupnorm 4")
+    assert str(caught.value).endswith(
+        "groups = 4 does not divide the 6 channels; expected a divisor of 6"
+    )

@@ -114,7 +114,10 @@ def test_what_cannot_be_translated_is_named(
 ) -> None:
     path = write(tmp_path, USER_MODEL)
     assert main(["import", f"{path}:Norm", "--input", "16x4"]) == 2
-    assert capsys.readouterr().err == "Norm: no cnncalc layer for norm (LayerNorm)\n"
+    assert (
+        capsys.readouterr().err
+        == "Norm: no cnncalc layer for norm (LayerNorm over axes other than the channels, or all)\n"
+    )
     assert main(["import", f"{path}:NeedsArgs", "--input", "4x16"]) == 2
     assert capsys.readouterr().err == (
         "cannot build NeedsArgs(): TypeError: NeedsArgs.__init__() missing 1 required "

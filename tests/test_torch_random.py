@@ -163,6 +163,23 @@ ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu
 SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
 
 
+def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
+    """layernorm, groupnorm, instancenorm or the layer scale, with their options."""
+    kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale"]))
+    entry: dict[str, Any] = {"type": kind}
+    if kind == "layernorm" and draw(st.booleans()):
+        entry["over"] = "all"
+    if kind == "groupnorm":
+        entry["groups"] = draw(st.sampled_from(divisors(channels)))
+    if kind == "instancenorm":
+        entry["track_running_stats"] = draw(st.booleans())
+    if kind != "scale" and draw(st.booleans()):
+        entry["affine"] = kind == "instancenorm"
+    if kind == "scale" and draw(st.booleans()):
+        entry["bias"] = True
+    return entry
+
+
 @st.composite
 def networks(draw: Any) -> str:
     """A valid random network as TOML text."""
@@ -198,6 +215,7 @@ def networks(draw: Any) -> str:
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
                     + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
+                    + ["norm", "norm"]
                 )
             )
         c = current[-1]
@@ -255,6 +273,8 @@ def networks(draw: Any) -> str:
                 {"type": "conv", "filters": c, "kernel": 1, "activation": "sigmoid"},
                 {"type": op, "inputs": [origin, f"l{count + 2}"]},
             )
+        elif kind == "norm":
+            ok = add(norm_entry(draw, c))
         elif kind == "global_pool":
             ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
         elif kind == "flatten":

@@ -14,6 +14,7 @@ from typing import Any
 
 from cnncalc.engine.walk import LayerResult
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop.torch_kinds import KINDS
 from cnncalc.interop.torch_pool import pool_plan
 from cnncalc.interop.torch_shapes import (
     channels_first,
@@ -199,7 +200,13 @@ class Writer:
         kind = r.node.layer.kind
         x = [self.var[n] for n in r.inputs]
         self.current = self.var[r.name]
-        getattr(self, "layer_" + kind, self.layer_elementwise)(r, x)
+        method = getattr(self, "layer_" + kind, None)
+        if method is not None:
+            method(r, x)
+        elif kind in KINDS:
+            KINDS[kind](self, r, x)
+        else:
+            self.layer_elementwise(r, x)
         self.track(r)
 
     # ----- one method per layer kind

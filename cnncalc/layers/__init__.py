@@ -25,7 +25,7 @@ from cnncalc.layers.base import (
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
 from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
-from cnncalc.layers.norm import BatchNorm
+from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
 from cnncalc.layers.pool import GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
@@ -46,14 +46,18 @@ __all__ = [
     "Elementwise",
     "Field",
     "Flatten",
+    "GroupNorm",
+    "InstanceNorm",
     "GlobalPool",
     "Layer",
+    "LayerNorm",
     "Merge",
     "MismatchError",
     "Multiply",
     "PReLU",
     "Pool",
     "Reshape",
+    "Scale",
     "Shape",
     "Upsample",
     "WindowAxis",
