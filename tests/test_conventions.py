@@ -319,6 +319,10 @@ def test_torchinfo(exported: Any, file: str, name: str) -> None:
         weights = r.effect.macs // positions(r.input_shapes[0])
         extra = weights * (positions(r.shape) - positions(r.input_shapes[0]))
         want[info.modules[r.name]] += extra
+    # and it counts a Linear's weights once per sample, not once per position it acts at.
+    for r in a.layers:
+        if r.node.kind == "fc" and len(r.shape) > 1 and r.shared_from is None:
+            want[info.modules[r.name]] -= (positions(r.shape) - 1) * r.effect.params
     check(a, stats.total_mult_adds, per, want)
 
 

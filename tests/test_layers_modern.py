@@ -104,3 +104,16 @@ def test_groupnorm_groups_must_divide_the_channels() -> None:
     assert str(caught.value).endswith(
         "groups = 4 does not divide the 6 channels; expected a divisor of 6"
     )
+
+
+# --------------------------------------------------------------------------- fc on the channels
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_fc_on_a_spatial_input_acts_on_the_channels_at_every_position(dims: int) -> None:
+    a = net([5] * dims + [4], "conv 4 kernel=3 name=c", "fc 6 name=f")
+    f = by_name(a)["f"]
+    assert f.shape == (3,) * dims + (6,)  # type: ignore[attr-defined]
+    assert f.effect.params == (4 + 1) * 6  # type: ignore[attr-defined]
+    assert f.effect.macs == 3**dims * 4 * 6  # type: ignore[attr-defined]
+    assert f.field == by_name(a)["c"].field  # type: ignore[attr-defined]

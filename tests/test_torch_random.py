@@ -215,7 +215,7 @@ def networks(draw: Any) -> str:
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
                     + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
-                    + ["norm", "norm"]
+                    + ["norm", "norm", "fc"]
                 )
             )
         c = current[-1]

@@ -286,8 +286,10 @@ class Tracer:
                 return self.refuse(node, f"{kind} to a size other than 1")
             self.add(node, {"type": "global_pool", "mode": "max" if "Max" in kind else "avg"}, [x])
         elif isinstance(m, nn.Linear):
-            if len(self.shape(x)) != 2:
-                return self.refuse(node, "Linear on a tensor that is not flat")
+            if x is not None and channel_move(x, (1, -1)):  # on the channels at every position
+                x = x.args[0]
+            elif len(self.shape(x)) != 2:
+                return self.refuse(node, "Linear on an axis other than the channels")
             keys = {"type": "fc", "units": m.out_features}
             if m.bias is None:
                 keys["bias"] = False
@@ -342,10 +344,12 @@ class Tracer:
             return self.add(node, {"type": "lrn"}, [x])
         self.unknown(node, kind, x, sum(p.numel() for p in m.parameters()))
 
-    def is_layernorm(self, node: Any) -> bool:
+    def on_channels(self, node: Any) -> bool:
+        """A LayerNorm or Linear, which cnncalc applies to the channels between movedims."""
         if node.op != "call_module":
             return False
-        return isinstance(self.gm.get_submodule(node.target), self.torch.nn.LayerNorm)
+        m = self.gm.get_submodule(node.target)
+        return isinstance(m, self.torch.nn.LayerNorm | self.torch.nn.Linear)
 
     def norm(self, node: Any, m: Any, x: Any) -> None:
         nn = self.torch.nn
@@ -489,8 +493,8 @@ class Tracer:
             return self.activation(node, acts[name], x)
         if channel_move(node, (1, -1)) or channel_move(node, (-1, 1)):
             users = list(node.users)
-            if self.is_layernorm(x) or (len(users) == 1 and self.is_layernorm(users[0])):
-                # channels last around a LayerNorm: cnncalc's layernorm over the channels
+            if self.on_channels(x) or (len(users) == 1 and self.on_channels(users[0])):
+                # channels last around a LayerNorm or Linear: cnncalc's layer on the channels
                 return self.alias(node, x)
         if name in SHAPE_METHODS:
             return self.reshape(node, x)

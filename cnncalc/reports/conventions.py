@@ -79,7 +79,12 @@ OP_PART = {
     "add": "merges",
     "concat": "merges",
 }
-WEIGHTED = ("conv", "conv_transpose", "fc")  # the layer types with multiply-adds and a bias
+WEIGHTED = (
+    "conv",
+    "conv_transpose",
+    "fc",
+    "fc_channels",
+)  # the layer types with multiply-adds and a bias
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class Convention:
         return lines
 
 
-CONVS_AND_FC = ("conv", "conv_transpose", "fc")
+CONVS_AND_FC = ("conv", "conv_transpose", "fc", "fc_channels")
 ALL_POOLS = ("maxpool", "avgpool", "global_maxpool", "global_avgpool")
 
 # ptflops and DeepSpeed's profiler hook the same functional calls: one op per value.
@@ -159,6 +164,11 @@ PRESETS: dict[str, Convention] = {
                     ("conv_transpose",),
                     "counts a transposed convolution's weights once per output position "
                     "instead of once per input position (about stride**axes times too many)",
+                ),
+                (
+                    ("fc_channels",),
+                    "counts an fc layer on the channels of a spatial input once, not once per "
+                    "position (it multiplies a Linear's weights by the batch size only)",
                 ),
             ),
         ),
@@ -284,6 +294,8 @@ def op_key(r: LayerResult) -> str:
         return f"{getattr(layer, 'mode', 'max')}pool"
     if kind == "global_pool":
         return f"global_{getattr(layer, 'mode', 'avg')}pool"
+    if kind == "fc" and len(r.input_shapes[0]) > 1:
+        return "fc_channels"  # on the channels at every position
     if kind in NORMS and not getattr(layer, "affine", True):
         return f"{kind}_noaffine"
     return kind
