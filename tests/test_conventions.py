@@ -14,6 +14,7 @@ import contextlib
 import functools
 import importlib
 import io
+import math
 import re
 import sys
 import warnings
@@ -160,12 +161,12 @@ def test_rules_read_as_sentences() -> None:
         "conv, conv_transpose, fc: 1 per multiply-add",
         "softmax: 3 per value, less one per softmax row (exp, add and divide)",
         "prelu, avgpool, upsample: 1 per output value",
-        "global_avgpool: 1 per input value and per output value",
+        "global_avgpool, adaptive_avgpool: 1 per input value and per output value",
         "batchnorm, layernorm, instancenorm: 4 per input value",
         "layernorm_noaffine, instancenorm_noaffine: 2 per input value",
     ]
     assert PRESETS["fvcore"].rules()[-2:] == [
-        "global_avgpool: 1 per input value (2-D only)",
+        "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
         "upsample: 1 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
@@ -444,6 +445,14 @@ def test_thop(exported: Any, file: str, name: str) -> None:
         taps = product(w.kernel for w in r.effect.window or ())
         thop = product(r.shape) * (r.input_shapes[0][-1] // groups) * taps
         want[info.modules[r.name]] += thop - r.effect.macs
+    # and it counts adaptive average pooling in floating point, (prod(I/O) + 1) * outputs,
+    # truncated: one less where the product rounds below the whole number.
+    for r in a.layers:
+        if r.node.kind == "adaptive_pool" and getattr(r.node.layer, "mode", "") == "avg":
+            sizes = zip(r.input_shapes[0][:-1], r.shape[:-1], strict=True)
+            ratio = math.prod(i / o for i, o in sizes)
+            thop = int((ratio + 1) * product(r.shape))
+            want[info.modules[r.name]] += thop - layer_cost(r, PRESETS["thop"]).total
     check(a, round(total), per, want)
 
 

@@ -117,3 +117,22 @@ def test_fc_on_a_spatial_input_acts_on_the_channels_at_every_position(dims: int)
     assert f.effect.params == (4 + 1) * 6  # type: ignore[attr-defined]
     assert f.effect.macs == 3**dims * 4 * 6  # type: ignore[attr-defined]
     assert f.field == by_name(a)["c"].field  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- adaptive pooling
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_adaptive_pooling_follows_pytorchs_bins(dims: int) -> None:
+    a = net([7] * dims + [2], "adaptive_pool 3 name=p")
+    p = by_name(a)["p"]
+    assert p.shape == (3,) * dims + (2,)  # type: ignore[attr-defined]
+    units = p.field.units[0]  # type: ignore[attr-defined]
+    # bins 0..2, 2..4, 4..6: three pixels each, overlapping, every 7/3 pixels on average
+    assert (units.period, units.jump, units.lo, units.hi) == (3, 7, (0, 2, 4), (2, 4, 6))
+    assert p.field.size == (3,) * dims  # type: ignore[attr-defined]
+
+
+def test_adaptive_pooling_to_one_is_global() -> None:
+    a = net([5, 6, 2], "adaptive_pool 1 name=p")
+    assert by_name(a)["p"].field.is_global  # type: ignore[attr-defined]

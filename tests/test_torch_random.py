@@ -215,7 +215,7 @@ def networks(draw: Any) -> str:
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
                     + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
-                    + ["norm", "norm", "fc"]
+                    + ["norm", "norm", "fc", "adaptive_pool"]
                 )
             )
         c = current[-1]
@@ -275,6 +275,10 @@ def networks(draw: Any) -> str:
             )
         elif kind == "norm":
             ok = add(norm_entry(draw, c))
+        elif kind == "adaptive_pool":  # to sizes around the input's: bins of several widths
+            out = [max(1, s + draw(st.integers(-s, 2))) for s in current[:-1]]
+            mode = draw(st.sampled_from(["avg", "max"]))
+            ok = add({"type": "adaptive_pool", "output": out, "mode": mode})
         elif kind == "global_pool":
             ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
         elif kind == "flatten":

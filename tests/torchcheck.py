@@ -27,6 +27,7 @@ from cnncalc.interop.export_file import NetworkInfo
 from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
+from cnncalc.layers.fields import bin_of
 from cnncalc.spec.load import load, load_text
 
 _counter = itertools.count()
@@ -293,6 +294,8 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
                     else:
                         taps = [o * w.stride - w.pad_start + m * d for m in range(w.kernel)]
                     line.append(combine([src[t] if 0 <= t < len(src) else PADDED for t in taps]))
+            elif kind == "adaptive_pool":
+                line = [combine([src[t] for t in bin_of(o, len(src), size)]) for o in range(size)]
             elif kind == "upsample":
                 k = size // len(src)
                 line = [src[o // k] for o in range(size)]

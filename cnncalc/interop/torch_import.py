@@ -282,9 +282,11 @@ class Tracer:
                 keys["ceil"] = True
             self.add(node, keys, [self.source(node)])
         elif kind.startswith("Adaptive") and "Pool" in kind:
-            if any(v != 1 for v in ints(m.output_size, n)):
-                return self.refuse(node, f"{kind} to a size other than 1")
-            self.add(node, {"type": "global_pool", "mode": "max" if "Max" in kind else "avg"}, [x])
+            mode = "max" if "Max" in kind else "avg"
+            out = [int(v) for v in self.shape(node)[2:]]
+            if all(v == 1 for v in out):
+                return self.add(node, {"type": "global_pool", "mode": mode}, [x])
+            self.add(node, {"type": "adaptive_pool", "output": one(out), "mode": mode}, [x])
         elif isinstance(m, nn.Linear):
             if x is not None and channel_move(x, (1, -1)):  # on the channels at every position
                 x = x.args[0]

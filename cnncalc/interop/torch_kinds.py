@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.engine.walk import LayerResult
+from cnncalc.interop.torch_shapes import collapse
 
 if TYPE_CHECKING:
     from cnncalc.interop.torch_layers import Writer
@@ -67,7 +68,16 @@ def scale(w: Writer, r: LayerResult, x: list[str]) -> None:
     w.finish(r, f"{w.module(r, f'LayerScale({args})')}({x[0]})")
 
 
+def adaptive_pool(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    n = len(r.shape) - 1
+    cls = "AdaptiveMaxPool" if layer.mode == "max" and not w.linear else "AdaptiveAvgPool"
+    out = w.num(collapse(list(r.shape[:-1])), "output", w.key(r, "output"))
+    w.finish(r, f"{w.module(r, f'nn.{cls}{n}d({out})')}({x[0]})")
+
+
 KINDS = {
+    "adaptive_pool": adaptive_pool,
     "layernorm": layernorm,
     "groupnorm": groupnorm,
     "instancenorm": instancenorm,

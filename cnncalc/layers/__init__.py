@@ -26,10 +26,11 @@ from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
 from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
 from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
-from cnncalc.layers.pool import GlobalPool, Pool
+from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
 __all__ = [
+    "AdaptivePool",
     "ACTIVATION_ALIASES",
     "ACTIVATIONS",
     "FUSED_PARAMS",
