@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop.torch_import_kinds import index_keys, pad_keys
 from cnncalc.layers.base import ACTIVATIONS
 
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
@@ -305,6 +306,12 @@ class Tracer:
         elif type(m).__name__ == "LayerScale":
             keys = {"type": "scale"} | ({"bias": True} if m.bias is not None else {})
             self.add(node, self.weights(node, keys), [x])
+        elif isinstance(m, nn.PixelShuffle | nn.PixelUnshuffle):
+            factor = m.upscale_factor if isinstance(m, nn.PixelShuffle) else m.downscale_factor
+            kind = "pixel_shuffle" if isinstance(m, nn.PixelShuffle) else "pixel_unshuffle"
+            self.add(node, {"type": kind, "factor": factor}, [x])
+        elif isinstance(m, nn.ChannelShuffle):
+            self.add(node, {"type": "channel_shuffle", "groups": m.groups}, [x])
         elif isinstance(m, nn.Flatten):
             self.reshape(node, x)
         elif isinstance(m, nn.Upsample):
@@ -475,6 +482,10 @@ class Tracer:
             return self.add(node, {"type": "multiply"}, list(args[:2]))
         if fn is operator.getitem and new_axes_only(args[1]):
             return self.alias(node, args[0])  # x[..., None, None]: cnncalc broadcasts [C] so
+        if fn is operator.getitem and hasattr(args[0], "op"):
+            keys = index_keys(args[1], self.shape(args[0]))
+            if keys is not None:
+                return self.add(node, keys, [args[0]])
         if fn is torch.cat:
             dim = node.kwargs.get("dim", args[1] if len(args) > 1 else 0)
             if dim != 1:
@@ -539,7 +550,10 @@ class Tracer:
                     layer.keys["padding"] = crop
                     self.alias(node, x)
                     return
-        self.refuse(node, "F.pad that is not a conv's or pool's padding")
+        keys = pad_keys(pad, mode, n)
+        if keys is None:
+            return self.refuse(node, f"F.pad with mode {mode!r} or a negative amount")
+        self.add(node, keys, [x])
 
     def reshapes(self, node: Any) -> bool:
         """reshape, view and flatten change the shape; permute and contiguous only reorder."""
