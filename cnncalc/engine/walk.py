@@ -12,6 +12,7 @@ from typing import Any
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
 from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, fmt_shape
 from cnncalc.layers.effects import effect_of
+from cnncalc.layers.merge import MismatchError
 from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
@@ -250,6 +251,8 @@ class Walk:
                 effect = effect_of(layer, in_shapes, ins)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
+                if isinstance(error, MismatchError):
+                    error.message = error.explain([ins[error.first], ins[error.other]])
                 raise error.within(
                     file=net.file,
                     line=self.line(node, error.location.key),
