@@ -220,7 +220,8 @@ def test_keras_and_pytorch_spellings_of_words_are_accepted() -> None:
 
     assert spelled("SAME", ("valid", "same", "full")) == "same"
     assert spelled("LeakyReLU", ACTIVATION_WORDS) == "leaky_relu"
-    assert spelled("ReLU6", ACTIVATION_WORDS) is None and spelled(3, ("same",)) is None
+    assert spelled("ReLU6", ACTIVATION_WORDS) == "relu6"
+    assert spelled("ReLU7", ACTIVATION_WORDS) is None and spelled(3, ("same",)) is None
     written = net([16, 16, 3], "conv 8 kernel=3 padding=SAME activation=ReLU", "maxpool 2 stride=2")
     plain = net([16, 16, 3], "conv 8 kernel=3 padding=same activation=relu", "maxpool 2 stride=2")
     assert [r.node.activation for r in written.layers] == ["relu", None]
