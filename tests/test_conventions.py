@@ -48,6 +48,7 @@ from cnncalc.reports.conventions import (
 from cnncalc.spec.load import load, load_text
 from cnncalc.symbolic.arith import product
 from cnncalc.symbolic.formula import evaluate
+from conftest import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"
@@ -164,10 +165,14 @@ def test_rules_read_as_sentences() -> None:
         "global_avgpool, adaptive_avgpool: 1 per input value and per output value",
         "batchnorm, layernorm, instancenorm: 4 per input value",
         "layernorm_noaffine, instancenorm_noaffine: 2 per input value",
+        "upsample_linear: 5 per output value",
+        "upsample_bilinear: 11 per output value",
+        "upsample_bicubic: 259 per output value",
     ]
-    assert PRESETS["fvcore"].rules()[-2:] == [
+    assert PRESETS["fvcore"].rules()[-3:] == [
         "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
         "upsample: 1 per output value (2-D only)",
+        "upsample_bilinear: 4 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
         "conv, conv_transpose, fc: 2 per multiply-add",
@@ -509,7 +514,7 @@ LAYERS = [
 
 
 @given(st.lists(st.sampled_from(LAYERS), min_size=1, max_size=5), st.sampled_from([1, 2, 3]))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_every_count_is_the_macs_plus_what_the_convention_adds(
     layers: list[str], dims: int
 ) -> None:

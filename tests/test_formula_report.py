@@ -118,7 +118,7 @@ def test_markdown_and_csv_show_formulas(capsys: pytest.CaptureFixture[str]) -> N
     assert "| conv1 | conv | [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 16] | 108·(H − 2)·(W − 2) |  |" in out
     code, out, _ = run([*args, "-f", "csv"], capsys)
     assert out.splitlines()[1] == (
-        'network,conv1,conv,"[⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 16]",432·⌊(H − 1)/2⌋·⌊(W − 1)/2⌋,'
+        'network,conv1,conv,"[⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 16]",432·⌊(H − 1)/2⌋·⌊(W − 1)/2⌋,,'
     )
 
 

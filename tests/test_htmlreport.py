@@ -347,3 +347,18 @@ def test_report_help_has_an_example(
     out = capsys.readouterr().out
     assert "cnncalc report examples.toml --net lenet5 -o lenet5.html" in out
     assert "self-contained HTML" in out
+
+
+def test_depth_folds_the_layer_table_as_it_folds_the_diagram(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    examples = str(Path(__file__).resolve().parents[1] / "examples.toml")
+    assert main(["report", examples, "--net", "resnet50", "--depth", "1"]) == 0
+    html = capsys.readouterr().out
+    start = html.index('id="resnet50-layers"')
+    table = html[start : html.index("</table>", start)]
+    assert ">bottleneck1_1<" in table and "bottleneck1_1.conv1" not in table
+    assert main(["report", examples, "--net", "resnet50"]) == 0
+    html = capsys.readouterr().out
+    start = html.index('id="resnet50-layers"')
+    assert "bottleneck1_1.conv1" in html[start : html.index("</table>", start)]

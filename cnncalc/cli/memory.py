@@ -12,6 +12,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     FileArg,
     Format,
     FormatOpt,
@@ -45,7 +46,7 @@ class Optimizer(StrEnum):
 
 
 BatchOpt = Annotated[
-    int, typer.Option("--batch", "-b", min=1, max=2**40, help="Samples per batch.")
+    int, typer.Option("--batch", "-b", min=1, max=2**40, metavar="N", help="Samples per batch.")
 ]
 MemoryDtypeOpt = Annotated[
     MemoryDtype, typer.Option("--dtype", help="Element type of weights and activations.")
@@ -76,6 +77,7 @@ FitOpt = Annotated[
         "--fit",
         help="A memory budget, e.g. `24GiB` or `16GB`: the largest batch that fits it, "
         "for training and for inference.",
+        metavar="SIZE",
         show_default=False,
     ),
 ]
@@ -95,7 +97,7 @@ def memory_command(
     mixed_precision: MixedOpt = False,
     fit: FitOpt = None,
     plot: PlotOpt = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Training and inference memory, exactly: weights, gradients, optimizer states, what
     autograd keeps for backward per layer, both peaks, and with --fit the largest batch.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
@@ -36,8 +35,8 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
             pass
     size, stride, start = [], [], []
     for a in range(len(first.size)):
-        lo = arith.smallest([f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins])
-        hi = arith.largest([f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins])
+        lo = arith.smallest([f.start[a] - arith.half(f.size[a] - 1) for f in ins])
+        hi = arith.largest([f.start[a] + arith.half(f.size[a] - 1) for f in ins])
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))

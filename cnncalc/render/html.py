@@ -17,6 +17,7 @@ from cnncalc.engine.walk import Analysis, LayerResult
 from cnncalc.errors import CnnCalcError
 from cnncalc.render.diagram import svg
 from cnncalc.render.plots import Chart, Series, by_kind, by_layer, field_growth, saved_chart
+from cnncalc.reports.fold import fold
 from cnncalc.reports.tables import DTYPE_BYTES, axes_text, header, padding_text, share, type_text
 from cnncalc.symbolic.arith import Size, is_int
 
@@ -322,7 +323,8 @@ def memory_part(a: Analysis, dtype: str) -> str:
 
 def section(a: Analysis, ident: str, dtype: str, depth: int | None, scale: str | None) -> str:
     name = a.network.name
-    per_layer = combine("per layer", [by_layer(a, "macs"), by_layer(a, "params")])
+    rows = fold(a, depth)  # the layer table and its chart fold as the diagram does
+    per_layer = combine("per layer", [by_layer(rows, "macs"), by_layer(rows, "params")])
     per_kind = combine("per layer type", [by_kind(a, "macs"), by_kind(a, "params")])
     return f"""<section class="network" id="{esc(ident)}">
 <h2>{esc(name)}</h2>
@@ -334,7 +336,7 @@ def section(a: Analysis, ident: str, dtype: str, depth: int | None, scale: str |
 </details>
 <details open><summary>Layers</summary>
 <p class="muted">Click a column heading to sort.</p>
-{layer_table(a, ident + "-layers")}
+{layer_table(rows, ident + "-layers")}
 </details>
 <details open><summary>MACs and parameters per layer type</summary>
 {chart_table(per_kind, "MACs and parameters per layer type")}

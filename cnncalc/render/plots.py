@@ -103,6 +103,7 @@ def by_kind(a: Analysis, metric: str) -> Chart:
 def field_growth(a: Analysis) -> Chart:
     """Receptive-field size and stride after each layer, in input pixels (largest axis)."""
     labels, sizes, size_texts, strides, stride_texts = [], [], [], [], []
+    globals_: list[int] = []
     for name, f in a.input_fields.items():
         if f.size:
             labels.append(name)
@@ -118,11 +119,22 @@ def field_growth(a: Analysis) -> Chart:
         size_texts.append(axes_text(f.size) + (" (global)" if f.is_global else ""))
         strides.append(bar_value(max(f.stride)) if numeric else None)
         stride_texts.append(axes_text(f.stride))
+        if f.is_global:
+            globals_.append(len(sizes) - 1)
+    # A global field sees the whole input: its bar is as long as the longest, even where a
+    # field before it (padding included) spanned more pixels than the input has.
+    longest = max((v for v in sizes if v is not None), default=None)
+    for i in globals_:
+        if sizes[i] is not None:
+            sizes[i] = longest
     return Chart(
         f"{header(a)} · receptive field",
         labels,
         [Series("Field size", sizes, size_texts), Series("Stride", strides, stride_texts)],
-        ["size and stride in input pixels, per spatial axis; bars show the largest axis"],
+        [
+            "size and stride in input pixels, per spatial axis; bars show the largest axis, "
+            "and a global field (the whole input) in full"
+        ],
     )
 
 
