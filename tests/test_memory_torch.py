@@ -29,7 +29,7 @@ from memorycheck import (  # noqa: E402
 from test_torch_random import networks  # noqa: E402
 from torchcheck import analyses_of_file, analyses_of_text  # noqa: E402
 
-from cnncalc.engine.walk import Analysis  # noqa: E402
+from cnncalc.engine.walk import Analysis, LayerResult  # noqa: E402
 from cnncalc.reports.memory import Settings, measure  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
@@ -44,6 +44,19 @@ RANDOM = max(int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "500")) // 10, 20)
 
 def analysis(path: Path, name: str) -> Analysis:
     return next(a for a in analyses_of_file(path) if a.network.name == name)
+
+
+def overallocated(r: LayerResult) -> bool:
+    """torch's CPU 3-D transposed convolution with padding returns its output inside a
+    larger buffer (a 1x1x1 output of a 2x2x2 input holds 8 values): its memory is not the
+    output's size, and such networks are not compared (what keeps or holds that output
+    would count the buffer)."""
+    pad = r.effect.padding
+    return (
+        r.node.layer.kind == "conv_transpose"
+        and len(r.shape) == 4
+        and any(p0 or p1 for p0, p1 in pad or ())
+    )
 
 
 def disagreements(a: Analysis, workdir: Path, dtype: str) -> list[str]:
@@ -96,6 +109,9 @@ def test_saved_and_peak_equal_torch(path: Path, name: str, dtype: str, workdir: 
 def test_random_networks_memory_equals_torch(text: str, dtype: str, workdir: Path) -> None:
     note("the network, as a TOML file:\n" + text)
     (a,) = analyses_of_text(text, "random.toml")
+    if any(overallocated(r) for r in a.layers):
+        note("a padded 3-D conv_transpose: torch's output buffer is larger; not compared")
+        return
     try:
         bad = disagreements(a, workdir, dtype)
     except NotImplementedError:  # torch's CPU 3-D average pooling has no bfloat16

@@ -65,7 +65,8 @@ class Saved:
     ``of`` says which: one of the layer's inputs (``index``), its result before a fused
     activation (``core``), its output, or a tensor of its own (``new``) of ``per_sample``
     values per sample plus ``fixed`` values, ``itemsize`` bytes each (0: the dtype's).
-    With ``needs``, it is kept only when one of those inputs needs a gradient.
+    With ``needs``, it is kept only when one of those inputs needs a gradient; with
+    ``copied_from_batch``, an input is kept as a copy of its own from that batch size on.
     """
 
     of: str
@@ -74,6 +75,7 @@ class Saved:
     fixed: Size = 0
     itemsize: int = 0
     needs: tuple[int, ...] = ()
+    copied_from_batch: int = 0
 
 
 KEEPS_INPUT = Saved("input")

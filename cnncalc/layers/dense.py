@@ -13,7 +13,6 @@ from cnncalc.layers.base import (
     Saved,
     Shape,
     key,
-    new_tensor,
     register,
 )
 from cnncalc.layers.values import (
@@ -45,12 +44,13 @@ class Dense(Layer):
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         """The input, for the weights' gradient. On a spatial input torch's Linear acts on
-        the channels moved last, which it copies into rows first unless moving them kept
-        the values in order (one channel, or one position): it keeps the copy."""
+        the channels moved last, which it folds into rows: a copy once there are two
+        samples or more (one sample folds as a strided view), unless moving the channels
+        kept the values in order (one channel, or one position). It keeps the rows."""
         shape = ins[0]
         if len(shape) == 1 or shape[-1] == 1 or product(shape[:-1]) == 1:
             return (KEEPS_INPUT,)
-        return (new_tensor(product(shape)),)
+        return (Saved("input", copied_from_batch=2),)
 
     def weight_tensors(self) -> int:
         return 2 if self.bias else 1

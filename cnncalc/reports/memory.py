@@ -168,10 +168,13 @@ def measure(a: Analysis, s: Settings) -> Memory:
             for x, act_input in named:
                 if x.needs and not any(grad[r.inputs[k]] for k in x.needs):
                     continue
-                if x.of == "new":
+                if x.of == "new" or x.copied_from_batch and b >= x.copied_from_batch:
                     fresh += 1
                     key = f"\0new{fresh}"
-                    nbytes[key] = (x.per_sample * b + x.fixed) * (x.itemsize or size)
+                    if x.of == "new":
+                        nbytes[key] = (x.per_sample * b + x.fixed) * (x.itemsize or size)
+                    else:
+                        nbytes[key] = product(r.input_shapes[x.index]) * b * size
                 elif x.of == "input":
                     key = act_input or storage[r.inputs[x.index]]
                 elif x.of == "core":
@@ -274,15 +277,16 @@ def parameter_bytes(a: Analysis, s: Settings) -> tuple[int, int, int]:
 
 
 def affine(a: Analysis, s: Settings) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(fixed, per sample) bytes of the training and of the inference peak.
+    """(fixed, per sample) bytes of the training and of the inference peak, from batch 2 on.
 
     Every tensor's size is a multiple of the batch but the per-channel statistics and the
-    weights, which do not grow with it, so both peaks are affine in the batch.
+    weights, which do not grow with it, so both peaks are affine in the batch. (Batch 1
+    may keep less: torch folds one sample's channels into rows without a copy.)
     """
-    one, two = measure(a, replace(s, 1)), measure(a, replace(s, 2))
-    t1, t2 = one.training_peak_bytes, two.training_peak_bytes
-    i1, i2 = one.inference_peak_bytes, two.inference_peak_bytes
-    return (2 * t1 - t2, t2 - t1), (2 * i1 - i2, i2 - i1)
+    two, three = measure(a, replace(s, 2)), measure(a, replace(s, 3))
+    t2, t3 = two.training_peak_bytes, three.training_peak_bytes
+    i2, i3 = two.inference_peak_bytes, three.inference_peak_bytes
+    return (3 * t2 - 2 * t3, t3 - t2), (3 * i2 - 2 * i3, i3 - i2)
 
 
 def replace(s: Settings, batch: int) -> Settings:
@@ -295,15 +299,15 @@ def largest_batch(
     """The largest batch whose peak, ``fixed + per_sample * batch``, fits ``budget`` bytes
     (0: not even one sample)."""
     fixed, per = line
-    if per <= 0:
-        return 0
-    batch = max((budget - fixed) // per, 0)
 
     def peak(n: int) -> int:
         m = measure(a, replace(s, n))
         return m.training_peak_bytes if training else m.inference_peak_bytes
 
-    while batch > 0 and peak(batch) > budget:  # the affine form is exact; this only checks
+    batch = (budget - fixed) // per if per > 0 else 0
+    if batch < 2:
+        return 1 if peak(1) <= budget else 0
+    while batch > 1 and peak(batch) > budget:  # the affine form is exact; this only checks
         batch -= 1
     return batch
 
