@@ -183,6 +183,22 @@ def test_split_and_slice_of_channels(tmp_path: Path) -> None:
     assert ranges == [(0, 2), (2, 6), (1, 3)] and a.outputs == {"cat": (4, 4, 4)}
 
 
+def test_a_reflect_pad_and_depth_to_space_are_layers(tmp_path: Path) -> None:
+    try:
+        need("pad", "padding", "mode")
+        need("pixel_shuffle", "factor")
+    except Refused as missing:
+        pytest.skip(str(missing))
+    nodes = [
+        helper.make_node("Pad", ["x", "pads"], ["p"], name="pad", mode="reflect"),
+        helper.make_node("DepthToSpace", ["p"], ["y"], name="shuffle", blocksize=2),
+    ]
+    pads = numpy_helper.from_array(np.array([0, 0, 1, 0, 0, 0, 1, 2], np.int64), "pads")
+    net, a = imported(save(tmp_path, nodes, [pads], [1, 8, 4, 4], "y"))
+    assert net.layers[0].keys == {"type": "pad", "padding": [[1, 1], [0, 2]], "mode": "reflect"}
+    assert a.outputs == {"shuffle": (12, 12, 2)}
+
+
 def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(["import", *args])
     out, err = capsys.readouterr()
