@@ -15,7 +15,6 @@ from cnncalc.cli import app as cli
 from cnncalc.cli.lean import UNSURE, LeanParam, convert, handles, make_lean, only_command
 
 NETWORKS = str(Path(__file__).resolve().parent.parent / "benchmarks" / "networks.toml")
-TOO_LONG = "9" * 23  # more digits than any option of cnncalc takes: refused here, not by typer
 RAW = [
     None,
     "",
@@ -28,7 +27,7 @@ RAW = [
     " 5",
     "3.5",
     "1e3",
-    TOO_LONG,
+    "99999999999999999999999",
     "５",
     "abc",
     "json",
@@ -73,12 +72,7 @@ def test_every_parameter_converts_as_typer_converts_it() -> None:
         lean = LeanParam(d.parameter_info, d.annotation)
         typer_own = build_runtime_param(d)
         for raw in RAW:
-            mine, theirs = outcome(lean, param, raw), outcome(typer_own, param, raw)
-            if raw == TOO_LONG and d.annotation is int:  # the one deliberate difference
-                assert mine == ("BadParameter", "a number of 23 digits; expected at most 20 digits")
-                assert theirs[0] in ("value", "BadParameter"), (param.name, theirs)  # no crash
-            else:
-                assert mine == theirs, (param.name, raw)
+            assert outcome(lean, param, raw) == outcome(typer_own, param, raw), (param.name, raw)
             checked += 1
     assert checked > 100
 
