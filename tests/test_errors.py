@@ -87,12 +87,12 @@ HUGE = "9" * 5000  # int() refuses more than 4,300 digits
         (
             ["shapes", "--max-layers", HUGE, "--layers", "relu", "--input", "8x8"],
             "cnncalc: error: Invalid value for '--max-layers': a number of 5,000 digits; "
-            "expected at most 20 digits",
+            "expected at most 4,300 digits",
         ),
         (
             ["summary", "--depth", HUGE, "--layers", "relu", "--input", "8x8"],
             "cnncalc: error: Invalid value for '--depth' / '-d': a number of 5,000 digits; "
-            "expected at most 20 digits",
+            "expected at most 4,300 digits",
         ),
         (
             ["shapes", "--layers", "relu", "--input", HUGE + "x8"],

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     RuntimeParam = None  # type: ignore[assignment,misc]
 
 UNSURE: Any = object()  # "leave this value to typer"
-MAX_DIGITS = 20  # 2**64 has 20: no option of cnncalc takes more
+MAX_DIGITS = 4300  # int() refuses longer text; typer gets every number up to here
 
 
 def convert(annotation: Any, info: Any, value: Any, ctx: _click.Context | None) -> Any:
@@ -43,9 +43,9 @@ def convert(annotation: Any, info: Any, value: Any, ctx: _click.Context | None) 
         return value if type(value) is bool else UNSURE
     if annotation is int:
         if type(value) is str and value.isascii() and value.isdigit() and value[:1] != "0":
-            if len(value) > MAX_DIGITS:  # int() itself refuses 4,300 digits, with a traceback
+            if len(value) > MAX_DIGITS:  # else a traceback from int() itself
                 raise typer.BadParameter(
-                    f"a number of {len(value):,} digits; expected at most {MAX_DIGITS} digits"
+                    f"a number of {len(value):,} digits; expected at most {MAX_DIGITS:,} digits"
                 )
             value = int(value)
         if type(value) is not int or info.clamp:
