@@ -158,9 +158,10 @@ def test_rules_read_as_sentences() -> None:
     assert PRESETS["thop"].rules() == [
         "conv, conv_transpose, fc: 1 per multiply-add",
         "softmax: 3 per value, less one per softmax row (exp, add and divide)",
-        "avgpool, upsample: 1 per output value",
+        "prelu, avgpool, upsample: 1 per output value",
         "global_avgpool: 1 per input value and per output value",
-        "batchnorm: 4 per input value",
+        "batchnorm, layernorm, instancenorm: 4 per input value",
+        "layernorm_noaffine, instancenorm_noaffine: 2 per input value",
     ]
     assert PRESETS["fvcore"].rules()[-2:] == [
         "global_avgpool: 1 per input value (2-D only)",
@@ -337,7 +338,7 @@ def test_fvcore(exported: Any, file: str, name: str) -> None:
 
 
 # The modules whose forward calls a torch.nn.functional function that ptflops patches.
-PTFLOPS_TWICE = re.compile(r"ReLU|ELU|GELU|(Adaptive)?(Max|Avg)Pool[123]d|Upsample")
+PTFLOPS_TWICE = re.compile(r"ReLU|ELU|GELU|PReLU|(Adaptive)?(Max|Avg)Pool[123]d|Upsample")
 
 
 @pytest.mark.parametrize(("file", "name"), NETWORKS, ids=[n for _, n in NETWORKS])
@@ -365,11 +366,11 @@ def test_ptflops(exported: Any, file: str, name: str) -> None:
     shown = dict(want)  # what its per-layer table shows
     extra = 0  # what its total has besides
     for r in a.layers:
-        # ptflops counts softmax only through its patch of torch.nn.functional, which adds
-        # to the total but to no module: its per-layer table shows nn.Softmax at 0.
-        if r.node.activation == "softmax":
+        # ptflops counts softmax and silu only through its patch of torch.nn.functional,
+        # which adds to the total but to no module: its table shows nn.Softmax, nn.SiLU at 0.
+        if r.node.activation in ("softmax", "silu"):
             shown[info.activations[r.name]] -= fused_activation(r, conv)
-        elif r.node.kind == "softmax":
+        elif r.node.kind in ("softmax", "silu"):
             shown[info.modules[r.name]] -= layer_cost(r, conv).activations
         # ptflops also counts the tensor operations inside nn.LocalResponseNorm (x * x, an
         # average pool over the channels padded by size - 1 = 4, then * alpha and + k).

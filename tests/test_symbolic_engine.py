@@ -283,6 +283,7 @@ def test_merges_that_never_match_are_errors_as_with_numbers() -> None:
     with pytest.raises(CnnCalcError) as caught:
         analyze_inline(layers, "HxWx3")
     assert str(caught.value) == (
-        "<layers>: network, add1, inputs: add needs inputs of one shape, got a [⌈H/2⌉, ⌈W/2⌉, 3] "
+        "<layers>: network, add1, inputs: add needs sizes that are equal or 1 on every axis "
+        "(NumPy's broadcasting, aligned at the channels), got a [⌈H/2⌉, ⌈W/2⌉, 3] "
         "and b [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 3]"
     )

@@ -68,7 +68,7 @@ class Small(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2), nn.SiLU()
+            nn.Conv2d(3, 8, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2), nn.Softsign()
         )
         self.head = nn.Linear(8 * 8 * 8, 10)
 
@@ -99,7 +99,7 @@ def test_a_user_model_with_an_unknown_activation(
     assert main(["import", f"{path}:Small", "--input", "16x16x3"]) == 0
     out, err = capsys.readouterr()
     assert err == (
-        "warning: left out features_3 (SiLU): no cnncalc layer type, and it has no "
+        "warning: left out features_3 (Softsign): no cnncalc layer type, and it has no "
         "parameters and keeps the shape\n"
     )
     (n,) = load_text(out, "small.toml")
@@ -114,7 +114,10 @@ def test_what_cannot_be_translated_is_named(
 ) -> None:
     path = write(tmp_path, USER_MODEL)
     assert main(["import", f"{path}:Norm", "--input", "16x4"]) == 2
-    assert capsys.readouterr().err == "Norm: no cnncalc layer for norm (LayerNorm)\n"
+    assert (
+        capsys.readouterr().err
+        == "Norm: no cnncalc layer for norm (LayerNorm over axes other than the channels, or all)\n"
+    )
     assert main(["import", f"{path}:NeedsArgs", "--input", "4x16"]) == 2
     assert capsys.readouterr().err == (
         "cannot build NeedsArgs(): TypeError: NeedsArgs.__init__() missing 1 required "

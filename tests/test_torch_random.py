@@ -2,9 +2,9 @@
 
 Hypothesis builds valid networks layer by layer (1-D to 3-D, every layer type, odd
 kernels, strides, dilations, asymmetric padding pairs, groups, ceil pooling, branches
-joined by add and concat, transposed convolutions with output_padding, upsampling,
-reshapes). Each is exported, run by torch and compared with cnncalc; a failure prints
-the shrunk network as a TOML file.
+joined by add, multiply (broadcast gates) and concat, transposed convolutions with
+output_padding, upsampling, reshapes). Each is exported, run by torch and compared with
+cnncalc; a failure prints the shrunk network as a TOML file.
 """
 
 from __future__ import annotations
@@ -158,7 +158,26 @@ def pool_entry(draw: Any, n: int) -> dict[str, Any]:
     return entry
 
 
-SIMPLE = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "batchnorm", "dropout"]
+ACTS = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "silu", "swish"]
+ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu"]
+SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
+
+
+def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
+    """layernorm, groupnorm, instancenorm or the layer scale, with their options."""
+    kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale"]))
+    entry: dict[str, Any] = {"type": kind}
+    if kind == "layernorm" and draw(st.booleans()):
+        entry["over"] = "all"
+    if kind == "groupnorm":
+        entry["groups"] = draw(st.sampled_from(divisors(channels)))
+    if kind == "instancenorm":
+        entry["track_running_stats"] = draw(st.booleans())
+    if kind != "scale" and draw(st.booleans()):
+        entry["affine"] = kind == "instancenorm"
+    if kind == "scale" and draw(st.booleans()):
+        entry["bias"] = True
+    return entry
 
 
 @st.composite
@@ -195,7 +214,8 @@ def networks(draw: Any) -> str:
                 st.sampled_from(
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
-                    + ["add", "concat", "skip", "global_pool", "flatten", "reshape"]
+                    + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
+                    + ["norm", "norm"]
                 )
             )
         c = current[-1]
@@ -203,7 +223,7 @@ def networks(draw: Any) -> str:
         if kind == "conv":
             entry = conv_entry(draw, spatial, c)
             if draw(st.integers(0, 2)) == 0:
-                entry["activation"] = draw(st.sampled_from(SIMPLE[:7]))
+                entry["activation"] = draw(st.sampled_from(ACTS))
             ok = add(entry)
         elif kind == "conv_transpose":
             ok = add(transpose_entry(draw, spatial, c))
@@ -212,7 +232,9 @@ def networks(draw: Any) -> str:
         elif kind == "upsample":
             ok = add({"type": "upsample", "scale": per_axis(draw, spatial, st.integers(1, 3))})
         elif kind == "simple":
-            ok = add({"type": draw(st.sampled_from(SIMPLE))})
+            simple = draw(st.sampled_from(SIMPLE))
+            per_channel = {"per_channel": True} if simple.endswith("per_channel") else {}
+            ok = add({"type": simple.split()[0], **per_channel})
         elif kind == "add":  # a residual branch: same-padded conv, then add
             k = draw(st.sampled_from([1, 3]))
             ok = add(
@@ -236,6 +258,23 @@ def networks(draw: Any) -> str:
                     ok = add({"type": "add", "inputs": [other, last]})
                 else:
                     ok = add({"type": "concat", "inputs": [other, last]})
+        elif kind == "gate":  # squeeze-and-excitation, or a gate pooled along one axis
+            origin, op = last, draw(st.sampled_from(["multiply", "add"]))
+            if draw(st.booleans()):
+                squeeze = {"type": "global_pool", "inputs": [origin]}
+            else:
+                squeeze = {
+                    "type": "pool",
+                    "inputs": [origin],
+                    "kernel": [current[0]] + [1] * (spatial - 1),
+                }
+            ok = add(
+                squeeze,
+                {"type": "conv", "filters": c, "kernel": 1, "activation": "sigmoid"},
+                {"type": op, "inputs": [origin, f"l{count + 2}"]},
+            )
+        elif kind == "norm":
+            ok = add(norm_entry(draw, c))
         elif kind == "global_pool":
             ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
         elif kind == "flatten":

@@ -161,15 +161,21 @@ def compare(a: Analysis, ex: Export, module: ModuleType, *, batch: int = 1) -> M
             bad.check(f"{r.name} parameters (no module)", 0, r.own_params)
         else:
             per_module.setdefault(path, []).append(r)
+
+    def weights(r: LayerResult, path: str) -> tuple[int, int]:
+        """The layer's module, and its fused activation's when that has weights (PReLU)."""
+        trainable, frozen = counts(module_at(model, path))
+        act = info.activations.get(r.name)
+        if act is not None:
+            more = counts(module_at(model, act))
+            trainable, frozen = trainable + more[0], frozen + more[1]
+        return trainable, frozen
+
     for path, rs in per_module.items():
         owner = next(r for r in rs if r.shared_from is None)
         for r in rs:
-            bad.check(
-                f"{r.name} parameters of its weights",
-                r.own_params,
-                sum(counts(module_at(model, path))),
-            )
-        trainable, frozen = counts(module_at(model, path))
+            bad.check(f"{r.name} parameters of its weights", r.own_params, sum(weights(r, path)))
+        trainable, frozen = weights(owner, path)
         bad.check(f"{owner.name} trainable parameters", owner.effect.params, trainable)
         bad.check(f"{owner.name} non-trainable parameters", owner.effect.frozen_params, frozen)
     trainable, frozen = counts(model)
@@ -290,8 +296,11 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             elif kind == "upsample":
                 k = size // len(src)
                 line = [src[o // k] for o in range(size)]
-            else:  # merges read the same unit of every input; the rest keep each unit
-                line = [combine([i[ax][o] for i in ins]) for o in range(size)]
+            else:  # merges read the same unit of every input (or its one unit, broadcast)
+                line = [
+                    combine([i[ax][o if len(i[ax]) > 1 else 0] for i in ins if ax < len(i)])
+                    for o in range(size)
+                ]
             axes.append(line)
         state[r.name] = axes
     return state

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
-from cnncalc.layers.base import Effect, Field, Layer, Shape, fmt_shape
+from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Layer, Shape, fmt_shape
 from cnncalc.layers.merge import MismatchError
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
@@ -244,14 +244,17 @@ class Walk:
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if isinstance(error, MismatchError):
-                    error.message = error.explain([ins[0], ins[error.other]])
+                    error.message = error.explain([ins[error.first], ins[error.other]])
                 raise error.within(
                     file=net.file,
                     line=self.line(node, error.location.key),
                     network=net.name,
                     layer=node.name,
                 ) from None
-            notes = effect.warnings + layer.field_warnings(in_fields)
+            slopes = FUSED_PARAMS.get(node.activation or "", 0)
+            if slopes:
+                effect = replace(effect, params=effect.params + slopes)
+            notes = effect.warnings + layer.field_warnings(in_fields, in_shapes)
             warnings = []
             if notes:
                 where = Location(net.file, node.line, net.name, node.name)

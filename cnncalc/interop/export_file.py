@@ -266,7 +266,7 @@ class FileWriter:
                         owner = i.shared_from or i.name
                         info.modules[name] = join(path, self.path_from(plan, s, owner))
                     act = plan.results[i.name].node.activation
-                    if act and self.activation_modules and not self.linear:
+                    if act and (self.activation_modules or act == "prelu") and not self.linear:
                         info.activations[name] = join(path, f"{s.local[i.name]}_{act}")
 
         walk(plan.scopes[""], "", "", "")

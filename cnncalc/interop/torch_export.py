@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cnncalc.engine.walk import Analysis
 from cnncalc.interop.export_class import WIDTH
 from cnncalc.interop.export_file import FileWriter, NetworkInfo
+from cnncalc.interop.torch_kinds import HELPERS
 
 __all__ = ["Export", "export_pytorch"]
 
@@ -68,5 +69,7 @@ def export_pytorch(
     title = f"PyTorch models of {what}" + (f", from {source}" if source else "") + "."
     title = "\n".join(textwrap.wrap(title, WIDTH - 4))
     parts = [HEADER.format(title=title, version=__version__)]
-    parts += ["\n" + c.text() for c in classes]
+    texts = [c.text() for c in classes]
+    parts += [code for name, code in HELPERS.items() if any(f"{name}(" in t for t in texts)]
+    parts += ["\n" + t for t in texts]
     return Export("\n".join(parts), infos)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.layers.base import ACTIVATIONS
 
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
 
@@ -125,18 +126,31 @@ def one(v: list[int]) -> int | list[int]:
     return v[0] if len(set(v)) == 1 else v
 
 
+LEAVES = {"LayerScale"}  # modules of cnncalc's exports that are one layer each
+
+
+def trace(model: Any) -> Any:
+    """torch.fx's trace, keeping cnncalc's own helper modules whole."""
+    import torch.fx
+
+    class Leaves(torch.fx.Tracer):
+        def is_leaf_module(self, m: Any, qualname: str) -> bool:
+            return type(m).__name__ in LEAVES or super().is_leaf_module(m, qualname)
+
+    return torch.fx.GraphModule(model, Leaves().trace(model))
+
+
 class Tracer:
     """Walks the traced graph once and writes the cnncalc layers."""
 
     def __init__(self, model: Any, name: str, shapes: dict[str, list[int]]) -> None:
         import torch
-        from torch.fx import symbolic_trace
         from torch.fx.passes.shape_prop import ShapeProp
 
         self.torch = torch
         self.model = model
         try:
-            self.gm = symbolic_trace(model)
+            self.gm = trace(model)
         except Exception as error:
             raise CnnCalcError(
                 f"torch.fx cannot trace {name}: {type(error).__name__}: {error}"
@@ -205,8 +219,7 @@ class Tracer:
             target is not None
             and len(source.users) == 1
             and "activation" not in target.keys
-            and target.keys["type"] not in ("relu", "leaky_relu", "elu", "gelu")
-            and target.keys["type"] not in ("sigmoid", "tanh", "softmax")
+            and target.keys["type"] not in ACTIVATIONS
         ):
             target.keys["activation"] = kind
             self.alias(node, source)
@@ -283,6 +296,11 @@ class Tracer:
             if not m.affine or not m.track_running_stats:
                 return self.refuse(node, f"{kind} without affine weights or running statistics")
             self.add(node, self.weights(node, {"type": "batchnorm"}), [x])
+        elif isinstance(m, nn.LayerNorm | nn.GroupNorm | nn.modules.instancenorm._InstanceNorm):
+            self.norm(node, m, x)
+        elif type(m).__name__ == "LayerScale":
+            keys = {"type": "scale"} | ({"bias": True} if m.bias is not None else {})
+            self.add(node, self.weights(node, keys), [x])
         elif isinstance(m, nn.Flatten):
             self.reshape(node, x)
         elif isinstance(m, nn.Upsample):
@@ -301,7 +319,18 @@ class Tracer:
             nn.GELU: "gelu",
             nn.Sigmoid: "sigmoid",
             nn.Tanh: "tanh",
+            nn.SiLU: "silu",
+            nn.Hardswish: "hardswish",
+            nn.Hardsigmoid: "hardsigmoid",
+            nn.ReLU6: "relu6",
+            nn.Mish: "mish",
+            nn.Softplus: "softplus",
+            nn.SELU: "selu",
         }
+        if isinstance(m, nn.PReLU):
+            if m.num_parameters == 1:
+                return self.activation(node, "prelu", x)
+            return self.add(node, self.weights(node, {"type": "prelu", "per_channel": True}), [x])
         for cls, name in acts.items():
             if type(m) is cls:
                 return self.activation(node, name, x)
@@ -312,6 +341,40 @@ class Tracer:
         if isinstance(m, nn.LocalResponseNorm):
             return self.add(node, {"type": "lrn"}, [x])
         self.unknown(node, kind, x, sum(p.numel() for p in m.parameters()))
+
+    def is_layernorm(self, node: Any) -> bool:
+        if node.op != "call_module":
+            return False
+        return isinstance(self.gm.get_submodule(node.target), self.torch.nn.LayerNorm)
+
+    def norm(self, node: Any, m: Any, x: Any) -> None:
+        nn = self.torch.nn
+        keys: dict[str, Any]
+        if isinstance(m, nn.GroupNorm):
+            keys = {"type": "groupnorm", "groups": m.num_groups}
+            if not m.affine:
+                keys["affine"] = False
+        elif isinstance(m, nn.LayerNorm):
+            keys = {"type": "layernorm"}
+            source = x.args[0] if channel_move(x, (1, -1)) else x
+            if tuple(m.normalized_shape) == self.shape(source)[1:] and len(self.shape(source)) > 2:
+                keys["over"] = "all"
+            elif (
+                len(m.normalized_shape) != 1
+                or self.shape(x)[-1:] != tuple(m.normalized_shape)
+                or (source is x and len(self.shape(x)) > 2)  # the last axis is not the channels
+            ):
+                return self.refuse(node, "LayerNorm over axes other than the channels, or all")
+            if not m.elementwise_affine:
+                keys["affine"] = False
+            x = source
+        else:
+            keys = {"type": "instancenorm"}
+            if m.affine:
+                keys["affine"] = True
+            if m.track_running_stats:
+                keys["track_running_stats"] = True
+        self.add(node, self.weights(node, keys), [x])
 
     def unknown(self, node: Any, kind: str, x: Any, params: int) -> None:
         if x is not None and params == 0 and self.shape(node) == self.shape(x):
@@ -385,6 +448,13 @@ class Tracer:
             F.sigmoid: "sigmoid",
             torch.tanh: "tanh",
             F.tanh: "tanh",
+            F.silu: "silu",
+            F.hardswish: "hardswish",
+            F.hardsigmoid: "hardsigmoid",
+            F.relu6: "relu6",
+            F.mish: "mish",
+            F.softplus: "softplus",
+            F.selu: "selu",
         }
         if fn in acts:
             return self.activation(node, acts[fn], args[0])
@@ -395,6 +465,10 @@ class Tracer:
             return self.refuse(node, "softmax over an axis other than the channels")
         if fn in (operator.add, torch.add) and all(hasattr(a, "op") for a in args[:2]):
             return self.add(node, {"type": "add"}, list(args[:2]))
+        if fn in (operator.mul, torch.mul) and all(hasattr(a, "op") for a in args[:2]):
+            return self.add(node, {"type": "multiply"}, list(args[:2]))
+        if fn is operator.getitem and new_axes_only(args[1]):
+            return self.alias(node, args[0])  # x[..., None, None]: cnncalc broadcasts [C] so
         if fn is torch.cat:
             dim = node.kwargs.get("dim", args[1] if len(args) > 1 else 0)
             if dim != 1:
@@ -413,10 +487,16 @@ class Tracer:
         acts = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh"}
         if name in acts:
             return self.activation(node, acts[name], x)
+        if channel_move(node, (1, -1)) or channel_move(node, (-1, 1)):
+            users = list(node.users)
+            if self.is_layernorm(x) or (len(users) == 1 and self.is_layernorm(users[0])):
+                # channels last around a LayerNorm: cnncalc's layernorm over the channels
+                return self.alias(node, x)
         if name in SHAPE_METHODS:
             return self.reshape(node, x)
-        if name == "add" and len(node.args) > 1 and hasattr(node.args[1], "op"):
-            return self.add(node, {"type": "add"}, [x, node.args[1]])
+        if name in ("add", "mul") and len(node.args) > 1 and hasattr(node.args[1], "op"):
+            kind = "add" if name == "add" else "multiply"
+            return self.add(node, {"type": kind}, [x, node.args[1]])
         self.unknown(node, f".{name}()", x, 0)
 
     def fold_pad(self, node: Any) -> None:
@@ -485,6 +565,17 @@ class Tracer:
         if len(after) == 1 and len(before) > 1:
             return self.add(node, {"type": "flatten"}, [first])
         self.add(node, {"type": "reshape", "shape": after}, [first])
+
+
+def channel_move(node: Any, dims: tuple[int, int]) -> bool:
+    """``x.movedim(1, -1)`` (channels last) or ``x.movedim(-1, 1)`` (back)."""
+    return node.op == "call_method" and node.target == "movedim" and tuple(node.args[1:]) == dims
+
+
+def new_axes_only(index: Any) -> bool:
+    """An index that only adds size-1 axes after the existing ones: ``[..., None, None]``."""
+    items = index if isinstance(index, tuple) else (index,)
+    return bool(items) and items[0] is Ellipsis and all(i is None for i in items[1:])
 
 
 def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:

@@ -14,6 +14,7 @@ from typing import Any
 
 from cnncalc.engine.walk import LayerResult
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop.torch_kinds import KINDS
 from cnncalc.interop.torch_pool import pool_plan
 from cnncalc.interop.torch_shapes import (
     channels_first,
@@ -35,6 +36,14 @@ ACTIVATION_CODE = {
     "sigmoid": "torch.sigmoid({})",
     "tanh": "torch.tanh({})",
     "softmax": "torch.softmax({}, dim=1)",
+    "silu": "F.silu({})",
+    "hardswish": "F.hardswish({})",
+    "hardsigmoid": "F.hardsigmoid({})",
+    "relu6": "F.relu6({})",
+    "mish": "F.mish({})",
+    "softplus": "F.softplus({})",
+    "selu": "F.selu({})",
+    "prelu": "",  # learned slopes: always a module
 }
 # The same activations as modules, for ``activation_modules``: tools that count by module
 # (torchinfo, ptflops, thop) see them only this way.
@@ -46,6 +55,14 @@ ACTIVATION_MODULES = {
     "sigmoid": "nn.Sigmoid()",
     "tanh": "nn.Tanh()",
     "softmax": "nn.Softmax(dim=1)",
+    "silu": "nn.SiLU()",
+    "hardswish": "nn.Hardswish()",
+    "hardsigmoid": "nn.Hardsigmoid()",
+    "relu6": "nn.ReLU6()",
+    "mish": "nn.Mish()",
+    "softplus": "nn.Softplus()",
+    "selu": "nn.SELU()",
+    "prelu": "nn.PReLU()",
 }
 assert set(ACTIVATION_CODE) == set(ACTIVATIONS) == set(ACTIVATION_MODULES)
 
@@ -130,7 +147,9 @@ class Writer:
 
     def finish(self, r: LayerResult, expr: str, why: str = "") -> None:
         act = r.node.activation
-        if act and not self.linear and self.activation_modules:
+        if act == "prelu" and self.linear:  # its slope may be negative: a positive path instead
+            pass
+        elif act and not self.linear and (self.activation_modules or act == "prelu"):
             path = f"self.{self.var[r.name]}_{act}"
             self.out.init.append(f"{path} = {ACTIVATION_MODULES[act]}")
             expr = f"{path}({expr})"
@@ -181,7 +200,13 @@ class Writer:
         kind = r.node.layer.kind
         x = [self.var[n] for n in r.inputs]
         self.current = self.var[r.name]
-        getattr(self, "layer_" + kind, self.layer_elementwise)(r, x)
+        method = getattr(self, "layer_" + kind, None)
+        if method is not None:
+            method(r, x)
+        elif kind in KINDS:
+            KINDS[kind](self, r, x)
+        else:
+            self.layer_elementwise(r, x)
         self.track(r)
 
     # ----- one method per layer kind
@@ -381,7 +406,21 @@ class Writer:
         self.finish(r, f"{self.module(r, f'nn.Upsample(scale_factor={s})')}({x[0]})")
 
     def layer_add(self, r: LayerResult, x: list[str]) -> None:
-        self.finish(r, " + ".join(x))
+        self.finish(r, " + ".join(self.broadcastable(r, x)))
+
+    def layer_multiply(self, r: LayerResult, x: list[str]) -> None:
+        """A product; the linearised copy sums instead, which reads the same pixels."""
+        self.finish(r, (" + " if self.linear else " * ").join(self.broadcastable(r, x)))
+
+    def broadcastable(self, r: LayerResult, x: list[str]) -> list[str]:
+        """A flat [C] input gets the output's spatial axes, as NumPy aligns it with cnncalc's
+        channels-last shapes (torch would align it with the last spatial axis)."""
+        n = len(r.shape) - 1
+        spread = f"[(..., {', '.join(['None'] * n)})]" if n else ""
+        return [
+            v + spread if len(s) < len(r.shape) else v
+            for v, s in zip(x, r.input_shapes, strict=True)
+        ]
 
     def layer_concat(self, r: LayerResult, x: list[str]) -> None:
         if self.linear:  # one channel stands for all: the union of the inputs' fields
@@ -395,6 +434,13 @@ class Writer:
             raise unsupported(r, f"no PyTorch equivalent is known for {kind}")
         if self.linear:
             expr = x[0]
+        elif kind == "prelu":
+            slopes = (
+                self.num(r.shape[-1], "slopes")
+                if getattr(r.node.layer, "per_channel", False)
+                else ""
+            )
+            expr = f"{self.module(r, f'nn.PReLU({slopes})')}({x[0]})"
         elif self.activation_modules:
             expr = f"{self.module(r, ACTIVATION_MODULES[kind])}({x[0]})"
         else:

@@ -4,11 +4,13 @@ Importing this package imports every family module, so the registry that
 `lookup` reads is complete. Adding a kind is one class in its family's module.
 """
 
-from cnncalc.layers.activation import Elementwise
+from cnncalc.layers.activation import Elementwise, PReLU
 from cnncalc.layers.base import (
+    ACTIVATION_ALIASES,
     ACTIVATIONS,
     AXIS_NAMES,
     AXIS_UNITS,
+    FUSED_PARAMS,
     REGISTRY,
     Effect,
     Field,
@@ -22,13 +24,15 @@ from cnncalc.layers.base import (
 )
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
-from cnncalc.layers.merge import Add, Concat, Merge, MismatchError
-from cnncalc.layers.norm import BatchNorm
+from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
+from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
 from cnncalc.layers.pool import GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
 __all__ = [
+    "ACTIVATION_ALIASES",
     "ACTIVATIONS",
+    "FUSED_PARAMS",
     "AXIS_NAMES",
     "AXIS_UNITS",
     "REGISTRY",
@@ -42,12 +46,18 @@ __all__ = [
     "Elementwise",
     "Field",
     "Flatten",
+    "GroupNorm",
+    "InstanceNorm",
     "GlobalPool",
     "Layer",
+    "LayerNorm",
     "Merge",
     "MismatchError",
+    "Multiply",
+    "PReLU",
     "Pool",
     "Reshape",
+    "Scale",
     "Shape",
     "Upsample",
     "WindowAxis",

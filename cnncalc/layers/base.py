@@ -25,7 +25,13 @@ from cnncalc.symbolic.arith import Size, ceildiv, exact_half, floordiv, maximum,
 Shape = tuple[Size, ...]
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 AXIS_UNITS = {"L": "position", "D": "slice", "H": "row", "W": "column"}
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = (
+    *("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax"),
+    *("silu", "hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu"),
+)
+ACTIVATION_ALIASES = {"swish": "silu"}
+# A fused activation with weights of its own: PReLU's one learned slope.
+FUSED_PARAMS = {"prelu": 1}
 
 
 def key(coerce: Callable[[Any], Any], default: Any = MISSING, *, main: bool = False) -> Any:
@@ -147,7 +153,7 @@ class Layer:
         """Shape-preserving layers leave the field as it was."""
         return ins[0]
 
-    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Warnings about the field itself; only merges have any."""
         return ()
 

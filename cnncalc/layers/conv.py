@@ -164,7 +164,7 @@ class ConvTranspose(Layer):
             stride.append(Fraction(j) / wa.stride)
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
-    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Outputs that no input reaches: a stride wider than the kernel leaves gaps."""
         out = []
         n = len(ins[0].size) if ins[0].units is not None else 0

@@ -15,7 +15,7 @@ This is what autograd measures on the exported model; the tests check it unit by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd, lcm
@@ -148,10 +148,33 @@ def transpose(u: Units, kernel: int, dilation: int, stride: int, pad_start: int)
 
 
 def upsample(u: Units, scale: int) -> Units:
-    """Nearest-neighbour up-sampling: unit t copies unit t // scale."""
-    period = u.period * scale
+    """Nearest-neighbour up-sampling by a whole number: unit t copies unit t // scale."""
+    return mapped(u, scale, 1, lambda m: (0,))
+
+
+def mapped(u: Units, base: int, shift: int, reads: Callable[[int], Sequence[int]]) -> Units:
+    """Unit ``m < base`` reads the input units ``reads(m)``, and unit ``m + base`` the same
+    ones moved by ``shift``: adaptive pooling's bins, resampling, pixel shuffles."""
+    k = u.period // gcd(shift, u.period)
+    period = base * k
     check_work(period, 1)
-    return build(period, u.jump, [u.at(t // scale) for t in range(period)])
+    taps = [reads(m) for m in range(base)]
+    check_work(period, max(len(t) for t in taps))
+    spans = [merge([u.at(i + (t // base) * shift) for i in taps[t % base]]) for t in range(period)]
+    return build(period, u.jump * shift * k // u.period, spans)
+
+
+def bin_of(i: int, size: int, out: int) -> range:
+    """Adaptive pooling's bin ``i`` of ``out`` over ``size`` pixels (PyTorch's integer rule)."""
+    return range(i * size // out, -(-(i + 1) * size // out))
+
+
+def adaptive(u: Units, size: int, out: int) -> Units:
+    """PyTorch's adaptive pooling: output i reads floor(i*I/O) .. ceil((i+1)*I/O) - 1."""
+    g = gcd(size, out)
+    return mapped(
+        u, out // g, size // g, lambda i: range(i * size // out, -(-(i + 1) * size // out))
+    )
 
 
 def union(units: Sequence[Units]) -> Units:
@@ -163,3 +186,24 @@ def union(units: Sequence[Units]) -> Units:
     spans = [merge([u.at(t) for u in units]) for t in range(period)]
     first = units[0]
     return build(period, first.jump * (period // first.period), spans)
+
+
+def broadcast(units: Sequence[Units], constant: Sequence[Span], size: Size) -> Units:
+    """A merge where some inputs have size 1 on this axis: every one of the ``size`` units
+    also reads what their one unit reads (``constant``). Listed unit by unit."""
+    if not constant:
+        return union(units)
+    if not is_int(size):
+        raise Inexact
+    if not units:
+        return build(1, 0, [merge(constant)])
+    joined = union(units)
+    k = joined.period // gcd(size * joined.jump, joined.period)
+    period = size * k
+    check_work(period, len(constant) + 1)
+    spans = []
+    for t in range(period):
+        moved = (t // size) * size * joined.jump // joined.period  # beyond the axis: a guess
+        extra = [None if c is None else (c[0] + moved, c[1] + moved) for c in constant]
+        spans.append(merge([joined.at(t), *extra]))
+    return build(period, size * k * joined.jump // joined.period, spans)

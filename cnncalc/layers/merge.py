@@ -1,4 +1,4 @@
-"""Merges: add and concat, whose field is the union of their inputs' fields."""
+"""Merges: add, multiply and concat, whose field is the union of their inputs' fields."""
 
 from __future__ import annotations
 
@@ -57,12 +57,13 @@ def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
 class MismatchError(CnnCalcError):
     """Two inputs of a merge disagree; the engine names them, since only it knows the names."""
 
-    def __init__(self, rule: str, shapes: Sequence[Shape], other: int) -> None:
-        self.rule, self.shapes, self.other = rule, shapes, other
-        super().__init__(self.explain(["first input", f"input {other + 1}"]), key="inputs")
+    def __init__(self, rule: str, shapes: Sequence[Shape], other: int, first: int = 0) -> None:
+        self.rule, self.shapes, self.other, self.first = rule, shapes, other, first
+        names = [f"input {first + 1}" if first else "first input", f"input {other + 1}"]
+        super().__init__(self.explain(names), key="inputs")
 
     def explain(self, names: Sequence[str]) -> str:
-        first, other = fmt_shape(self.shapes[0]), fmt_shape(self.shapes[self.other])
+        first, other = fmt_shape(self.shapes[self.first]), fmt_shape(self.shapes[self.other])
         return f"{self.rule}, got {names[0]} {first} and {names[1]} {other}"
 
 
@@ -86,18 +87,94 @@ class Merge(Layer):
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         return union(ins)[0]
 
-    def field_warnings(self, ins: Sequence[Field]) -> tuple[str, ...]:
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         return stride_warnings(ins)
+
+
+def one(size: Size) -> bool:
+    return arith.is_int(size) and size == 1
+
+
+def broadcast(ins: Sequence[Shape], kind: str) -> tuple[Shape, tuple[str, ...]]:
+    """NumPy's broadcasting on channels-last shapes: sizes equal, or 1, on every axis.
+
+    A flat ``[C]`` input (a gate from an fc layer) counts as ``[1, …, 1, C]``.
+    """
+    rank = max(len(s) for s in ins)
+    for j, other in enumerate(ins):
+        if len(other) not in (rank, 1):
+            raise MismatchError(f"{kind} needs inputs of one rank, or a flat [C] vector", ins, j)
+    shapes = [(1,) * (rank - len(s)) + tuple(s) for s in ins]
+    out: list[Size] = []
+    warnings: tuple[str, ...] = ()
+    for a in range(rank):
+        wide = [i for i, s in enumerate(shapes) if not one(s[a])]
+        for j in wide[1:]:
+            same = arith.sizes_match(shapes[j][a], shapes[wide[0]][a])
+            if same is False:
+                raise MismatchError(
+                    f"{kind} needs sizes that are equal or 1 on every axis (NumPy's "
+                    "broadcasting, aligned at the channels)",
+                    ins,
+                    j,
+                    wide[0],
+                )
+            if same is None and not warnings:
+                warnings = symbolic_match([shapes[wide[0]], shapes[j]], rank)
+        out.append(shapes[wide[0]][a] if wide else 1)
+    return tuple(out), warnings
+
+
+class Broadcast(Merge):
+    """add and multiply: elementwise over inputs broadcast to one shape."""
+
+    def apply(self, ins: Sequence[Shape]) -> Effect:
+        shape, warnings = broadcast(ins, self.kind)
+        return Effect(shape=shape, warnings=warnings)
+
+    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
+        """An input of size 1 on an axis reaches every output unit with its one unit."""
+        out = effect.shape
+        if any(f.is_global for f in ins):
+            return next(f for f in ins if f.is_global)
+        kept = [f for f, s in zip(ins, shapes, strict=True) if len(s) == len(out)]
+        spread = [
+            [one(s[a]) and not one(out[a]) for a in range(len(kept[0].size))]
+            for s in shapes
+            if len(s) == len(out)
+        ]
+        if not any(any(row) for row in spread):
+            return union(kept)[0]
+        if all(f.units is not None for f in kept):
+            try:
+                axes = []
+                for a in range(len(kept[0].size)):
+                    units = [f.units[a] for f in kept]  # type: ignore[index]
+                    moving = [u for u, w in zip(units, spread, strict=True) if not w[a]]
+                    still = [u.at(0) for u, w in zip(units, spread, strict=True) if w[a]]
+                    axes.append(fields.broadcast(moving, still, out[a]))
+                return Field.exact(axes, kept[0].extent)
+            except fields.Inexact:
+                pass
+        return kept[0].whole()
+
+    def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
+        """Only inputs of the output's shape step with it: a broadcast one has one unit."""
+        out = broadcast(shapes, self.kind)[0]
+        same = [f for f, s in zip(ins, shapes, strict=True) if tuple(s) == out]
+        return stride_warnings(same or ins[:1])
 
 
 @register("add")
 @dataclass(frozen=True, kw_only=True)
-class Add(Merge):
-    def apply(self, ins: Sequence[Shape]) -> Effect:
-        for j, other in enumerate(ins[1:], 1):
-            if arith.shapes_match(other, ins[0]) is False:
-                raise MismatchError("add needs inputs of one shape", ins, j)
-        return Effect(shape=ins[0], warnings=symbolic_match(ins, len(ins[0])))
+class Add(Broadcast):
+    pass
+
+
+@register("multiply", "mul")
+@dataclass(frozen=True, kw_only=True)
+class Multiply(Broadcast):
+    pass
 
 
 @register("concat")

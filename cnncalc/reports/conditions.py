@@ -110,13 +110,17 @@ def layer_conditions(r: LayerResult) -> list[Condition]:
                 syms = sorted(factor.symbols())
                 size_axis = syms[0] if len(syms) == 1 else None
                 out.append(Condition(r.name, "size", size_axis, factor, ">= 1", text))
-    if kind in ("add", "concat") and r.input_shapes:
+    if kind in ("add", "multiply", "concat") and r.input_shapes:
         first = r.input_shapes[0]
         axes = len(first) - (1 if kind == "concat" else 0)
         for other in r.input_shapes[1:]:
             for a in range(min(axes, len(other))):
                 d = other[a] - first[a]
                 if isinstance(d, Formula):
+                    text = f"{readable(first[a])} = {readable(other[a])}"
+                    if kind != "concat":  # add broadcasts: a size of 1 matches any other
+                        d = d * (first[a] - 1) * (other[a] - 1)
+                        text += " (or either is 1)"
                     merged = AXIS_NAMES.get(len(first) - 1, ())
                     out.append(
                         Condition(
@@ -125,7 +129,7 @@ def layer_conditions(r: LayerResult) -> list[Condition]:
                             merged[a] if a < len(merged) else None,
                             d,
                             "= 0",
-                            f"{readable(first[a])} = {readable(other[a])}",
+                            text,
                         )
                     )
     if kind == "reshape" and r.input_shapes:

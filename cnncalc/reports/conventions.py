@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.layers.base import ACTIVATIONS
+from cnncalc.layers.base import ACTIVATIONS, FUSED_PARAMS
 from cnncalc.symbolic.arith import Size, product
 
 # --------------------------------------------------------------------------- rules
@@ -64,6 +64,7 @@ PART_TITLES = {
     "upsampling": "Up-sampling",
     "merges": "Merges",
 }
+NORMS = ("layernorm", "groupnorm", "instancenorm")  # keyed _noaffine without weights
 OP_PART = {
     **{a: "activations" for a in ACTIVATIONS},
     "maxpool": "pooling",
@@ -71,6 +72,8 @@ OP_PART = {
     "global_maxpool": "pooling",
     "global_avgpool": "pooling",
     "batchnorm": "normalization",
+    **{n + a: "normalization" for n in NORMS for a in ("", "_noaffine")},
+    "scale": "normalization",
     "lrn": "normalization",
     "upsample": "upsampling",
     "add": "merges",
@@ -120,6 +123,8 @@ FLOPS_PROFILER_OPS: dict[str, Rule] = {
     "elu": OUT,
     "gelu": OUT,
     "softmax": OUT,
+    "silu": OUT,
+    "prelu": OUT,
     **{p: IN for p in ALL_POOLS},
     "batchnorm": Rule("in", 2),
     "upsample": OUT,
@@ -143,7 +148,12 @@ PRESETS: dict[str, Convention] = {
             "torchinfo's summary(), Total mult-adds",
             "Mult-Adds",
             bias=CONVS_AND_FC,
-            ops={"batchnorm": Rule("params")},
+            ops={
+                "batchnorm": Rule("params"),
+                **{n: Rule("params") for n in NORMS},
+                "scale": Rule("params"),
+                "prelu": Rule("params"),
+            },
             deviations=(
                 (
                     ("conv_transpose",),
@@ -158,6 +168,8 @@ PRESETS: dict[str, Convention] = {
             "FLOPs",
             ops={
                 "batchnorm": Rule("in", 2),
+                **{n: Rule("in", 5) for n in NORMS},
+                **{n + "_noaffine": Rule("in", 4) for n in NORMS},
                 "global_avgpool": Rule("in", dims=(2,)),
                 "upsample": Rule("out", dims=(2,)),
             },
@@ -167,12 +179,19 @@ PRESETS: dict[str, Convention] = {
             "ptflops' get_model_complexity_info(), PyTorch backend",
             "MACs",
             bias=CONVS_AND_FC,
-            ops=FLOPS_PROFILER_OPS,
+            ops={
+                **FLOPS_PROFILER_OPS,
+                "relu6": OUT,
+                **{n + a: IN for n in NORMS for a in ("", "_noaffine")},
+                "groupnorm": Rule("in", 2),  # its hook doubles where the module has .affine,
+                "instancenorm": Rule("in", 2),  # which nn.LayerNorm does not
+            },
             deviations=(
                 (
-                    ("relu", "elu", "gelu", *ALL_POOLS, "upsample"),
+                    ("relu", "elu", "gelu", "prelu", *ALL_POOLS, "upsample"),
                     "also counts the torch.nn.functional call inside nn.ReLU, nn.ELU, nn.GELU, "
-                    "every pooling module and nn.Upsample, so these count twice in its total",
+                    "nn.PReLU, every pooling module and nn.Upsample, so these count twice in its "
+                    "total",
                 ),
                 (("lrn",), "counts the tensor operations inside nn.LocalResponseNorm"),
             ),
@@ -183,9 +202,14 @@ PRESETS: dict[str, Convention] = {
             "MACs",
             ops={
                 "softmax": Rule("softmax"),
+                "prelu": OUT,
                 "avgpool": OUT,
                 "global_avgpool": Rule("in+out"),
                 "batchnorm": Rule("in", 4),
+                "layernorm": Rule("in", 4),
+                "layernorm_noaffine": Rule("in", 2),
+                "instancenorm": Rule("in", 4),
+                "instancenorm_noaffine": Rule("in", 2),
                 "upsample": OUT,
             },
             deviations=(
@@ -202,7 +226,11 @@ PRESETS: dict[str, Convention] = {
             "FLOPs",
             per_mac=2,
             bias=("conv", "conv_transpose"),
-            ops=FLOPS_PROFILER_OPS,
+            ops={
+                **FLOPS_PROFILER_OPS,
+                **{n: Rule("in", 5) for n in NORMS},
+                **{n + "_noaffine": Rule("in", 4) for n in NORMS},
+            },
             deviations=(
                 (
                     ("conv_transpose",),
@@ -256,6 +284,8 @@ def op_key(r: LayerResult) -> str:
         return f"{getattr(layer, 'mode', 'max')}pool"
     if kind == "global_pool":
         return f"global_{getattr(layer, 'mode', 'avg')}pool"
+    if kind in NORMS and not getattr(layer, "affine", True):
+        return f"{kind}_noaffine"
     return kind
 
 
@@ -286,7 +316,10 @@ def fused_activation(r: LayerResult, conv: Convention) -> Size:
     act = r.node.activation
     if act is None or act not in conv.ops:
         return 0
-    return apply_rule(conv.ops[act], r)
+    rule = conv.ops[act]
+    if rule.basis == "params":  # the activation's own weights, not the layer's
+        return rule.times * FUSED_PARAMS.get(act, 0)
+    return apply_rule(rule, r)
 
 
 def layer_cost(r: LayerResult, conv: Convention) -> Cost:

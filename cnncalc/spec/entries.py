@@ -134,6 +134,8 @@ class EntryReader:
                     entry[k] = integer(entry[k], 1, "a positive integer")
                 except CnnCalcError as error:
                     raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
+        if isinstance(entry.get("activation"), str):
+            entry["activation"] = L.ACTIVATION_ALIASES.get(entry["activation"], entry["activation"])
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
             raise self.error(
