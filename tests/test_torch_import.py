@@ -99,7 +99,7 @@ def test_a_user_model_with_an_unknown_activation(
     assert main(["import", f"{path}:Small", "--input", "16x16x3"]) == 0
     out, err = capsys.readouterr()
     assert err == (
-        "warning: left out features_3 (Softsign): no cnncalc layer type, and it has no "
+        "warning: left out Softsign (features_3): no cnncalc layer type, and it has no "
         "parameters and keeps the shape\n"
     )
     (n,) = load_text(out, "small.toml")
