@@ -68,6 +68,7 @@ class Measured:
     params: int  # trainable
     macs: int  # conv + linear
     outputs: list[list[int]]  # cnncalc's order
+    layers: int = 0  # cnncalc layers, blocks expanded
 
 
 def cnncalc_order(shape: Any) -> list[int]:
@@ -132,3 +133,68 @@ def build_timm(name: str) -> tuple[Any, list[int]]:
     model = timm.create_model(name, pretrained=False)
     size = model.pretrained_cfg.get("input_size", (3, 224, 224))
     return model, [int(size[1]), int(size[2]), int(size[0])]
+
+
+# Models that do not import exactly yet, and why; the zoo test fails when one starts to, so
+# the list stays true. (timm models carry a "timm:" prefix.)
+WAITING: dict[str, str] = {}
+
+
+def waiting(name: str) -> str | None:
+    """Why a model cannot import exactly yet, or None when it must."""
+    for family, reason in ATTENTION.items():
+        if name.startswith(family + "_"):
+            return f"waiting for the attention issue: {reason}"
+    return WAITING.get(name)
+
+
+def imported(model: Any, name: str, shape: list[int]) -> Measured:
+    """What cnncalc says about the model's import: the TOML read back and analysed."""
+    from cnncalc.engine.walk import analyze
+    from cnncalc.interop.torch_import import import_model
+    from cnncalc.spec.load import load_text
+
+    (network,) = load_text(import_model(model, name, {"input": shape}).toml(), f"{name}.toml")
+    a = analyze(network)
+    t = a.totals
+    outputs = [list(s) for s in a.outputs.values()]
+    return Measured(int(t.trainable_params), int(t.macs), outputs, len(a.layers))
+
+
+def row(name: str, build: Any) -> str:
+    """One line of the README's table: the model imported and compared with torch."""
+    from cnncalc.errors import CnnCalcError
+
+    model, shape = build()
+    want = measure(model, shape)
+    try:
+        got = imported(model, name, shape)
+    except CnnCalcError as error:
+        why = str(error).partition(": no cnncalc layer for ")[2] or str(error)
+        return f"| `{name}` | | {want.params:,} | {want.macs:,} | no: {why[:160]} |"
+    exact = (got.params, got.macs, got.outputs) == (want.params, want.macs, want.outputs)
+    verdict = "exact" if exact else f"no: cnncalc {got.params:,} / {got.macs:,} / {got.outputs}"
+    return f"| `{name}` | {got.layers:,} | {got.params:,} | {got.macs:,} | {verdict} |"
+
+
+def main() -> None:
+    """Print the README's table over both whole zoos (slow: every model is built and run)."""
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    import conftest  # noqa: F401  (torchvision without its compiled operators)
+
+    print("| model | layers | trainable params | MACs | exact |")
+    print("|---|---|---|---|---|")
+    for group, name in torchvision_models():
+        reason = waiting(name)
+        if reason is not None and reason.startswith("waiting for the attention"):
+            print(f"| `{name}` | | | | {reason} |", flush=True)
+            continue
+        print(row(name, lambda g=group, n=name: build_torchvision(g, n)), flush=True)
+    for name in TIMM_MODELS:
+        print(row(f"timm {name}", lambda n=name: build_timm(n)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

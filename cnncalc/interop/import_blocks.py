@@ -118,6 +118,7 @@ def fold(net: Any) -> Folded | None:
             readers.setdefault(layer.keys["share"], set()).update({"<share>", layer.name})
     folder = Folder(net, readers)
     folder.collect(net.layers, 0)
+    folder.reserve()
     layers = folder.walk(net.layers, 0)
     if not folder.blocks:
         return None
@@ -146,6 +147,11 @@ class Folder:
             if seg is not None:
                 self.found.setdefault(seg.skeleton, []).append(seg)
             self.collect(run, depth + 1)
+
+    def reserve(self) -> None:
+        """Instance names are module paths: no repeated copy may take one."""
+        for segs in self.found.values():
+            self.used |= {s.path.replace(".", "_") for s in segs}
 
     def walk(self, layers: list[Layer], depth: int) -> list[Layer]:
         groups = segments(layers, depth)
@@ -242,7 +248,9 @@ class Folder:
                 parent = seg.path.rpartition(".")[0].replace(".", "_") or seg.path.replace(".", "_")
                 copies = {f"{parent}_{k}" for k in range(1, len(run) + 1)} | {parent}
                 mine = {x.name for s, _, _ in run for x in s.layers}
+                mine |= {s.path.replace(".", "_") for s, _, _ in run}
                 if not (copies & (self.used - mine)):
+                    self.used |= copies
                     keys: dict[str, Any] = {"type": block.name, **args, "repeat": len(run)}
                     out.append(Layer(parent, keys, [seg.source]))
                     self.rename[run[-1][0].layers[-1].name] = parent
