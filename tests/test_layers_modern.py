@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from pathlib import Path
+
 import pytest
 
 from cnncalc.errors import CnnCalcError
@@ -104,3 +107,88 @@ def test_groupnorm_groups_must_divide_the_channels() -> None:
     assert str(caught.value).endswith(
         "groups = 4 does not divide the 6 channels; expected a divisor of 6"
     )
+
+
+# --------------------------------------------------------------------------- fc on the channels
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_fc_on_a_spatial_input_acts_on_the_channels_at_every_position(dims: int) -> None:
+    a = net([5] * dims + [4], "conv 4 kernel=3 name=c", "fc 6 name=f")
+    f = by_name(a)["f"]
+    assert f.shape == (3,) * dims + (6,)  # type: ignore[attr-defined]
+    assert f.effect.params == (4 + 1) * 6  # type: ignore[attr-defined]
+    assert f.effect.macs == 3**dims * 4 * 6  # type: ignore[attr-defined]
+    assert f.field == by_name(a)["c"].field  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- adaptive pooling
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_adaptive_pooling_follows_pytorchs_bins(dims: int) -> None:
+    a = net([7] * dims + [2], "adaptive_pool 3 name=p")
+    p = by_name(a)["p"]
+    assert p.shape == (3,) * dims + (2,)  # type: ignore[attr-defined]
+    units = p.field.units[0]  # type: ignore[attr-defined]
+    # bins 0..2, 2..4, 4..6: three pixels each, overlapping, every 7/3 pixels on average
+    assert (units.period, units.jump, units.lo, units.hi) == (3, 7, (0, 2, 4), (2, 4, 6))
+    assert p.field.size == (3,) * dims  # type: ignore[attr-defined]
+
+
+def test_adaptive_pooling_to_one_is_global() -> None:
+    a = net([5, 6, 2], "adaptive_pool 1 name=p")
+    assert by_name(a)["p"].field.is_global  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- channel surgery
+
+
+def test_slices_outside_the_channels_are_an_error() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        net([4, 4, 8], "slice start=4 end=10")
+    assert str(caught.value).endswith(
+        "the channel range 4..10 (start, end) is outside the 8 channels; "
+        "expected 0 <= start < end <= 8"
+    )
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_pixel_shuffles_and_their_fields(dims: int) -> None:
+    a = net([4] * dims + [2**dims * 3], "pixel_shuffle 2 name=up", "pixel_unshuffle 2 name=down")
+    up, down = by_name(a)["up"], by_name(a)["down"]
+    assert up.shape == (8,) * dims + (3,)  # type: ignore[attr-defined]
+    assert down.shape == (4,) * dims + (2**dims * 3,)  # type: ignore[attr-defined]
+    assert up.field.stride == (Fraction(1, 2),) * dims  # type: ignore[attr-defined]
+    assert down.field.size == (1,) * dims and down.field.stride == (1,) * dims  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_pixel_shuffles_off_two_axes_agree_with_torch(dims: int, tmp_path: Path) -> None:
+    """torch's modules work on two axes; the export reshapes and permutes for 1 and 3."""
+    pytest.importorskip("torch")
+    import torchcheck as tc
+
+    layers = ["conv 8 kernel=1", "pixel_shuffle 2", "conv 2 kernel=3", "pixel_unshuffle 2"]
+    (a,) = tc.analyses_of_text(f"input = {[6] * dims + [2]}\nlayers = {layers}".replace("'", '"'))
+    ex = tc.export_pytorch([a])
+    bad = tc.compare(a, ex, tc.import_code(ex.code, tmp_path))
+    bad.extend(tc.measure_fields(a, tmp_path)[0])
+    assert not bad, "\n".join(bad)
+
+
+def test_reflect_padding_must_be_smaller_than_the_input() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        net([3, 5, 2], "pad 3 mode=reflect")
+    assert str(caught.value).endswith(
+        "reflect padding 3 on axis H needs an input larger than it, got 3 "
+        "(PyTorch's limit: padding < size)"
+    )
+
+
+def test_crop_to_a_layer_centre_crops_and_reads_it() -> None:
+    a = net([9, 8, 2], "conv 2 kernel=3 name=small", "crop to=small inputs=[input] name=c")
+    c = by_name(a)["c"]
+    assert c.inputs == ("input", "small")  # type: ignore[attr-defined]
+    assert c.shape == (7, 6, 2)  # type: ignore[attr-defined]
+    assert c.effect.padding == ((-1, -1), (-1, -1))  # type: ignore[attr-defined]

@@ -163,6 +163,28 @@ ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu
 SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
 
 
+def surgery_entry(draw: Any, shape: tuple[int, ...]) -> dict[str, Any]:
+    """slice, channel_shuffle, pad, crop, identity, drop_path; pixel shuffles in 2-D (torch's
+    modules, which the import reads back)."""
+    n, c = len(shape) - 1, shape[-1]
+    kinds = ["slice", "channel_shuffle", "pad", "crop", "identity", "drop_path"]
+    kind = draw(st.sampled_from(kinds + (["pixel_shuffle", "pixel_unshuffle"] if n == 2 else [])))
+    pairs = [[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(n)]
+    if kind == "slice":
+        start = draw(st.integers(0, c - 1))
+        return {"type": "slice", "start": start, "end": draw(st.integers(start + 1, c))}
+    if kind == "channel_shuffle":
+        return {"type": kind, "groups": draw(st.sampled_from(divisors(c)))}
+    if kind == "pad":
+        mode = draw(st.sampled_from(["zero", "reflect", "replicate"]))
+        return {"type": "pad", "padding": pairs, "mode": mode}
+    if kind == "crop":
+        return {"type": "crop", "crop": pairs}
+    if kind.startswith("pixel"):
+        return {"type": kind, "factor": draw(st.sampled_from([1, 2]))}
+    return {"type": kind}
+
+
 def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
     """layernorm, groupnorm, instancenorm or the layer scale, with their options."""
     kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale"]))
@@ -215,7 +237,7 @@ def networks(draw: Any) -> str:
                     ["conv"] * 4
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
                     + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
-                    + ["norm", "norm"]
+                    + ["norm", "norm", "fc", "adaptive_pool", "surgery", "surgery"]
                 )
             )
         c = current[-1]
@@ -275,6 +297,12 @@ def networks(draw: Any) -> str:
             )
         elif kind == "norm":
             ok = add(norm_entry(draw, c))
+        elif kind == "surgery":
+            ok = add(surgery_entry(draw, current))
+        elif kind == "adaptive_pool":  # to sizes around the input's: bins of several widths
+            out = [max(1, s + draw(st.integers(-s, 2))) for s in current[:-1]]
+            mode = draw(st.sampled_from(["avg", "max"]))
+            ok = add({"type": "adaptive_pool", "output": out, "mode": mode})
         elif kind == "global_pool":
             ok = add({"type": "global_pool", "mode": draw(st.sampled_from(["avg", "max"]))})
         elif kind == "flatten":

@@ -10,6 +10,7 @@ import importlib.util
 import itertools
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from cnncalc.interop.export_file import NetworkInfo
 from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
+from cnncalc.layers.fields import bin_of
 from cnncalc.spec.load import load, load_text
 
 _counter = itertools.count()
@@ -293,10 +295,21 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
                     else:
                         taps = [o * w.stride - w.pad_start + m * d for m in range(w.kernel)]
                     line.append(combine([src[t] if 0 <= t < len(src) else PADDED for t in taps]))
+            elif kind == "adaptive_pool":
+                line = [combine([src[t] for t in bin_of(o, len(src), size)]) for o in range(size)]
+            elif kind in ("pad", "crop"):  # shifted by the start; pad's new units: padding
+                p0 = r.effect.padding[ax][0]  # type: ignore[index]
+                line = [src[o - p0] if 0 <= o - p0 < len(src) else PADDED for o in range(size)]
+            elif kind == "pixel_shuffle":
+                line = [src[o // (size // len(src))] for o in range(size)]
+            elif kind == "pixel_unshuffle":
+                k = len(src) // size
+                line = [combine(src[o * k : o * k + k]) for o in range(size)]
             elif kind == "upsample":
                 k = size // len(src)
                 line = [src[o // k] for o in range(size)]
             else:  # merges read the same unit of every input (or its one unit, broadcast)
+                ins = ins[:1] if kind == "crop" else ins  # crop's second input gives a size
                 line = [
                     combine([i[ax][o if len(i[ax]) > 1 else 0] for i in ins if ax < len(i)])
                     for o in range(size)
@@ -440,11 +453,24 @@ WEIGHTS = {"conv", "conv_transpose", "fc", "batchnorm"}
 def summary(a: Analysis) -> dict[str, Any]:
     """What a round trip must keep: totals, outputs, and every layer with weights."""
     t = a.totals
+    by_name = {r.name: r for r in a.layers}
+    readers = Counter(n for r in a.layers for n in r.inputs)
+
+    def placed(r: LayerResult) -> tuple[Any, ...] | None:
+        """A zero pad read only by this layer imports as the layer's own padding."""
+        own = starts(r)
+        pad = by_name.get(r.inputs[0])
+        if pad is None or pad.node.kind != "pad" or readers[pad.name] > 1 or own is None:
+            return own
+        if getattr(pad.node.layer, "mode", "") != "zero" or pad.effect.padding is None:
+            return own
+        return tuple(s + p for s, (p, _) in zip(own, pad.effect.padding, strict=True))
+
     return {
         "totals": (t.params, t.trainable_params, t.macs),
         "outputs": [tuple(s) for s in a.outputs.values()],
         "layers": [
-            (r.node.layer.kind, tuple(r.shape), starts(r), r.field.size, r.field.stride)
+            (r.node.layer.kind, tuple(r.shape), placed(r), r.field.size, r.field.stride)
             for r in a.layers
             if r.node.layer.kind in WEIGHTS
         ],

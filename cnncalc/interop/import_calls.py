@@ -26,6 +26,7 @@ from cnncalc.interop.import_layers import (
     resample,
 )
 from cnncalc.interop.import_map import Mapper
+from cnncalc.interop.torch_import_kinds import pad_keys
 
 ACTIVATIONS = {
     *("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "silu"),
@@ -135,8 +136,8 @@ def structural(mp: Mapper, node: Any) -> None:
     if name in ("native_layer_norm",):
         norm_shape = arg(node, 1)
         weight = arg(node, 2)
-        params = tuple(str(w.target) for w in (weight, arg(node, 3)) if mp.is_param(w))
-        owner = str(weight.target) if mp.is_param(weight) else None
+        params = tuple(mp.target(w) for w in (weight, arg(node, 3)) if mp.is_param(w))
+        owner = mp.target(weight) if mp.is_param(weight) else None
         layernorm(mp, node, x, norm_shape, mp.is_param(weight), owner or node.name, params)
         mp.special[node] = ("first",)
     return None
@@ -199,25 +200,25 @@ def conv(mp: Mapper, node: Any, x: Any) -> None:
         keys["padding"] = one(ints(padding, n))
     if transposed and any(ints(output_padding, n)):
         keys["output_padding"] = one(ints(output_padding, n))
-    params = tuple(str(p.target) for p in (w, b) if mp.is_param(p))
+    params = tuple(mp.target(p) for p in (w, b) if mp.is_param(p))
     source = x.args[0] if node in mp.pad else x
-    mp.add(node, keys | extra, [source], op="conv", owner=str(w.target), params=params)
+    mp.add(node, keys | extra, [source], op="conv", owner=mp.target(w), params=params)
 
 
 def functional_linear(mp: Mapper, node: Any, x: Any) -> None:
     w, b = arg(node, 1, "weight"), arg(node, 2, "bias")
     if not weight_of(mp, node, w, "linear"):
         return
-    params = tuple(str(p.target) for p in (w, b) if mp.is_param(p))
+    params = tuple(mp.target(p) for p in (w, b) if mp.is_param(p))
     units = int(mp.tensor(w).shape[0])
-    linear(mp, node, x, units, b is not None, str(w.target), params)
+    linear(mp, node, x, units, b is not None, mp.target(w), params)
 
 
 def batch_norm(mp: Mapper, node: Any, x: Any, weight: Any, bias: Any, mean: Any) -> None:
     if not (mp.is_param(weight) and mp.is_param(bias) and mp.is_param(mean)):
         return mp.refuse(node, "batch_norm without affine weights or running statistics")
-    params = (str(weight.target), str(bias.target))
-    mp.add(node, {"type": "batchnorm"}, [x], op="bn", owner=str(weight.target), params=params)
+    params = (mp.target(weight), mp.target(bias))
+    mp.add(node, {"type": "batchnorm"}, [x], op="bn", owner=mp.target(weight), params=params)
     mp.keep_layout(node, x)
 
 
@@ -243,8 +244,8 @@ def functional_layer_norm(mp: Mapper, node: Any, x: Any) -> None:
         arg(node, 2, "weight"),
         arg(node, 3, "bias"),
     )
-    params = tuple(str(p.target) for p in (weight, bias) if mp.is_param(p))
-    owner = str(weight.target) if mp.is_param(weight) else node.name
+    params = tuple(mp.target(p) for p in (weight, bias) if mp.is_param(p))
+    owner = mp.target(weight) if mp.is_param(weight) else node.name
     layernorm(mp, node, x, ints(shape, 1), mp.is_param(weight), owner, params)
 
 
@@ -253,8 +254,8 @@ def functional_group_norm(mp: Mapper, node: Any, x: Any) -> None:
     keys: dict[str, Any] = {"type": "groupnorm", "groups": int(groups)}
     if not mp.is_param(weight):
         keys["affine"] = False
-    params = tuple(str(p.target) for p in (weight, bias) if mp.is_param(p))
-    owner = str(weight.target) if mp.is_param(weight) else None
+    params = tuple(mp.target(p) for p in (weight, bias) if mp.is_param(p))
+    owner = mp.target(weight) if mp.is_param(weight) else None
     mp.add(node, keys, [x], op="gn", owner=owner, params=params)
 
 
@@ -342,24 +343,23 @@ def binary(mp: Mapper, node: Any, op: str) -> None:
 def learned(mp: Mapper, node: Any, op: str, x: Any, p: Any) -> None:
     """``x * gamma`` with gamma one value per channel: a ``scale`` (ConvNeXt's layer scale);
     ``+ beta`` after it is the scale's bias."""
-    shape = tuple(mp.tensor(p).shape)
+    shape = mp.shape(p) or tuple(mp.tensor(p).shape)
     rank = len(mp.shape(x))
     padded = (1,) * (rank - len(shape)) + shape
     axes = [mp.layout(x)[i] for i, s in enumerate(padded) if s != 1]
     if axes not in ([1], []):
-        return mp.refuse(node, f"{op} with the learned tensor {p.target} of shape {list(shape)}")
+        what = f"{op} with the learned tensor {mp.target(p)} of shape {list(shape)}"
+        return mp.refuse(node, what)
     if op == "mul":
-        mp.add(
-            node, {"type": "scale"}, [x], op="scale", owner=str(p.target), params=(str(p.target),)
-        )
+        mp.add(node, {"type": "scale"}, [x], op="scale", owner=mp.target(p), params=(mp.target(p),))
         return mp.keep_layout(node, x)
     before = mp.layer_of.get(mp.ref.get(x, ""))
     if op == "add" and before is not None and before.keys["type"] == "scale" and len(x.users) == 1:
         if "bias" not in before.keys and "activation" not in before.keys:
             before.keys["bias"] = True
-            mp.used.add(str(p.target))
+            mp.used.add(mp.target(p))
             return mp.alias(node, x)
-    mp.refuse(node, f"{op} with the learned tensor {p.target}")
+    mp.refuse(node, f"{op} with the learned tensor {mp.target(p)}")
 
 
 def cat(mp: Mapper, node: Any, x: Any) -> None:
@@ -396,12 +396,12 @@ def fold_pad(mp: Mapper, node: Any, x: Any) -> None:
             if not any(ints(m.padding, n)):
                 layer.keys["padding"] = pairs_from_pad([-p for p in pad], n)
                 return mp.alias(node, x)
-    if mp.kind(node, "pad", f"F.pad {pad} ({mode})"):
-        keys: dict[str, Any] = {"type": "pad", "padding": pairs}
-        if mode != "constant":
-            keys["mode"] = mode
+    keys = pad_keys(pad, mode, n)
+    if keys is None:
+        mp.refuse(node, f"F.pad {pad} with mode {mode!r}")
+    elif mp.kind(node, "pad", f"F.pad {pad} ({mode})"):
         mp.add(node, keys, [x], op="pad")
-    return None
+        mp.keep_layout(node, x)
 
 
 def windowed(mp: Mapper, user: Any, n: int) -> bool:

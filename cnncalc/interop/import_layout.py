@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.interop.import_map import Mapper, channels_last, channels_last_perm, identity
+from cnncalc.interop.torch_import_kinds import index_keys
 
 
 def permute(mp: Mapper, node: Any, x: Any, dims: list[int]) -> None:
@@ -129,10 +130,16 @@ def index(mp: Mapper, node: Any, x: Any, items: Any) -> None:
         return mp.alias(node, x)  # x[..., None, None]: cnncalc broadcasts a flat [C] so
     rank = len(mp.shape(x))
     cut = [(d, i) for d, i in enumerate(items) if not (isinstance(i, slice) and i == slice(None))]
-    if len(cut) == 1 and isinstance(cut[0][1], slice) and cut[0][1].step in (None, 1):
+    one_cut = len(cut) == 1 and isinstance(cut[0][1], slice) and cut[0][1].step in (None, 1)
+    if one_cut and mp.layout(x)[cut[0][0] % rank] == 1:
         d, s = cut[0]
         size = mp.shape(x)[d]
         start, end, _ = s.indices(size)
         return channel_range(mp, node, x, d % rank, start, end)
+    keys = index_keys(items, mp.shape(x))
+    if keys is not None and keys["type"] == "crop" and mp.layout(x) == identity(rank):
+        if mp.kind(node, "crop", "a spatial crop"):
+            mp.add(node, keys, [x], op="crop")
+        return None
     mp.refuse(node, f"indexing {items!r}")
     return None

@@ -57,6 +57,7 @@ class Mapper:
         self.left_out: dict[str, list[str]] = {}  # what was left out → the nodes
         self.used: set[str] = set()  # qualified names of the parameters layers counted
         self.names: set[str] = set()
+        self.derived: dict[Any, Any] = {}  # a view of a weight → its get_attr node
         self.special: dict[Any, Any] = {}  # nodes with a meaning of their own (tuples, groups)
 
     # ----- reading nodes
@@ -86,12 +87,17 @@ class Mapper:
         return paths[-1] if paths else "the top-level forward"
 
     def is_param(self, node: Any) -> bool:
-        return hasattr(node, "op") and node.op == "get_attr"
+        """A weight read in forward: a get_attr, or a view of one (``gamma.reshape(…)``)."""
+        return hasattr(node, "op") and (node.op == "get_attr" or node in self.derived)
+
+    def target(self, node: Any) -> str:
+        """The qualified name of the parameter a weight node reads."""
+        return str(self.derived.get(node, node).target)
 
     def tensor(self, node: Any) -> Any:
-        """The parameter or buffer a get_attr node reads."""
+        """The parameter or buffer a weight node reads."""
         obj: Any = self.gm
-        for part in str(node.target).split("."):
+        for part in self.target(node).split("."):
             obj = getattr(obj, part)
         return obj
 
@@ -195,6 +201,14 @@ class Mapper:
     def keep_layout(self, node: Any, source: Any) -> None:
         if source in self.perm:
             self.perm[node] = self.perm[source]
+
+    def weight_view(self, node: Any) -> bool:
+        """A reshape or view of a weight alone (no input flows in): still that weight."""
+        operands = [a for a in [*node.args, *node.kwargs.values()] if hasattr(a, "op")]
+        if operands and all(self.is_param(a) for a in operands) and len(operands) == 1:
+            self.derived[node] = self.derived.get(operands[0], operands[0])
+            return True
+        return False
 
     def outputs(self, result: Any) -> None:
         if isinstance(result, dict):

@@ -39,6 +39,8 @@ def walk(mp: Mapper) -> Imported:
             continue  # inputs are named already; weights are counted where they are used
         if node.op == "output":
             mp.outputs(node.args[0])
+        elif node.op in ("call_method", "call_function") and mp.weight_view(node):
+            continue
         elif not mp.shape(node):
             import_calls.structural(mp, node)  # tuples of tensors; numbers need nothing
         elif node.op == "call_module":

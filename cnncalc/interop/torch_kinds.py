@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.engine.walk import LayerResult
+from cnncalc.interop.torch_shapes import collapse, pad_arg
 
 if TYPE_CHECKING:
     from cnncalc.interop.torch_layers import Writer
@@ -67,7 +68,93 @@ def scale(w: Writer, r: LayerResult, x: list[str]) -> None:
     w.finish(r, f"{w.module(r, f'LayerScale({args})')}({x[0]})")
 
 
+def adaptive_pool(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    n = len(r.shape) - 1
+    cls = "AdaptiveMaxPool" if layer.mode == "max" and not w.linear else "AdaptiveAvgPool"
+    out = w.num(collapse(list(r.shape[:-1])), "output", w.key(r, "output"))
+    w.finish(r, f"{w.module(r, f'nn.{cls}{n}d({out})')}({x[0]})")
+
+
+def identity(w: Writer, r: LayerResult, x: list[str]) -> None:
+    w.finish(r, x[0])
+
+
+def slice_(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    w.finish(r, x[0] if w.linear else f"{x[0]}[:, {layer.start}:{layer.end}]")
+
+
+def channel_shuffle(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    if w.linear:
+        w.finish(r, x[0])
+        return
+    g = w.num(layer.groups, "groups", w.key(r, "groups"))
+    w.finish(r, f"{w.module(r, f'nn.ChannelShuffle({g})')}({x[0]})")
+
+
+def pixel_shuffle(w: Writer, r: LayerResult, x: list[str]) -> None:
+    """torch's modules work on two spatial axes; other ranks reshape and permute alike."""
+    layer: Any = r.node.layer
+    f, n = layer.factor, len(r.shape) - 1
+    shuffle = layer.kind == "pixel_shuffle"
+    if w.linear:  # one channel: only where each output reads from matters
+        if shuffle:
+            expr = x[0]
+            for axis in range(2, n + 2):
+                expr = f"{expr}.repeat_interleave({f}, dim={axis})"
+        else:
+            expr = f"F.avg_pool{n}d({x[0]}, {f})"
+        w.finish(r, expr)
+        return
+    if n == 2:
+        cls = "PixelShuffle" if shuffle else "PixelUnshuffle"
+        w.finish(r, f"{w.module(r, f'nn.{cls}({f})')}({x[0]})")
+        return
+    c = r.shape[-1] if shuffle else r.input_shapes[0][-1]
+    small = (r.input_shapes[0] if shuffle else r.shape)[:-1]
+    big = (r.shape if shuffle else r.input_shapes[0])[:-1]
+    v = w.var[r.name]
+    if shuffle:
+        split = ", ".join(map(str, [c, *[f] * n, *small]))
+        order = ", ".join(str(d) for i in range(n) for d in (2 + n + i, 2 + i))
+        w.emit(f"{v} = {x[0]}.reshape(-1, {split}).permute(0, 1, {order})")
+        w.finish(r, f"{v}.reshape(-1, {c}, {', '.join(map(str, big))})")
+    else:
+        split = ", ".join(str(d) for s in small for d in (s, f))
+        order = ", ".join(
+            str(d) for d in [*(3 + 2 * i for i in range(n)), *(2 + 2 * i for i in range(n))]
+        )
+        w.emit(f"{v} = {x[0]}.reshape(-1, {c}, {split}).permute(0, 1, {order})")
+        w.finish(r, f"{v}.reshape(-1, {c * f**n}, {', '.join(map(str, small))})")
+
+
+def pad(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    assert r.effect.padding is not None
+    mode = {"zero": "constant", "reflect": "reflect", "replicate": "replicate"}[layer.mode]
+    option = "" if w.linear or mode == "constant" else f", mode={mode!r}"
+    w.finish(r, f"F.pad({x[0]}, {w.num(pad_arg(r.effect.padding), 'pad')}{option})")
+
+
+def crop(w: Writer, r: LayerResult, x: list[str]) -> None:
+    assert r.effect.padding is not None
+    sizes = r.input_shapes[0][:-1]
+    cuts = [f"{-c0}:{s + c1}" for s, (c0, c1) in zip(sizes, r.effect.padding, strict=True)]
+    w.finish(r, f"{x[0]}[:, :, {', '.join(cuts)}]")
+
+
 KINDS = {
+    "identity": identity,
+    "drop_path": identity,
+    "slice": slice_,
+    "channel_shuffle": channel_shuffle,
+    "pixel_shuffle": pixel_shuffle,
+    "pixel_unshuffle": pixel_shuffle,
+    "pad": pad,
+    "crop": crop,
+    "adaptive_pool": adaptive_pool,
     "layernorm": layernorm,
     "groupnorm": groupnorm,
     "instancenorm": instancenorm,

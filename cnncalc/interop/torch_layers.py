@@ -371,11 +371,14 @@ class Writer:
             self.finish(r, x[0])
             return
         layer: Any = r.node.layer
-        n_in = self.num(r.input_shapes[0][0], "in_features", self.channels.get(r.inputs[0]))
+        n_in = self.num(r.input_shapes[0][-1], "in_features", self.channels.get(r.inputs[0]))
         units = self.num(layer.units, "units", self.key(r, "units"))
         bias = "" if layer.bias else ", bias=False"
         call = self.module(r, f"nn.Linear({n_in}, {units}{bias})")
-        self.finish(r, f"{call}({x[0]})")
+        if len(r.shape) == 1:
+            self.finish(r, f"{call}({x[0]})")
+        else:  # on the channels at every position: torch's Linear acts on the last axis
+            self.finish(r, f"{call}({x[0]}.movedim(1, -1)).movedim(-1, 1)")
 
     def layer_batchnorm(self, r: LayerResult, x: list[str]) -> None:
         if self.linear:

@@ -22,14 +22,33 @@ from cnncalc.layers.base import (
     fmt_shape,
     lookup,
 )
+from cnncalc.layers.channels import (
+    ChannelShuffle,
+    Crop,
+    DropPath,
+    Identity,
+    Pad,
+    PixelShuffle,
+    PixelUnshuffle,
+    Slice,
+)
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Dense
 from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
 from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
-from cnncalc.layers.pool import GlobalPool, Pool
+from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
 from cnncalc.layers.shape import Flatten, Reshape, Upsample
 
 __all__ = [
+    "Slice",
+    "PixelUnshuffle",
+    "PixelShuffle",
+    "Pad",
+    "Identity",
+    "DropPath",
+    "Crop",
+    "ChannelShuffle",
+    "AdaptivePool",
     "ACTIVATION_ALIASES",
     "ACTIVATIONS",
     "FUSED_PARAMS",

@@ -1,17 +1,15 @@
-"""Fully connected layers."""
+"""Fully connected layers: on a flat input, or on the channels at every position."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
     Effect,
     Field,
     Layer,
     Shape,
-    fmt_shape,
     key,
     register,
 )
@@ -19,6 +17,7 @@ from cnncalc.layers.values import (
     boolean,
     positive_int,
 )
+from cnncalc.symbolic.arith import product
 
 
 @register("fc", "dense", "linear")
@@ -28,21 +27,18 @@ class Dense(Layer):
     bias: bool = key(boolean, True)
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
+        """On a flat input, every unit reads every value; otherwise it acts on the last
+        (channel) axis at every position, as Keras' Dense and PyTorch's Linear do."""
         shape = ins[0]
-        if len(shape) != 1:
-            raise CnnCalcError(
-                f"fc needs a flat input, got {fmt_shape(shape)}; "
-                'add a { type = "flatten" } layer before it'
-            )
-        n_in = shape[0]
+        n_in = shape[-1]
         return Effect(
-            shape=(self.units,),
+            shape=(*shape[:-1], self.units),
             params=(n_in + (1 if self.bias else 0)) * self.units,
-            macs=n_in * self.units,
+            macs=product(shape[:-1]) * n_in * self.units,
         )
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        return ins[0].whole()
+        return ins[0].whole() if len(shapes[0]) == 1 else ins[0]
 
     def describe(self) -> str:
         return str(self.units)

@@ -156,7 +156,7 @@ class Broadcast(Merge):
                 return Field.exact(axes, kept[0].extent)
             except fields.Inexact:
                 pass
-        return kept[0].whole()
+        return union(kept)[0]  # the closed formulas, as where sizes are symbols
 
     def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Only inputs of the output's shape step with it: a broadcast one has one unit."""

@@ -147,3 +147,20 @@ def reshape_shape(value: Any) -> tuple[int, ...]:
     if out.count(-1) > 1:
         raise CnnCalcError(f"expected {expected}, got {show(value)} with more than one -1")
     return tuple(out)
+
+
+def layer_name(value: Any) -> str:
+    """The name of another layer (a key that reads it, such as crop's ``to``)."""
+    if not isinstance(value, str) or not value:
+        raise CnnCalcError(f"expected a layer name, got {show(value)}")
+    return value
+
+
+def probability(value: Any) -> float:
+    """A number from 0 up to 1 (drop_path's rate: training only, so it changes no count)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise CnnCalcError(f"expected a number from 0 up to (not including) 1, got {show(value)}")
+    return float(value)
+
+
+pad_amounts = padding_of(())

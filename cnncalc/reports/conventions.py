@@ -71,6 +71,8 @@ OP_PART = {
     "avgpool": "pooling",
     "global_maxpool": "pooling",
     "global_avgpool": "pooling",
+    "adaptive_maxpool": "pooling",
+    "adaptive_avgpool": "pooling",
     "batchnorm": "normalization",
     **{n + a: "normalization" for n in NORMS for a in ("", "_noaffine")},
     "scale": "normalization",
@@ -79,7 +81,12 @@ OP_PART = {
     "add": "merges",
     "concat": "merges",
 }
-WEIGHTED = ("conv", "conv_transpose", "fc")  # the layer types with multiply-adds and a bias
+WEIGHTED = (
+    "conv",
+    "conv_transpose",
+    "fc",
+    "fc_channels",
+)  # the layer types with multiply-adds and a bias
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,10 @@ class Convention:
         return lines
 
 
-CONVS_AND_FC = ("conv", "conv_transpose", "fc")
-ALL_POOLS = ("maxpool", "avgpool", "global_maxpool", "global_avgpool")
+CONVS_AND_FC = ("conv", "conv_transpose", "fc", "fc_channels")
+ALL_POOLS = tuple(
+    f"{how}{mode}pool" for how in ("", "global_", "adaptive_") for mode in ("max", "avg")
+)
 
 # ptflops and DeepSpeed's profiler hook the same functional calls: one op per value.
 FLOPS_PROFILER_OPS: dict[str, Rule] = {
@@ -160,6 +169,11 @@ PRESETS: dict[str, Convention] = {
                     "counts a transposed convolution's weights once per output position "
                     "instead of once per input position (about stride**axes times too many)",
                 ),
+                (
+                    ("fc_channels",),
+                    "counts an fc layer on the channels of a spatial input once, not once per "
+                    "position (it multiplies a Linear's weights by the batch size only)",
+                ),
             ),
         ),
         Convention(
@@ -171,6 +185,7 @@ PRESETS: dict[str, Convention] = {
                 **{n: Rule("in", 5) for n in NORMS},
                 **{n + "_noaffine": Rule("in", 4) for n in NORMS},
                 "global_avgpool": Rule("in", dims=(2,)),
+                "adaptive_avgpool": Rule("in", dims=(2,)),
                 "upsample": Rule("out", dims=(2,)),
             },
         ),
@@ -205,6 +220,7 @@ PRESETS: dict[str, Convention] = {
                 "prelu": OUT,
                 "avgpool": OUT,
                 "global_avgpool": Rule("in+out"),
+                "adaptive_avgpool": Rule("in+out"),
                 "batchnorm": Rule("in", 4),
                 "layernorm": Rule("in", 4),
                 "layernorm_noaffine": Rule("in", 2),
@@ -217,6 +233,11 @@ PRESETS: dict[str, Convention] = {
                     ("conv_transpose",),
                     "counts a transposed convolution as a convolution from its output "
                     "(output values x input channels x kernel), not its multiply-adds",
+                ),
+                (
+                    ("adaptive_avgpool",),
+                    "counts adaptive average pooling in floating point and truncates it, so "
+                    "where the output does not divide the input it may count one less",
                 ),
             ),
         ),
@@ -282,8 +303,10 @@ def op_key(r: LayerResult) -> str:
     kind = layer.kind
     if kind == "pool":
         return f"{getattr(layer, 'mode', 'max')}pool"
-    if kind == "global_pool":
-        return f"global_{getattr(layer, 'mode', 'avg')}pool"
+    if kind in ("global_pool", "adaptive_pool"):
+        return f"{kind[:-5]}_{getattr(layer, 'mode', 'avg')}pool"
+    if kind == "fc" and len(r.input_shapes[0]) > 1:
+        return "fc_channels"  # on the channels at every position
     if kind in NORMS and not getattr(layer, "affine", True):
         return f"{kind}_noaffine"
     return kind

@@ -73,6 +73,10 @@ class Expander(EntryReader):
             full = sc.prefix + local
             self.check_common(entry, path, net.name, full)
             inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
+            reads = getattr(L.REGISTRY.get(type_name, (None,))[0], "reads", None)
+            if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
+                more = {"inputs": [entry[reads]]}
+                inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
             reps = entry.get("repeat", 1)
             names = [full] if reps == 1 else [f"{full}_{i}" for i in range(1, reps + 1)]
             if reps > 1:
