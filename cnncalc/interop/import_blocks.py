@@ -11,7 +11,7 @@ shallowest module level that repeats wins; what does not repeat stays inline.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.interop.import_toml import Layer, entries, value
@@ -123,8 +123,7 @@ def fold(net: Any) -> Folded | None:
     if not folder.blocks:
         return None
     rename = folder.rename
-    for layer in layers:
-        layer.inputs = [rename.get(i, i) for i in layer.inputs]
+    layers = [replace(x, inputs=[rename.get(i, i) for i in x.inputs]) for x in layers]
     outputs = [rename.get(o, o) for o in net.outputs]
     return Folded(layers, outputs, list(folder.blocks.values()))
 
