@@ -184,15 +184,16 @@ def main() -> None:
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
     import conftest  # noqa: F401  (torchvision without its compiled operators)
 
+    zoos = sys.argv[1:] or ["torchvision", "timm"]  # or one of them
     print("| model | layers | trainable params | MACs | exact |")
     print("|---|---|---|---|---|")
-    for group, name in torchvision_models():
+    for group, name in torchvision_models() if "torchvision" in zoos else []:
         reason = waiting(name)
         if reason is not None and reason.startswith("waiting for the attention"):
             print(f"| `{name}` | | | | {reason} |", flush=True)
             continue
         print(row(name, lambda g=group, n=name: build_torchvision(g, n)), flush=True)
-    for name in TIMM_MODELS:
+    for name in TIMM_MODELS if "timm" in zoos else []:
         print(row(f"timm {name}", lambda n=name: build_timm(n)), flush=True)
 
 

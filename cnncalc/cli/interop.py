@@ -96,10 +96,12 @@ def import_(
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
 ) -> None:
-    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx (needs torch).
+    """Write the cnncalc TOML of a PyTorch nn.Module, traced with torch.fx, or torch.export
+    where fx cannot follow the code (needs torch).
 
-    Layers without a cnncalc equivalent are named in an error; an unknown activation
-    (no parameters, same shape) is left out with a warning.
+    Repeated submodules become blocks. An operation without a cnncalc equivalent is named
+    in an error with its module; one with no parameters that keeps the shape is left out
+    with a warning.
 
     Example: `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`
     """
