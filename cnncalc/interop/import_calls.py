@@ -304,9 +304,14 @@ def interpolate(mp: Mapper, node: Any, x: Any) -> None:
     if name.startswith("upsample_"):  # aten.upsample_bilinear2d(input, size, align_corners…)
         mode = name[len("upsample_") :].rstrip("123d").rstrip("_")
         corners = arg(node, 2, "align_corners") if mode != "nearest" else None
-        return resample(mp, node, x, {"bilinear": "bilinear"}.get(mode, mode), corners)
+        scales = arg(node, 3, "scale_factors")  # the .vec overload; .default has none
+        scales = scales if isinstance(scales, list | tuple) and scales else None
+        return resample(mp, node, x, mode, corners, scales)
     mode = arg(node, 3, "mode", default="nearest")
-    resample(mp, node, x, mode, arg(node, 4, "align_corners", default=None))
+    corners = arg(node, 4, "align_corners", default=None)
+    recompute = arg(node, 5, "recompute_scale_factor", default=None)
+    scale = None if recompute else arg(node, 2, "scale_factor", default=None)
+    resample(mp, node, x, mode, corners, scale)
 
 
 # ----- merges

@@ -12,7 +12,7 @@ def ints(v: Any, n: int) -> list[int]:
     return [int(x) for x in v] if isinstance(v, tuple | list) else [int(v)] * n
 
 
-def one(v: list[int]) -> int | list[int]:
+def one(v: list[Any]) -> Any:
     return v[0] if len(set(v)) == 1 else v
 
 
@@ -117,24 +117,32 @@ def layernorm(
     mp.keep_layout(node, x)
 
 
-def resample(mp: Mapper, node: Any, x: Any, mode: str, align_corners: Any) -> None:
-    """Nearest by a whole factor is today's upsample; other modes and sizes need its keys."""
+MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
+
+
+def resample(
+    mp: Mapper, node: Any, x: Any, mode: str, align_corners: Any, scale: Any = None
+) -> None:
+    """upsample: with the scale the call gave (torch maps coordinates by it), else the size."""
     before, after = mp.shape(x)[2:], mp.shape(node)[2:]
     whole = all(b and a % b == 0 for a, b in zip(after, before, strict=True))
-    if mode == "nearest" and whole:
-        scale = one([a // b for a, b in zip(after, before, strict=True)])
-        mp.add(node, {"type": "upsample", "scale": scale}, [x], op="upsample")
-        return mp.keep_layout(node, x)
-    cls = mp_kind_class(mp, "upsample")
-    if cls is None or "mode" not in getattr(cls, "__dataclass_fields__", {}):
-        return mp.refuse(
-            node,
-            f"{mode} resampling to {list(after)}: needs cnncalc's upsample with mode and "
-            "size, which it lacks",
-        )
-    keys: dict[str, Any] = {"type": "upsample", "mode": mode, "size": one(list(after))}
+    if mode not in MODES:
+        return mp.refuse(node, f"{mode} resampling")
+    keys: dict[str, Any] = {"type": "upsample"}
+    if mode != "nearest":
+        keys["mode"] = mode
+    if scale is not None:
+        factors = list(scale) if isinstance(scale, list | tuple) else [scale] * len(after)
+        keys["scale"] = one([int(f) if float(f).is_integer() else float(f) for f in factors])
+    elif mode == "nearest" and whole:
+        keys["scale"] = one([a // b for a, b in zip(after, before, strict=True)])
+    else:
+        keys["size"] = one(list(after))
     if align_corners:
         keys["align_corners"] = True
+    cls = mp_kind_class(mp, "upsample")
+    if mode != "nearest" and (cls is None or "mode" not in cls.__dataclass_fields__):
+        return mp.refuse(node, f"{mode} resampling: needs cnncalc's upsample with a mode")
     mp.add(node, keys, [x], op="upsample")
     return mp.keep_layout(node, x)
 

@@ -102,7 +102,8 @@ def module(mp: Mapper, node: Any, m: Any) -> None:
     elif isinstance(m, nn.Flatten):
         reshape(mp, node, x)
     elif isinstance(m, nn.Upsample):
-        resample(mp, node, x, m.mode, m.align_corners)
+        scale = None if m.recompute_scale_factor else m.scale_factor
+        resample(mp, node, x, m.mode, m.align_corners, scale)
     elif isinstance(m, nn.Identity):
         mp.alias(node, x)
     else:
