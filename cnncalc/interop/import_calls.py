@@ -200,9 +200,15 @@ def conv(mp: Mapper, node: Any, x: Any) -> None:
         keys["padding"] = one(ints(padding, n))
     if transposed and any(ints(output_padding, n)):
         keys["output_padding"] = one(ints(output_padding, n))
-    params = tuple(mp.target(p) for p in (w, b) if mp.is_param(p))
     source = x.args[0] if node in mp.pad else x
-    mp.add(node, keys | extra, [source], op="conv", owner=mp.target(w), params=params)
+    main, *gains = mp.sources(w)
+    params = (str(main.target), *(mp.target(p) for p in (b,) if mp.is_param(p)))
+    mp.add(node, keys | extra, [source], op="conv", owner=str(main.target), params=params)
+    for gain in gains:  # a learned gain per filter in a computed weight: a scale after it
+        if mp.tensor_of(gain).numel() != keys["filters"]:
+            return mp.refuse(node, f"{name} whose weight is computed from {gain.target}")
+        gain_name = str(gain.target)
+        mp.add(node, {"type": "scale"}, [node], op="gain", owner=gain_name, params=(gain_name,))
 
 
 def functional_linear(mp: Mapper, node: Any, x: Any) -> None:

@@ -57,7 +57,7 @@ class Mapper:
         self.left_out: dict[str, list[str]] = {}  # what was left out → the nodes
         self.used: set[str] = set()  # qualified names of the parameters layers counted
         self.names: set[str] = set()
-        self.derived: dict[Any, Any] = {}  # a view of a weight → its get_attr node
+        self.derived: dict[Any, list[Any]] = {}  # a weight computed in forward → its sources
         self.special: dict[Any, Any] = {}  # nodes with a meaning of their own (tuples, groups)
 
     # ----- reading nodes
@@ -87,17 +87,26 @@ class Mapper:
         return paths[-1] if paths else "the top-level forward"
 
     def is_param(self, node: Any) -> bool:
-        """A weight read in forward: a get_attr, or a view of one (``gamma.reshape(…)``)."""
+        """A weight read in forward: a get_attr, or computed from weights alone
+        (``gamma.reshape(…)``, a standardised weight)."""
         return hasattr(node, "op") and (node.op == "get_attr" or node in self.derived)
 
+    def sources(self, node: Any) -> list[Any]:
+        """The get_attr nodes a weight node is computed from, the largest first."""
+        found = self.derived.get(node, [node])
+        return sorted(found, key=lambda s: -self.tensor_of(s).numel())
+
     def target(self, node: Any) -> str:
-        """The qualified name of the parameter a weight node reads."""
-        return str(self.derived.get(node, node).target)
+        """The qualified name of the (main) parameter a weight node reads."""
+        return str(self.sources(node)[0].target)
 
     def tensor(self, node: Any) -> Any:
-        """The parameter or buffer a weight node reads."""
+        """The (main) parameter or buffer a weight node reads."""
+        return self.tensor_of(self.sources(node)[0])
+
+    def tensor_of(self, attr: Any) -> Any:
         obj: Any = self.gm
-        for part in self.target(node).split("."):
+        for part in str(attr.target).split("."):
             obj = getattr(obj, part)
         return obj
 
@@ -203,12 +212,16 @@ class Mapper:
             self.perm[node] = self.perm[source]
 
     def weight_view(self, node: Any) -> bool:
-        """A reshape or view of a weight alone (no input flows in): still that weight."""
-        operands = [a for a in [*node.args, *node.kwargs.values()] if hasattr(a, "op")]
-        if operands and all(self.is_param(a) for a in operands) and len(operands) == 1:
-            self.derived[node] = self.derived.get(operands[0], operands[0])
-            return True
-        return False
+        """A node computed from weights alone (no input flows in) is still a weight."""
+        operands: list[Any] = []
+        for a in [*node.args, *node.kwargs.values()]:
+            items = a if isinstance(a, list | tuple) else [a]
+            operands += [i for i in items if hasattr(i, "op")]
+        if not operands or not all(self.is_param(a) for a in operands):
+            return False
+        found = [s for a in operands for s in self.derived.get(a, [a])]
+        self.derived[node] = list(dict.fromkeys(found))
+        return True
 
     def outputs(self, result: Any) -> None:
         if isinstance(result, dict):
