@@ -112,12 +112,14 @@ def torchvision_models() -> list[tuple[str, str]]:
 
 
 def build_torchvision(group: str, name: str) -> tuple[Any, list[int]]:
-    """The model (the backbone with its feature pyramid, for detection) and its input."""
+    """The model (the backbone with its feature pyramid, for detection) and its input:
+    224x224, 299 for Inception v3, 520 for segmentation, the SSDs at their own 300 and 320."""
     from torchvision import models
 
     if group == "detection":
         kwargs: dict[str, Any] = {"weights": None, "weights_backbone": None}
-        return models.get_model(name, **kwargs).backbone, [224, 224, 3]
+        size = 300 if name.startswith("ssd300") else 320 if name.startswith("ssdlite") else 224
+        return models.get_model(name, **kwargs).backbone, [size, size, 3]
     if group == "segmentation":
         return models.get_model(name, weights=None, weights_backbone=None), [520, 520, 3]
     kwargs = {"weights": None}
