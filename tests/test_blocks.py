@@ -163,17 +163,17 @@ layers = [{ type = "a" }]
         ),
         (
             block_using("__import__('os').system('true')"),
-            "blocks.toml:3: net, x1.layer 1: calls are not allowed in an expression: "
+            "blocks.toml:3: net, x1.layer 1, filters: calls are not allowed in an expression: "
             "'__import__('os').system('true')'",
         ),
         (
             block_using("w // 0"),
-            "blocks.toml:3: net, x1.layer 1: division by zero in 'w // 0'",
+            "blocks.toml:3: net, x1.layer 1, filters: division by zero in 'w // 0'",
         ),
         (
             block_using("v * 2"),
-            "blocks.toml:3: net, x1.layer 1: unknown name 'v' in 'v * 2'; the block's arguments "
-            "are: w",
+            "blocks.toml:3: net, x1.layer 1, filters: unknown name 'v' in 'v * 2'; the block's "
+            "arguments are: w",
         ),
     ],
     ids=["recursion", "unknown-argument", "call", "division-by-zero", "unknown-name"],
@@ -245,3 +245,222 @@ def test_tf_slim_resnet50_field_is_483() -> None:
     last = analyze(network).layers[-1]
     assert last.field.size == (483, 483) and last.field.stride == (32, 32)
     assert last.field_via == "block4.last.c3"
+
+
+# ---------------------------------------------- the input's shape, when, repeat = 0, dead branches
+
+SHAPED = """
+[blocks.unit]
+args = { filters = 8, stride = 1 }
+[[blocks.unit.layers]]
+type = "conv"
+filters = "filters"
+kernel = 1
+stride = "stride"
+name = "proj"
+when = "stride != 1 or in_channels != filters"
+[[blocks.unit.layers]]
+type = "conv"
+filters = "max(1, in_channels // 4)"
+kernel = 3
+padding = 1
+inputs = ["input"]
+[[blocks.unit.layers]]
+type = "conv"
+filters = "filters"
+kernel = "in_size[0] // 4"
+stride = "stride"
+padding = "same"
+name = "body"
+[[blocks.unit.layers]]
+type = "add"
+inputs = ["proj", "body"]
+"""
+
+
+def test_block_reads_its_input_shape() -> None:
+    a = analyse(SHAPED + '[net]\ninput = [16, 12, 8]\nlayers = [{ type = "unit" }]\n')
+    layers = {r.name: r for r in a.layers}
+    assert "unit1.proj" not in layers  # stride 1 and 8 channels in and out: no projection
+    assert layers["unit1.conv1"].shape == (16, 12, 2)  # max(1, 8 // 4)
+    assert layers["unit1.body"].own_params == (4 * 4 * 2 + 1) * 8  # kernel in_size[0] // 4
+    assert layers["unit1.add1"].inputs == ("input", "unit1.body")  # proj stands for the input
+    assert a.warnings == []
+
+
+def test_each_copy_reads_its_own_input() -> None:
+    """The first copy of a repeated block reads other channels than the copies after it."""
+    a = analyse(
+        SHAPED + "[net]\ninput = [16, 16, 3]\n"
+        'layers = [{ type = "unit", repeat = 3 }, { type = "unit", stride = 2, name = "down" }]\n'
+    )
+    layers = {r.name: r for r in a.layers}
+    assert [n for n in layers if n.endswith(".proj")] == ["unit1_1.proj", "down.proj"]
+    assert layers["unit1_1.conv1"].shape[-1] == 1  # max(1, 3 // 4)
+    assert layers["unit1_2.conv1"].shape[-1] == 2  # 8 // 4
+    assert layers["unit1_2.add1"].inputs == ("unit1_1.add1", "unit1_2.body")
+    assert layers["down.body"].shape == (8, 8, 8)
+    assert layers["down.add1"].inputs == ("down.proj", "down.body")
+
+
+def test_when_reads_arguments_and_leaves_out_a_block_instance() -> None:
+    a = analyse(
+        SHAPED
+        + """[blocks.gated]
+args = { gate = true }
+layers = [
+  "conv 8 kernel=1",
+  { type = "unit", when = "gate", name = "inner" },
+  { type = "relu", when = false },
+  { type = "add", inputs = ["input", "inner"] },
+]
+[net]
+input = [4, 4, 8]
+layers = [{ type = "gated", name = "on" }, { type = "gated", gate = false, name = "off" }]
+"""
+    )
+    layers = {r.name: r for r in a.layers}
+    assert "on.inner.body" in layers and not any(n.startswith("off.inner") for n in layers)
+    assert layers["off.add1"].inputs == ("on.add1", "off.conv1")  # inner stands for conv1
+    assert not any(".relu" in n for n in layers)
+
+
+def test_repeat_zero_means_none() -> None:
+    a = analyse(
+        BASIC + "[net]\ninput = [8, 8, 64]\nlayers = [\n"
+        '  "relu",\n  { type = "basic", repeat = 0, name = "b" },\n'
+        '  "conv 4 kernel=1 repeat=0",\n  { type = "add", inputs = ["b", "relu1"] },\n]\n'
+    )
+    assert names(a) == ["relu1", "add1"]
+    assert a.layers[1].inputs == ("relu1", "relu1")  # b stands for what it would have read
+
+
+def test_a_block_whose_layers_are_all_left_out_passes_its_input_on() -> None:
+    a = analyse(
+        '[blocks.maybe]\nargs = { n = 0 }\nlayers = [{ type = "relu", repeat = "n" }]\n'
+        '[net]\ninput = [4, 4, 2]\nlayers = ["conv 2 kernel=1", "maybe", "conv 3 kernel=1"]\n'
+    )
+    assert names(a) == ["conv1", "conv2"]
+    assert a.layers[1].inputs == ("conv1",)
+
+
+def test_copies_that_read_their_shape_size_each_layer_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Expansion sizes each layer it reads once, so many copies stay linear, not quadratic."""
+    from cnncalc.spec import inshape
+
+    calls = 0
+    real = inshape.effect_of
+
+    def counted(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inshape, "effect_of", counted)
+    a = analyse(
+        '[blocks.b]\nlayers = [{ type = "conv", filters = "in_channels", kernel = 1 }]\n'
+        '[net]\ninput = [4, 4, 2]\nlayers = [{ type = "b", repeat = 5000 }]\n'
+    )
+    assert len(a.layers) == 5000
+    assert calls == 4999  # every copy but the last is read by the next one, once
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[blocks.b]\nlayers = [{ type = "relu", when = "1 + 1" }]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b" }]\n',
+            "blocks.toml:2: net, b1.relu1, when: '1 + 1' is a number, not a condition; "
+            "expected true or false, e.g. 'stride == 1'",
+        ),
+        (
+            '[blocks.b]\nlayers = [{ type = "relu", when = 1 }]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b" }]\n',
+            'blocks.toml:2: net, b1.relu1, when: expected a condition such as "stride == 1", '
+            "or true or false, got 1",
+        ),
+        (
+            'input = [4, 4, 1]\nlayers = [{ type = "relu", when = true }]\n',
+            "blocks.toml:3: net, relu1, when: when is for layers inside a block, where it can "
+            "read the block's arguments; expected it in a [blocks.NAME] layer",
+        ),
+        (
+            '[blocks.b]\nargs = { in_channels = 3 }\nlayers = ["relu"]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b" }]\n',
+            "blocks.toml:2: b, args: 'in_channels' is what the block reads of its input's "
+            "shape; expected another argument name",
+        ),
+        (
+            '[blocks.b]\nlayers = [{ type = "conv", filters = "in_size[2]", kernel = 1 }]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b" }]\n',
+            "blocks.toml:2: net, b1.layer 1, filters: 'in_size[2]': index 2 is out of range; the "
+            "input has 2 spatial sizes",
+        ),
+        (
+            '[blocks.b]\nlayers = [{ type = "conv", filters = "in_channels", kernel = 1 }]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = [{ type = "b", inputs = ["later"] }, '
+            '{ type = "relu", name = "later", inputs = ["input"] }]\n',
+            "blocks.toml:5: net, b1: cannot size a block from 'later': it is not a layer "
+            "written before the block; expected in_channels and in_size to read earlier layers",
+        ),
+        (
+            '[blocks.b]\nlayers = [{ type = "conv", filters = "in_channels", kernel = 1 }]\n'
+            '[net]\ninput = [4, 4, 1]\nlayers = ["conv 2 kernel=5", { type = "b" }]\n',
+            "blocks.toml:5: net, conv1, kernel: output size 0 on axis H is below 1: "
+            "(4 - 5 + 0 + 0) // 1 + 1 = 0 (input 4, kernel 5, padding 0+0, stride 1); "
+            "expected an input of at least 5 on this axis",
+        ),
+        (
+            'input = [4, 4, 1]\nlayers = ["relu repeat=0"]\n',
+            "blocks.toml:3: net, layers: every layer is left out (repeat = 0); expected at "
+            "least one layer",
+        ),
+        (
+            'input = [4, 4, 1]\nlayers = ["relu repeat=-1"]\n',
+            "blocks.toml:3: net, relu1, repeat: expected a whole number, 0 or more, got -1",
+        ),
+    ],
+    ids=[
+        "when-number",
+        "when-not-a-condition",
+        "when-at-top-level",
+        "reserved-argument",
+        "index",
+        "later-layer",
+        "bad-layer-before",
+        "nothing-left",
+        "negative-repeat",
+    ],
+)
+def test_shape_and_when_errors(text: str, message: str) -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        analyse(text if text.startswith("[") else "name = 'net'\n" + text)
+    assert str(caught.value) == message
+
+
+def test_a_dead_branch_is_a_warning() -> None:
+    """A gate computed but never multiplied in changes no count, so only a warning shows it."""
+    a = analyse(
+        'input = [8, 8, 4]\nlayers = [\n  "conv 4 kernel=1",\n'
+        '  { type = "global_pool", name = "gate" },\n'
+        '  { type = "relu", inputs = ["conv1"] },\n]\n'
+    )
+    assert [(w.location.layer, w.message) for w in a.warnings] == [
+        (
+            "gate",
+            "its output is never used: no layer reads it and it is not a network output; "
+            "expected it in a later layer's inputs, or in outputs",
+        )
+    ]
+
+
+def test_outputs_and_read_layers_are_not_dead() -> None:
+    a = analyse(
+        'input = [8, 8, 4]\noutputs = ["gate", "relu1"]\nlayers = [\n  "conv 4 kernel=1",\n'
+        '  { type = "global_pool", name = "gate" },\n'
+        '  { type = "relu", inputs = ["conv1"] },\n]\n'
+    )
+    assert a.warnings == []

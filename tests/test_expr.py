@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, evaluate
+from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, condition, evaluate, make_divisible
+from conftest import examples
 
+USE = "use + - * //, parentheses, max, min and make_divisible"
 NAMES: dict[str, int | str] = {"width": 16, "stride": 2, "k": 3, "neg": -7, "pad": "same"}
 
 
@@ -64,24 +67,40 @@ def _message(text: str, names: dict[str, int | str] | None = None) -> str:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2 ** 3", "'**' is not allowed in an expression; use + - * // and parentheses"),
-        ("7 % 2", "'%' is not allowed in an expression; use + - * // and parentheses"),
-        ("1 << 2", "'<<' is not allowed in an expression; use + - * // and parentheses"),
-        ("1 & 2", "'&' is not allowed in an expression; use + - * // and parentheses"),
-        ("~1", "'~' is not allowed in an expression; use + - * // and parentheses"),
-        ("not 1", "'not' is not allowed in an expression; use + - * // and parentheses"),
+        (
+            "2 ** 3",
+            f"'**' is not allowed in an expression; {USE}",
+        ),
+        (
+            "7 % 2",
+            f"'%' is not allowed in an expression; {USE}",
+        ),
+        (
+            "1 << 2",
+            f"'<<' is not allowed in an expression; {USE}",
+        ),
+        (
+            "1 & 2",
+            f"'&' is not allowed in an expression; {USE}",
+        ),
+        (
+            "~1",
+            f"'~' is not allowed in an expression; {USE}",
+        ),
+        ("not 1", "'1' is a number, not a condition; expected true or false, e.g. 'stride == 1'"),
         ("width / 2", "'/' is not allowed; use // for integer division"),
-        ("f(1)", "calls are not allowed in an expression: 'f(1)'"),
+        ("f(1)", "unknown function 'f' in 'f(1)'; expected max, min or make_divisible"),
+        ("k.f(1)", "calls are not allowed in an expression: 'k.f(1)'"),
         ("width.real", "attribute access is not allowed in an expression: 'width.real'"),
-        ("width[0]", "indexing is not allowed in an expression: 'width[0]'"),
+        ("width[0]", "'width' is not a list of sizes; only in_size can be indexed: 'width[0]'"),
         ("lambda: 1", "lambdas are not allowed in an expression: 'lambda: 1'"),
         ("[x for x in ()]", "comprehensions are not allowed in an expression: '[x for x in ()]'"),
         (
             "k if k else 1",
             "conditional expressions are not allowed in an expression: 'k if k else 1'",
         ),
-        ("k < 1", "comparisons are not allowed in an expression: 'k < 1'"),
-        ("k and 1", "'and' and 'or' are not allowed in an expression: 'k and 1'"),
+        ("k < 1", "'k < 1' is a condition (true or false), not a number"),
+        ("k and 1", "'k' is a number, not a condition; expected true or false, e.g. 'stride == 1'"),
         ("(x := 1)", "assignments (:=) are not allowed in an expression: 'x := 1'"),
         ('f"{k}"', "f-strings are not allowed in an expression: 'f\"{k}\"'"),
         ("k, k", "tuples are not allowed in an expression: 'k, k'"),
@@ -162,7 +181,9 @@ def test_parser_exhaustion_becomes_a_clean_error(
 
 
 def test_control_characters_are_not_echoed() -> None:
-    assert _message("f('\x1b[2J')") == "calls are not allowed in an expression: 'f(' [2J')'"
+    assert _message("f('\x1b[2J')") == (
+        "unknown function 'f' in 'f(' [2J')'; expected max, min or make_divisible"
+    )
     assert _message("f(\x1b[2J)") == (
         "cannot read 'f( [2J)' as an expression: invalid non-printable character U+001B"
     )
@@ -263,7 +284,7 @@ trees: st.SearchStrategy[Tree] = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(trees)
 def test_evaluate_matches_python_arithmetic(tree: Tree) -> None:
     text = render(tree)
@@ -274,3 +295,134 @@ def test_evaluate_matches_python_arithmetic(tree: Tree) -> None:
             evaluate(text, PROPERTY_NAMES)
         return
     assert evaluate(text, PROPERTY_NAMES) == expected
+
+
+# ------------------------------------------------- functions, the input's shape, conditions
+
+SHAPE: dict[str, Any] = {**NAMES, "in_channels": 24, "in_size": (56, 28), "se": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("max(1, in_channels // 4)", 6),
+        ("max(1, 3 // 4)", 1),
+        ("min(k, stride, 7)", 2),
+        ("make_divisible(in_channels * 6 // 4, 8)", 40),  # 36 rounds up to 40
+        ("make_divisible(20, 8)", 24),  # halves round up
+        ("make_divisible(3, 8)", 8),  # at least the divisor
+        ("make_divisible(0, 8, 1)", 1),  # ... or the least given
+        ("make_divisible(11, 8, 1)", 16),  # 8 would lose more than 10 %
+        ("in_size[0] // stride", 28),
+        ("in_size[-1]", 28),
+        ("in_size[k - 2] + in_size[0]", 84),
+    ],
+)
+def test_functions_and_the_input_shape(text: str, expected: int) -> None:
+    assert evaluate(text, SHAPE) == expected
+
+
+def torchvision_make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """torchvision.models._utils._make_divisible as published (floats and all)."""
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(0, 10**6),
+    st.integers(1, 64),
+    st.one_of(st.none(), st.integers(1, 64)),
+)
+def test_make_divisible_is_torchvisions(value: int, divisor: int, least: int | None) -> None:
+    assert make_divisible(value, divisor, least) == torchvision_make_divisible(
+        value, divisor, least
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stride == 2", True),
+        ("stride == 1 and in_channels == 24", False),
+        ("stride != 1 or in_channels != 24", True),
+        ("not se", False),
+        ("se", True),
+        ("se == True", True),
+        ("1 <= k < 3", False),
+        ("1 <= stride < 3", True),
+        ("in_size[0] > in_size[1] and (se or k > 10)", True),
+        ("k == 0 or width // k > 4", True),  # short-circuit: never divides by zero
+        ("k != 3 and width // (k - 3) > 4", False),
+        ("True", True),
+    ],
+)
+def test_conditions(text: str, expected: bool) -> None:
+    assert condition(text, SHAPE) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "stride",
+            "'stride' is a number, not a condition; expected true or false, e.g. 'stride == 1'",
+        ),
+        (
+            "k + 1",
+            "'k + 1' is a number, not a condition; expected true or false, e.g. 'stride == 1'",
+        ),
+        (
+            "in_size",
+            "'in_size' is a list of sizes, not a condition; expected true or false, "
+            "e.g. 'stride == 1'",
+        ),
+        ("se == 1", "'se == 1' compares a condition with a number"),
+        ("se < True", "'se < True': conditions compare only with == and !="),
+        ("k is 3", "'is' is not allowed in a condition; use == != < <= > >=, and, or, not"),
+        ("k in in_size", "'in' is not allowed in a condition; use == != < <= > >=, and, or, not"),
+        ("pad == 1", "argument 'pad' is the word 'same', not a number"),
+    ],
+)
+def test_condition_rejections(text: str, message: str) -> None:
+    with pytest.raises(CnnCalcError) as info:
+        condition(text, SHAPE)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("in_size[2]", "'in_size[2]': index 2 is out of range; the input has 2 spatial sizes"),
+        ("in_size[0:1]", "slices are not allowed in an expression: '0:1'"),
+        ("in_size + 1", "'in_size' is a list of sizes, not a number; pick one, e.g. in_size[0]"),
+        ("max(1)", "max needs at least 2 values, got 1 in 'max(1)'"),
+        ("max(k=1)", "max takes plain values in order, without names or *: 'max(k=1)'"),
+        ("max(*in_size)", "max takes plain values in order, without names or *: 'max(*in_size)'"),
+        (
+            "make_divisible(8)",
+            "make_divisible takes 2 or 3 values (value, divisor, least), got 1 in "
+            "'make_divisible(8)'",
+        ),
+        ("make_divisible(8, 0)", "make_divisible needs a positive divisor, got 0"),
+        ("make_divisible(-8, 8)", "make_divisible needs a value of at least 0, got -8"),
+        ("max(1, se)", "argument 'se' is True, not a whole number"),
+        ("max(1, k == 3)", "'k == 3' is a condition (true or false), not a number"),
+        (
+            "eval('1')",
+            "unknown function 'eval' in 'eval('1')'; expected max, min or make_divisible",
+        ),
+    ],
+)
+def test_function_and_shape_rejections(text: str, message: str) -> None:
+    assert _message(text, SHAPE) == message
+
+
+def test_symbolic_input_size_is_refused_with_a_hint() -> None:
+    assert _message("in_size[0] // 2", {"in_size": ("H", 8)}) == (
+        "'in_size[0]' is H, not a whole number; give the input's size a value with --set"
+    )

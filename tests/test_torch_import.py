@@ -248,3 +248,16 @@ def test_repeated_modules_become_a_block_with_repeat(tmp_path: Path) -> None:
         "stage2_2.bn",
         "stage2_2.add",
     ]
+
+
+def test_import_says_what_it_is_doing(tmp_path: Path) -> None:
+    (n,) = load(str(DATA / "twins.toml"))
+    path = write(tmp_path, export_pytorch([analyze(n)]).code)
+    seen: list[str] = []
+    import_torch(f"{path}:Twins", {"left": [24, 24, 3], "right": [24, 24, 3]}, seen.append)
+    assert seen[:3] == [
+        f"building {path}:Twins",
+        "tracing Twins with torch.fx",
+        "running Twins once to find its shapes",
+    ]
+    assert seen[3].startswith("translating node 1 of ") and seen[-1].startswith("translating")

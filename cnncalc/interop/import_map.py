@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop import imported
 from cnncalc.interop.import_net import Imported
 from cnncalc.interop.import_toml import Layer
 from cnncalc.interop.import_trace import Traced, module_path, shape_of
@@ -30,8 +31,7 @@ def channels_last_perm(rank: int) -> Perm:
 
 def channels_last(shape: tuple[int, ...]) -> list[int]:
     """A torch tensor shape (N, C, spatial…) as cnncalc writes it: spatial…, channels."""
-    dims = list(shape[1:])
-    return dims if len(dims) == 1 else [*dims[1:], dims[0]]
+    return imported.channels_last(list(shape[1:]))
 
 
 class Mapper:
@@ -240,6 +240,9 @@ class Mapper:
         self.net.outputs = list(dict.fromkeys(refs))
 
     def finish(self) -> Imported:
+        if not self.net.layers and self.net.outputs:  # the model returns its input
+            self.net.layers.append(Layer("identity", {"type": "identity"}, self.net.outputs[:1]))
+            self.net.outputs = ["identity"]
         if self.untranslated:
             shown = self.untranslated[:6]
             more = len(self.untranslated) - len(shown)

@@ -8,20 +8,16 @@ where the network came from.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from cnncalc.interop import imported
 from cnncalc.interop.import_blocks import fold
-from cnncalc.interop.import_toml import Layer, entries, value
+from cnncalc.interop.import_toml import entries, value
 
 
 @dataclass
-class Imported:
-    name: str
-    inputs: dict[str, list[int]]
-    layers: list[Layer] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    origin: str = ""  # what it was imported from, for the file's comment
+class Imported(imported.Imported):
+    """A traced PyTorch network: its layers know their modules, so repeats fold to blocks."""
 
     def toml(self, blocks: bool = True) -> str:
         """The network as a cnncalc architecture file; ``blocks`` folds repeated submodules."""
@@ -33,7 +29,7 @@ class Imported:
         if list(self.inputs) == ["input"]:
             out.append(f"input = {value(self.inputs['input'])}")
         else:
-            items = ", ".join(f"{k} = {value(v)}" for k, v in self.inputs.items())
+            items = ", ".join(f"{imported.bare(k)} = {value(v)}" for k, v in self.inputs.items())
             out.append(f"input = {{ {items} }}")
         outputs = folded.outputs if folded is not None else self.outputs
         last = layers[-1].name if layers else None

@@ -1,22 +1,26 @@
-"""The TOML text of imported layers: one inline table per layer, values as TOML writes them."""
+"""The TOML text of imported layers: one inline table per layer, values as TOML writes them;
+built on what every importer shares (``imported``)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnncalc.interop import imported
+
 
 @dataclass
-class Layer:
-    name: str
-    keys: dict[str, Any]
-    inputs: list[str]
+class Layer(imported.Layer):
+    """A layer with the modules it ran in, which block folding reads."""
+
     path: tuple[str, ...] = ()  # the module paths this layer sits in, outermost first
     classes: tuple[str, ...] = ()  # the class name of each of those modules
 
 
-def entries(layers: list[Layer], previous: str | None, indent: str = "  ") -> list[str]:
+def entries(
+    layers: Sequence[imported.Layer], previous: str | None, indent: str = "  "
+) -> list[str]:
     """One inline table per layer; ``inputs`` only where it is not the layer before."""
     out = []
     for layer in layers:
@@ -30,14 +34,7 @@ def entries(layers: list[Layer], previous: str | None, indent: str = "  ") -> li
 
 
 def value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | str):
-        return json.dumps(v)
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(value(x) for x in v) + "]"
+    """A TOML value; an inline table (a block's ``args``) too."""
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(v)
+        return "{ " + ", ".join(f"{imported.bare(k)} = {value(x)}" for k, x in v.items()) + " }"
+    return imported.value(v)

@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import io
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,13 @@ def named_shapes(name: str, names: list[str], shapes: dict[str, list[int]]) -> d
     return shapes
 
 
-def trace(model: Any, name: str, shapes: dict[str, list[int]]) -> tuple[Traced, dict[str, Any]]:
+def trace(
+    model: Any, name: str, shapes: dict[str, list[int]], tell: Callable[[str], None]
+) -> tuple[Traced, dict[str, Any]]:
     """The model's graph with shapes, and the input shapes by placeholder name."""
     import torch
 
+    tell(f"tracing {name} with torch.fx")
     try:
         gm = fx_trace(model)
     except Exception as error:
@@ -112,6 +116,7 @@ def trace(model: Any, name: str, shapes: dict[str, list[int]]) -> tuple[Traced, 
     shapes = named_shapes(name, names, shapes)
     inputs = examples(shapes, names)
     if gm is not None:
+        tell(f"running {name} once to find its shapes")
         try:  # ShapeProp prints the traceback of a failing node: keep it off the terminal
             from torch.fx.passes.shape_prop import ShapeProp
 
@@ -127,6 +132,7 @@ def trace(model: Any, name: str, shapes: dict[str, list[int]]) -> tuple[Traced, 
             ) from None
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         return Traced(gm, "torch.fx", placeholders), shapes
+    tell(f"tracing {name} with torch.export, which torch.fx cannot")
     try:
         with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
             program = torch.export.export(model, tuple(inputs), strict=False)

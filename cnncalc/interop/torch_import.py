@@ -11,6 +11,7 @@ with a warning. Imports torch.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
@@ -19,22 +20,33 @@ from cnncalc.interop.import_map import Mapper
 from cnncalc.interop.import_net import Imported
 from cnncalc.interop.import_trace import load_class, trace
 
+Progress = Callable[[str], None] | None  # told what is being done, for a terminal's progress line
 
-def import_model(model: Any, name: str, shapes: dict[str, list[int]], origin: str = "") -> Imported:
+
+def import_model(
+    model: Any,
+    name: str,
+    shapes: dict[str, list[int]],
+    origin: str = "",
+    progress: Progress = None,
+) -> Imported:
     """A built ``nn.Module`` (put in eval mode) as a cnncalc network on the given inputs."""
     model.eval()
-    traced, named = trace(model, name, shapes)
+    tell = progress or (lambda text: None)
+    traced, named = trace(model, name, shapes, tell)
     single = len(traced.placeholders) == 1
     inputs = {("input" if single else p): s for p, s in named.items()}
     cls = type(model)
     where = origin or f"the PyTorch module {cls.__module__}.{cls.__qualname__}"
     net = Imported(name, inputs, origin=f"{where}, traced with {traced.how}")
-    return walk(Mapper(model, traced, net))
+    return walk(Mapper(model, traced, net), tell)
 
 
-def walk(mp: Mapper) -> Imported:
+def walk(mp: Mapper, tell: Callable[[str], None]) -> Imported:
     """Every node once, in order: modules, calls and methods to their mappings."""
-    for node in mp.gm.graph.nodes:
+    nodes = list(mp.gm.graph.nodes)
+    for k, node in enumerate(nodes, 1):
+        tell(f"translating node {k} of {len(nodes)}: {node.name}")
         if node.op == "placeholder" or node.op == "get_attr":
             continue  # inputs are named already; weights are counted where they are used
         if node.op == "output":
@@ -50,8 +62,13 @@ def walk(mp: Mapper) -> Imported:
     return mp.finish()
 
 
-def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
-    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network."""
+def import_torch(target: str, shapes: dict[str, list[int]], progress: Progress = None) -> Imported:
+    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network.
+
+    ``progress`` is told what is being done, for a progress line on a terminal.
+    """
+    if progress is not None:
+        progress(f"building {target}")
     cls = load_class(target)
     name = target.rpartition(":")[2]
     if not inspect.isclass(cls):
@@ -63,4 +80,5 @@ def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
             f"cannot build {name}(): {type(error).__name__}: {error}; cnncalc builds the "
             "module with no arguments (wrap it in a class that passes them)"
         ) from None
-    return import_model(model, name, shapes, f"{target.rpartition(':')[0].split('/')[-1]}:{name}")
+    origin = f"{target.rpartition(':')[0].split('/')[-1]}:{name}"
+    return import_model(model, name, shapes, origin, progress)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cnncalc.layers.values import PADDING_WORDS
 from cnncalc.spec.sourcemap import Path as SourcePath
 
 WORD_KEYS = frozenset({"type", "name", "inputs", "activation", "share", "mode"})
+# What a block's expressions may read of the block's input: its channels and spatial sizes.
+SHAPE_NAMES = ("in_channels", "in_size")
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,22 @@ class Block:
     args: dict[str, Any]
     entries: list[Any]
     path: SourcePath
+
+    @cached_property
+    def reads_shape(self) -> bool:
+        """Does any expression in the block name its input's shape? (Only then is the shape
+        worked out while the block is expanded, and each input shape read apart.)"""
+        stack: list[Any] = [self.entries]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if any(name in item for name in SHAPE_NAMES):
+                    return True
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return False
 
 
 class Scope:

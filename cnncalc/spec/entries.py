@@ -7,12 +7,12 @@ from typing import Any
 
 from cnncalc import layers as L
 from cnncalc.errors import CnnCalcError, suggest
-from cnncalc.layers.values import integer, show
+from cnncalc.layers.values import integer, show, spelled
 from cnncalc.spec.blocks import Block, Scope, substitute
 from cnncalc.spec.shorthand import parse_shorthand
 from cnncalc.spec.sourcemap import Path as SourcePath
 
-COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share")
+COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share", "when")
 
 
 class EntryReader:
@@ -74,12 +74,14 @@ class EntryReader:
                 key="type",
             )
         if sc.args:
-            try:
-                entry = {k: substitute(v, k, sc.args) for k, v in entry.items()}
-            except CnnCalcError as error:
-                raise error.within(
-                    file=self.file, line=self.line(path), network=net, layer=shown
-                ) from None
+            written, entry = entry, {}
+            for k, v in written.items():
+                try:  # (a when is a condition, read where the layer is expanded)
+                    entry[k] = v if k == "when" else substitute(v, k, sc.args)
+                except CnnCalcError as error:
+                    raise error.within(
+                        file=self.file, line=self.line(path + (k,)), network=net, layer=shown, key=k
+                    ) from None
         t = entry["type"]
         if not isinstance(t, str):
             raise self.error(
@@ -131,17 +133,18 @@ class EntryReader:
         for k in ("repeat",):
             if k in entry:
                 try:
-                    entry[k] = integer(entry[k], 1, "a positive integer")
+                    entry[k] = integer(entry[k], 0, "a whole number, 0 or more")
                 except CnnCalcError as error:
                     raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
-        if isinstance(entry.get("activation"), str):
-            entry["activation"] = L.ACTIVATION_ALIASES.get(entry["activation"], entry["activation"])
+        if isinstance(entry.get("activation"), str):  # "ReLU", "LeakyReLU", "Swish" …
+            a = entry["activation"]
+            a = spelled(a, (*L.ACTIVATIONS, *L.ACTIVATION_ALIASES)) or a
+            entry["activation"] = L.ACTIVATION_ALIASES.get(a, a)
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
+            close = suggest(a.lower(), L.ACTIVATIONS) if isinstance(a, str) else ""
             raise self.error(
-                f"unknown activation {show(a)}"
-                f"{suggest(a, L.ACTIVATIONS) if isinstance(a, str) else ''}; expected one of "
-                + ", ".join(L.ACTIVATIONS),
+                f"unknown activation {show(a)}{close}; expected one of " + ", ".join(L.ACTIVATIONS),
                 path + ("activation",),
                 net,
                 layer=full,

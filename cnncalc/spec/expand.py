@@ -6,9 +6,11 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from cnncalc import layers as L
+from cnncalc.errors import CnnCalcError
 from cnncalc.layers.values import show
 from cnncalc.spec.blocks import Block, Scope
 from cnncalc.spec.entries import KNOWN, EntryReader, known_key, remember
+from cnncalc.spec.inshape import InputShapes, shape_names
 from cnncalc.spec.network import Network, Node
 from cnncalc.spec.sourcemap import Path as SourcePath
 
@@ -20,6 +22,10 @@ class Expander(EntryReader):
     # the checked entry and its layer (or, for a block instance, its arguments). Every
     # copy of a repeated block reuses it, so expansion reads each entry once.
     built: dict[tuple[int, int, int], _Built]
+    # For blocks that read their input's shape: the shapes so far, and one argument table
+    # per (arguments, input shape), so copies on equal inputs still share what they read.
+    input_shapes: InputShapes | None
+    shaped_args: dict[tuple[int, Any], dict[str, Any]]
 
     def expand(self, net: Network, entries: list[Any], scope: Scope, previous: str | None) -> None:
         """Append the nodes of ``entries`` to ``net`` in order, expanding blocks and repeat.
@@ -41,7 +47,7 @@ class Expander(EntryReader):
                 inner = Scope(
                     prefix=copy + ".",
                     input=frame.prev,
-                    args=frame.args,
+                    args=self.shaped(net, frame, copy) if frame.block.reads_shape else frame.args,
                     block=copy,
                     path=frame.block.path,
                     share=None if frame.share is None else f"{frame.share}.",
@@ -50,6 +56,8 @@ class Expander(EntryReader):
                 continue
             if frame.index == len(frame.items):
                 stack.pop()
+                if frame.alias is not None and frame.prev is None:  # every layer left out
+                    frame.prev = frame.scope.input
                 if frame.alias is not None and frame.prev is not None:
                     net.aliases[frame.alias] = frame.prev
                 if stack:
@@ -78,6 +86,17 @@ class Expander(EntryReader):
                 more = {"inputs": [entry[reads]]}
                 inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
             reps = entry.get("repeat", 1)
+            if reps == 0 or not self.present(built, sc, net.name, full):
+                # Left out: the next layer reads what this one would have, and so does its name.
+                stand_in = frame.prev if frame.prev is not None else sc.input
+                if stand_in is not None:
+                    net.aliases[full] = stand_in
+                continue
+            inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
+            reads = getattr(L.REGISTRY.get(type_name, (None,))[0], "reads", None)
+            if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
+                more = {"inputs": [entry[reads]]}
+                inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
             names = [full] if reps == 1 else [f"{full}_{i}" for i in range(1, reps + 1)]
             if reps > 1:
                 net.aliases[full] = names[-1]
@@ -101,7 +120,7 @@ class Expander(EntryReader):
                     net.blocks[copy] = type_name
                     net.block_args[copy] = args
                     net.written[copy] = frame.items[index]
-                stack.append(_Copies(block, names, args, share, inputs[0]))
+                stack.append(_Copies(block, names, args, share, inputs[0], path))
                 continue
             if built.layer is None:
                 cls, preset = L.REGISTRY[type_name]
@@ -125,6 +144,59 @@ class Expander(EntryReader):
                     )
                 )
             frame.prev = names[-1]
+
+    def present(self, built: _Built, sc: Scope, net: str, full: str) -> bool:
+        """Whether the entry's ``when`` holds (no ``when``: it does), read once per scope."""
+        if built.when is None:
+            built.when = True
+            when = built.entry.get("when")
+            if when is not None:
+                path = built.path + ("when",)
+                if sc.block is None:
+                    raise self.error(
+                        "when is for layers inside a block, where it can read the block's "
+                        "arguments; expected it in a [blocks.NAME] layer",
+                        path,
+                        net,
+                        layer=full,
+                        key="when",
+                    )
+                if isinstance(when, str):
+                    from cnncalc.spec.expr import condition
+
+                    try:
+                        built.when = condition(when, sc.args)
+                    except CnnCalcError as error:
+                        raise self.error(error.message, path, net, layer=full, key="when") from None
+                elif isinstance(when, bool):
+                    built.when = when
+                else:
+                    raise self.error(
+                        f'expected a condition such as "stride == 1", or true or false, '
+                        f"got {show(when)}",
+                        path,
+                        net,
+                        layer=full,
+                        key="when",
+                    )
+        return built.when
+
+    def shaped(self, net: Network, frame: _Copies, copy: str) -> dict[str, Any]:
+        """The block's arguments and its input's shape (``in_channels``, ``in_size``)."""
+        if self.input_shapes is None or self.input_shapes.net is not net:
+            self.input_shapes = InputShapes(net)
+        assert frame.prev is not None  # a block instance always has its input
+        try:
+            shape = self.input_shapes.of(frame.prev)
+        except CnnCalcError as error:
+            raise error.within(
+                file=self.file, line=self.line(frame.path), network=net.name, layer=copy
+            ) from None
+        key = (id(frame.args), shape)
+        args = self.shaped_args.get(key)
+        if args is None:
+            args = self.shaped_args[key] = {**frame.args, **shape_names(shape)}
+        return args
 
     def read_entry(self, items: list[Any], index: int, net: str, sc: Scope) -> _Built:
         """Entry ``index`` of ``items`` read in scope ``sc`` (from :data:`KNOWN` if it can)."""
@@ -195,7 +267,7 @@ class _Built:
     which key the cache, cannot be reused by other objects while the reader lives.
     """
 
-    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args", "known")
+    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args", "known", "when")
 
     def __init__(
         self,
@@ -213,6 +285,7 @@ class _Built:
         self.layer: L.Layer | None = None
         self.args: dict[str, Any] | None = None  # a block instance's arguments
         self.known: Hashable | None = None  # its key in KNOWN once its layer is built
+        self.when: bool | None = None  # whether its when holds, once read
 
 
 class _Entries:
@@ -233,7 +306,7 @@ class _Entries:
 class _Copies:
     """The copies of one block instance (``repeat``), expanded one after another."""
 
-    __slots__ = ("block", "copies", "args", "share", "prev", "index")
+    __slots__ = ("block", "copies", "args", "share", "prev", "path", "index")
 
     def __init__(
         self,
@@ -242,10 +315,12 @@ class _Copies:
         args: dict[str, Any],
         share: str | None,
         prev: str | None,
+        path: SourcePath,
     ) -> None:
         self.block = block
         self.copies = copies
         self.args = args
         self.share = share
         self.prev = prev
+        self.path = path  # the instance's entry
         self.index = 0

@@ -8,7 +8,7 @@ from typing import Any
 from cnncalc import layers as L
 from cnncalc.errors import CnnCalcError, suggest
 from cnncalc.layers.values import positive_int, show
-from cnncalc.spec.blocks import Block, Scope
+from cnncalc.spec.blocks import SHAPE_NAMES, Block, Scope
 from cnncalc.spec.expand import Expander
 from cnncalc.spec.network import Network
 from cnncalc.spec.shorthand import split_tokens
@@ -17,7 +17,7 @@ from cnncalc.spec.sourcemap import Path as SourcePath
 from cnncalc.spec.sourcemap import locate
 
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
-DEFAULT_MAX_LAYERS = 1_000_000
+DEFAULT_MAX_LAYERS = 10_000  # a few seconds for any command; --max-layers raises it
 
 
 class Reader(Expander):
@@ -53,6 +53,8 @@ class Reader(Expander):
         self.doc = doc
         self.lines = lines
         self.built = {}
+        self.input_shapes = None
+        self.shaped_args = {}
         self.blocks = self.read_blocks()
 
     # ----- document layout
@@ -120,6 +122,15 @@ class Reader(Expander):
                     layer=name,
                     key="args",
                 )
+            for arg in SHAPE_NAMES:
+                if arg in args:
+                    raise self.error(
+                        f"'{arg}' is what the block reads of its input's shape; expected "
+                        "another argument name",
+                        path + ("args", arg),
+                        layer=name,
+                        key="args",
+                    )
             entries = spec.get("layers")
             if not isinstance(entries, list) or not entries:
                 raise self.error(
@@ -186,8 +197,15 @@ class Reader(Expander):
                     "expected a list of layer names", path + ("outputs",), name, key="outputs"
                 )
             net.outputs = list(outputs)
-        else:
+        elif net.nodes:
             net.outputs = [net.nodes[-1].name]
+        if not net.nodes:
+            raise self.error(
+                "every layer is left out (repeat = 0); expected at least one layer",
+                path + ("layers",),
+                name,
+                key="layers",
+            )
         if "expect" in table:
             if not isinstance(table["expect"], dict):
                 raise self.error(
