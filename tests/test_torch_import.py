@@ -99,7 +99,7 @@ def test_a_user_model_with_an_unknown_activation(
     assert main(["import", f"{path}:Small", "--input", "16x16x3"]) == 0
     out, err = capsys.readouterr()
     assert err == (
-        "warning: left out features_3 (Softsign): no cnncalc layer type, and it has no "
+        "warning: left out Softsign (features_3): no cnncalc layer type, and it has no "
         "parameters and keeps the shape\n"
     )
     (n,) = load_text(out, "small.toml")
@@ -155,6 +155,99 @@ def test_cli_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml" in out
+
+
+FALLBACK_MODEL = """
+import math
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class SamePad(nn.Conv2d):
+    def forward(self, x):
+        h, w = x.shape[-2:]  # control flow on sizes: torch.fx cannot trace math.ceil
+        ph = max((math.ceil(h / self.stride[0]) - 1) * self.stride[0] + self.kernel_size[0] - h, 0)
+        pw = max((math.ceil(w / self.stride[1]) - 1) * self.stride[1] + self.kernel_size[1] - w, 0)
+        x = F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = SamePad(3, 8, 3, stride=2)
+        self.gamma = nn.Parameter(torch.ones(8))
+
+    def forward(self, x):
+        x = self.conv(x)
+        return x * self.gamma.reshape(1, -1, 1, 1) + x
+"""
+
+
+def test_torch_export_takes_over_where_fx_cannot_trace(tmp_path: Path) -> None:
+    """math.ceil on a traced size stops torch.fx; torch.export runs on the real sizes."""
+    path = write(tmp_path, FALLBACK_MODEL)
+    imported = import_torch(f"{path}:Scaled", {"input": [15, 15, 3]})
+    text = imported.toml()
+    assert text.startswith(
+        "# Imported by cnncalc from model.py:Scaled, traced with torch.export.\n"
+    )
+    (n,) = load_text(text, "scaled.toml")
+    a = analyze(n)
+    kinds = [(r.node.layer.kind, tuple(r.shape)) for r in a.layers]
+    assert kinds == [
+        ("conv", (8, 8, 8)),  # the F.pad folded into it: 1 on each side
+        ("scale", (8, 8, 8)),  # gamma, read in forward and reshaped, is a learned scale
+        ("add", (8, 8, 8)),
+    ]
+    assert a.totals.trainable_params == 3 * 3 * 3 * 8 + 8 + 8
+    assert "padding = [[1, 1], [1, 1]]" in text or "padding = 1" in text
+
+
+BLOCKS_MODEL = """
+import torch
+from torch import nn
+
+
+class Unit(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x))) + x
+
+
+class Stages(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 1)
+        self.stage1 = nn.Sequential(Unit(8), Unit(8), Unit(8))
+        self.widen = nn.Conv2d(8, 16, 1)
+        self.stage2 = nn.Sequential(Unit(16), Unit(16))
+
+    def forward(self, x):
+        return self.stage2(self.widen(self.stage1(self.stem(x))))
+"""
+
+
+def test_repeated_modules_become_a_block_with_repeat(tmp_path: Path) -> None:
+    path = write(tmp_path, BLOCKS_MODEL)
+    imported = import_torch(f"{path}:Stages", {"input": [8, 8, 3]})
+    text = imported.toml()
+    assert '{ name = "stage1", type = "unit", repeat = 3 },' in text
+    assert '{ name = "stage2", type = "unit", filters = 16, repeat = 2 },' in text
+    assert "[blocks.unit]\nargs = { filters = 8 }\n" in text
+    (n,) = load_text(text, "stages.toml")
+    flat = analyze(load_text(imported.toml(blocks=False), "flat.toml")[0])
+    assert summary(analyze(n)) == summary(flat)
+    assert [r.name for r in analyze(n).layers][-3:] == [
+        "stage2_2.conv",
+        "stage2_2.bn",
+        "stage2_2.add",
+    ]
 
 
 def test_import_says_what_it_is_doing(tmp_path: Path) -> None:
