@@ -164,10 +164,14 @@ def test_rules_read_as_sentences() -> None:
         "global_avgpool, adaptive_avgpool: 1 per input value and per output value",
         "batchnorm, layernorm, instancenorm: 4 per input value",
         "layernorm_noaffine, instancenorm_noaffine: 2 per input value",
+        "upsample_linear: 5 per output value",
+        "upsample_bilinear: 11 per output value",
+        "upsample_bicubic: 259 per output value",
     ]
-    assert PRESETS["fvcore"].rules()[-2:] == [
+    assert PRESETS["fvcore"].rules()[-3:] == [
         "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
         "upsample: 1 per output value (2-D only)",
+        "upsample_bilinear: 4 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
         "conv, conv_transpose, fc: 2 per multiply-add",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -212,8 +213,15 @@ def test_receptive_fields_agree_with_autograd(tc, file: str, name: str) -> None:
     a = analysis_of(file, name)
     bad, checked = tc.measure_fields(a, tc.WORKDIR)
     assert not bad, "\n".join(bad)
-    spatial = [r for r in a.layers if not r.field.is_global and r.field.size]
+    spatial = [r for r in a.layers if not r.field.is_global and r.field.size and periodic(r)]
     assert checked >= len(spatial) // 2  # most layers had a whole unclipped period to check
+
+
+def periodic(r: Any) -> bool:
+    """Fields that repeat within the layer's output; after resampling by torch's float32 rule
+    they are listed output by output, and every probed unit is checked on its own."""
+    units = r.field.units or ()
+    return all(u.period < size for u, size in zip(units, r.shape, strict=False))
 
 
 def test_examples_are_covered_when_present() -> None:

@@ -44,7 +44,7 @@ MAX_SIZE = {1: 40, 2: 18, 3: 8}
 def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
         return json.dumps(value)
@@ -163,6 +163,20 @@ ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu
 SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
 
 
+def upsample_entry(draw: Any, n: int) -> dict[str, Any]:
+    """Every mode its rank allows, by a scale (whole or not) or to a size, align_corners."""
+    modes = ["nearest", "linear", {1: "linear", 2: "bilinear", 3: "trilinear"}[n]]
+    mode = draw(st.sampled_from(modes + (["bicubic"] if n == 2 else [])))
+    entry: dict[str, Any] = {"type": "upsample", "mode": mode}
+    if draw(st.booleans()):
+        entry["scale"] = per_axis(draw, n, st.sampled_from([1, 2, 3, 1.5, 2.5, 0.75]))
+    else:
+        entry["size"] = per_axis(draw, n, st.integers(1, MAX_SIZE[n] + 6))
+    if mode != "nearest" and draw(st.booleans()):
+        entry["align_corners"] = True
+    return entry
+
+
 def surgery_entry(draw: Any, shape: tuple[int, ...]) -> dict[str, Any]:
     """slice, channel_shuffle, pad, crop, identity, drop_path; pixel shuffles in 2-D (torch's
     modules, which the import reads back)."""
@@ -252,7 +266,7 @@ def networks(draw: Any) -> str:
         elif kind == "pool":
             ok = add(pool_entry(draw, spatial))
         elif kind == "upsample":
-            ok = add({"type": "upsample", "scale": per_axis(draw, spatial, st.integers(1, 3))})
+            ok = add(upsample_entry(draw, spatial))
         elif kind == "simple":
             simple = draw(st.sampled_from(SIMPLE))
             per_channel = {"per_channel": True} if simple.endswith("per_channel") else {}

@@ -29,6 +29,8 @@ from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
 from cnncalc.layers.fields import bin_of
+from cnncalc.layers.resample import family
+from cnncalc.layers.resample import taps as source_pixels
 from cnncalc.spec.load import load, load_text
 
 _counter = itertools.count()
@@ -306,8 +308,19 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
                 k = len(src) // size
                 line = [combine(src[o * k : o * k + k]) for o in range(size)]
             elif kind == "upsample":
-                k = size // len(src)
-                line = [src[o // k] for o in range(size)]
+                layer: Any = r.node.layer
+                scales = layer.scale or (None,)
+                s = scales[ax] if len(scales) > 1 else scales[0]
+                how = family(layer.mode)
+                line = [
+                    combine(
+                        [
+                            src[t]
+                            for t in source_pixels(how, len(src), size, s, layer.align_corners, o)
+                        ]
+                    )
+                    for o in range(size)
+                ]
             else:  # merges read the same unit of every input (or its one unit, broadcast)
                 ins = ins[:1] if kind == "crop" else ins  # crop's second input gives a size
                 line = [
@@ -429,7 +442,8 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
         assert f.units is not None
         for ax, run in enumerate(p.runs):
             u = f.units[ax]
-            if len(run) < u.period + 1 or not p.reads:
+            whole = len(run) == u.period == p.layer.shape[ax]  # every unit of the axis listed
+            if (len(run) < u.period + 1 and not whole) or not p.reads:
                 continue
             unclipped += 1
             spans = [measured[(p.layer.name, unit)][ax] for unit in run]

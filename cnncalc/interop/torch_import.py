@@ -72,7 +72,7 @@ class Imported:
 def value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int | str):
+    if isinstance(v, int | str | float):
         return json.dumps(v)
     if isinstance(v, list | tuple):
         return "[" + ", ".join(value(x) for x in v) + "]"
@@ -123,7 +123,7 @@ def ints(v: Any, n: int) -> list[int]:
     return [int(x) for x in v] if isinstance(v, tuple | list) else [int(v)] * n
 
 
-def one(v: list[int]) -> int | list[int]:
+def one(v: list[Any]) -> Any:
     return v[0] if len(set(v)) == 1 else v
 
 
@@ -259,6 +259,9 @@ class Tracer:
             raise CnnCalcError(
                 f"{self.net.name}: no cnncalc layer for " + ", ".join(self.untranslated)
             )
+        if not self.net.layers:  # a model that returns its input: one identity layer
+            self.net.layers.append(Layer("identity", {"type": "identity"}, self.net.outputs[:1]))
+            self.net.outputs = ["identity"]
         return self.net
 
     def module(self, node: Any, m: Any) -> None:
@@ -315,7 +318,7 @@ class Tracer:
         elif isinstance(m, nn.Flatten):
             self.reshape(node, x)
         elif isinstance(m, nn.Upsample):
-            self.upsample(node, x, m.mode)
+            self.upsample(node, x, m)
         elif isinstance(m, nn.Identity):
             self.alias(node, x)
         else:
@@ -436,14 +439,23 @@ class Tracer:
         x = node.args[0]
         return x.args[0] if node in self.pad else x
 
-    def upsample(self, node: Any, x: Any, mode: str) -> None:
-        if mode != "nearest":
-            return self.refuse(node, f"{mode} up-sampling")
-        before, after = self.shape(x)[2:], self.shape(node)[2:]
-        if any(b == 0 or a % b for a, b in zip(after, before, strict=True)):
-            return self.refuse(node, "up-sampling by a fraction")
-        scale = one([a // b for a, b in zip(after, before, strict=True)])
-        self.add(node, {"type": "upsample", "scale": scale}, [x])
+    def upsample(self, node: Any, x: Any, m: Any) -> None:
+        modes = {"linear": "linear", "bilinear": "bilinear", "trilinear": "trilinear"}
+        modes |= {"nearest": "nearest", "bicubic": "bicubic"}
+        if m.mode not in modes:
+            return self.refuse(node, f"{m.mode} up-sampling")
+        keys: dict[str, Any] = {"type": "upsample"}
+        if m.size is not None:
+            keys["size"] = one([int(v) for v in self.shape(node)[2:]])
+        else:
+            n = len(self.shape(node)) - 2
+            factors = m.scale_factor if isinstance(m.scale_factor, tuple) else (m.scale_factor,) * n
+            keys["scale"] = one([int(f) if float(f).is_integer() else float(f) for f in factors])
+        if m.mode != "nearest":
+            keys["mode"] = modes[m.mode]
+            if m.align_corners:
+                keys["align_corners"] = True
+        self.add(node, keys, [x])
 
     # ----- functions and methods
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.engine.walk import LayerResult
 from cnncalc.interop.torch_shapes import collapse, pad_arg
+from cnncalc.layers.base import per_axis
 
 if TYPE_CHECKING:
     from cnncalc.interop.torch_layers import Writer
@@ -145,7 +146,27 @@ def crop(w: Writer, r: LayerResult, x: list[str]) -> None:
     w.finish(r, f"{x[0]}[:, :, {', '.join(cuts)}]")
 
 
+TORCH_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+def upsample(w: Writer, r: LayerResult, x: list[str]) -> None:
+    """nn.Upsample with the layer's own scale or size: torch maps coordinates by either."""
+    layer: Any = r.node.layer
+    n = len(r.shape) - 1
+    if layer.size is not None:
+        args = "size=" + w.num(collapse(list(r.shape[:-1])), "size", w.key(r, "size"))
+    else:
+        factors = per_axis("scale", layer.scale, n)
+        scale = collapse([s if isinstance(s, int) else float(s) for s in factors])
+        args = "scale_factor=" + w.num(scale, "scale", None)
+    if layer.mode != "nearest":
+        mode = layer.mode if layer.mode == "bicubic" else TORCH_MODES[n]
+        args += f", mode={mode!r}, align_corners={layer.align_corners}"
+    w.finish(r, f"{w.module(r, f'nn.Upsample({args})')}({x[0]})")
+
+
 KINDS = {
+    "upsample": upsample,
     "identity": identity,
     "drop_path": identity,
     "slice": slice_,

@@ -402,12 +402,6 @@ class Writer:
             raise unsupported(r, "torch's local response normalisation needs spatial axes")
         self.finish(r, f"{self.module(r, 'nn.LocalResponseNorm(5, k=2.0)')}({x[0]})")
 
-    def layer_upsample(self, r: LayerResult, x: list[str]) -> None:
-        shape = r.input_shapes[0]
-        scale = collapse([o // i for o, i in zip(r.shape[:-1], shape[:-1], strict=True)])
-        s = self.num(scale, "scale", self.key(r, "scale"))
-        self.finish(r, f"{self.module(r, f'nn.Upsample(scale_factor={s})')}({x[0]})")
-
     def layer_add(self, r: LayerResult, x: list[str]) -> None:
         self.finish(r, " + ".join(self.broadcastable(r, x)))
 

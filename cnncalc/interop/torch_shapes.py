@@ -8,7 +8,7 @@ from typing import Any
 from cnncalc.engine.walk import LayerResult
 
 
-def collapse(values: Sequence[int]) -> int | tuple[int, ...]:
+def collapse(values: Sequence[Any]) -> Any:
     """One value for every axis when they agree, as torch accepts: 3 rather than (3, 3)."""
     return values[0] if len(set(values)) == 1 else tuple(values)
 

@@ -37,7 +37,8 @@ from cnncalc.layers.dense import Dense
 from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
 from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
 from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
-from cnncalc.layers.shape import Flatten, Reshape, Upsample
+from cnncalc.layers.resample import Upsample
+from cnncalc.layers.shape import Flatten, Reshape
 
 __all__ = [
     "Slice",

@@ -1,13 +1,11 @@
-"""Shape and resampling: flatten, reshape and upsample."""
+"""Shape: flatten and reshape."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.layers import fields
 from cnncalc.layers.base import (
     Effect,
     Field,
@@ -16,13 +14,10 @@ from cnncalc.layers.base import (
     fmt_axes,
     fmt_shape,
     key,
-    per_axis,
     register,
-    spatial_axes,
 )
 from cnncalc.layers.values import (
     reshape_shape,
-    spatial,
 )
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, product
@@ -38,32 +33,6 @@ class Flatten(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         return ins[0].whole()
-
-
-@register("upsample")
-@dataclass(frozen=True, kw_only=True)
-class Upsample(Layer):
-    scale: tuple[int, ...] = key(spatial, main=True)
-
-    def apply(self, ins: Sequence[Shape]) -> Effect:
-        n = spatial_axes(ins[0], "upsample")
-        scale = per_axis("scale", self.scale, n)
-        return Effect(shape=tuple(ins[0][a] * scale[a] for a in range(n)) + (ins[0][-1],))
-
-    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        """Nearest-neighbour: output o copies input floor(o / scale); the stride shrinks."""
-        f = ins[0]
-        if f.is_global:
-            return f
-        scale = per_axis("scale", self.scale, len(shapes[0]) - 1)[: len(f.size)]
-        exact = f.follow(lambda a, u: fields.upsample(u, scale[a]))
-        if exact is not None:
-            return exact
-        stride = tuple(Fraction(j) / s for j, s in zip(f.stride, scale, strict=True))
-        return Field(f.size, stride, f.start, f.extent)
-
-    def describe(self) -> str:
-        return "x" + fmt_axes(self.scale)
 
 
 @register("reshape")

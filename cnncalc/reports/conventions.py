@@ -78,6 +78,7 @@ OP_PART = {
     "scale": "normalization",
     "lrn": "normalization",
     "upsample": "upsampling",
+    **{f"upsample_{m}": "upsampling" for m in ("linear", "bilinear", "trilinear", "bicubic")},
     "add": "merges",
     "concat": "merges",
 }
@@ -137,6 +138,7 @@ FLOPS_PROFILER_OPS: dict[str, Rule] = {
     **{p: IN for p in ALL_POOLS},
     "batchnorm": Rule("in", 2),
     "upsample": OUT,
+    **{f"upsample_{m}": OUT for m in ("linear", "bilinear", "trilinear", "bicubic")},
 }
 
 PRESETS: dict[str, Convention] = {
@@ -187,6 +189,7 @@ PRESETS: dict[str, Convention] = {
                 "global_avgpool": Rule("in", dims=(2,)),
                 "adaptive_avgpool": Rule("in", dims=(2,)),
                 "upsample": Rule("out", dims=(2,)),
+                "upsample_bilinear": Rule("out", 4, dims=(2,)),
             },
         ),
         Convention(
@@ -227,6 +230,9 @@ PRESETS: dict[str, Convention] = {
                 "instancenorm": Rule("in", 4),
                 "instancenorm_noaffine": Rule("in", 2),
                 "upsample": OUT,
+                "upsample_linear": Rule("out", 5),
+                "upsample_bilinear": Rule("out", 11),
+                "upsample_bicubic": Rule("out", 259),
             },
             deviations=(
                 (
@@ -305,6 +311,8 @@ def op_key(r: LayerResult) -> str:
         return f"{getattr(layer, 'mode', 'max')}pool"
     if kind in ("global_pool", "adaptive_pool"):
         return f"{kind[:-5]}_{getattr(layer, 'mode', 'avg')}pool"
+    if kind == "upsample" and getattr(layer, "mode", "nearest") != "nearest":
+        return f"upsample_{layer.mode}"  # type: ignore[attr-defined]
     if kind == "fc" and len(r.input_shapes[0]) > 1:
         return "fc_channels"  # on the channels at every position
     if kind in NORMS and not getattr(layer, "affine", True):
