@@ -345,8 +345,8 @@ def test_a_block_whose_layers_are_all_left_out_passes_its_input_on() -> None:
 
 
 def test_many_copies_that_read_their_shape_stay_fast() -> None:
-    """Copies on equal input shapes share what they read, so 20,000 copies take seconds (2 s
-    measured on a shared 2-core machine), not the minutes of reading each one anew."""
+    """Copies on equal input shapes share what they read: 20,000 copies took 2 s on a shared
+    2-core machine; the bound leaves room for slower ones."""
     import time
 
     start = time.perf_counter()
