@@ -34,9 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
-# What the ``cnncalc`` console script runs (pip's generated script is these two lines), with
-# the repository first on sys.path, so the working tree is measured, not an installed copy.
+# What the ``cnncalc`` console script runs (pip's generated script is these two lines). The
+# children start in the repository, which puts the working tree first on sys.path; with
+# --installed they start in an empty folder, so the copy installed for PY is measured.
 CNNCALC = [PY, "-c", "import sys; from cnncalc.cli.app import run; sys.exit(run())"]
+CWD = ROOT
 BLOCK = """\
 [blocks.unit]
 layers = [
@@ -87,7 +89,7 @@ def run_once(case: Case, env: dict[str, str]) -> None:
         reader, writer = os.pipe()
         stdout = writer
     start = time.perf_counter()
-    child = subprocess.Popen(case.command, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    child = subprocess.Popen(case.command, cwd=CWD, env=env, stdout=stdout, stderr=subprocess.PIPE)
     os.close(writer)
     assert child.stderr is not None
     while True:
@@ -155,14 +157,14 @@ def generated(layers: int, folder: Path) -> Path:
 
 def has_command(*args: str) -> bool:
     done = subprocess.run(
-        CNNCALC + list(args) + ["--help"], cwd=ROOT, env=child_env(), capture_output=True
+        CNNCALC + list(args) + ["--help"], cwd=CWD, env=child_env(), capture_output=True
     )
     return done.returncode == 0
 
 
 def has_option(command: str, option: str) -> bool:
     done = subprocess.run(
-        CNNCALC + [command, "--help"], cwd=ROOT, env=child_env(), capture_output=True, text=True
+        CNNCALC + [command, "--help"], cwd=CWD, env=child_env(), capture_output=True, text=True
     )
     return option in done.stdout
 
@@ -178,7 +180,7 @@ def params_agree(file: Path, net: str) -> str | None:
 
     ours = subprocess.run(
         CNNCALC + ["params", str(file), "--net", net, "--format", "json"],
-        cwd=ROOT,
+        cwd=CWD,
         env=child_env(),
         capture_output=True,
         text=True,
@@ -197,9 +199,10 @@ def params_agree(file: Path, net: str) -> str | None:
 # --------------------------------------------------------------------------- in-process API
 
 
-def search_rate(networks: int, layers: int = 50) -> tuple[float, float]:
-    """(networks per second, ms per network) for load_dict + analyze on random candidates."""
-    sys.path.insert(0, str(ROOT))
+def search_rate(networks: int, layers: int = 50) -> tuple[float, float, float]:
+    """(networks per second, ms per network, CPU ms per network): load_dict + analyze."""
+    if CWD == ROOT:
+        sys.path.insert(0, str(ROOT))
     from cnncalc import analyze, load_dict
 
     rng = random.Random(230)
@@ -226,11 +229,11 @@ def search_rate(networks: int, layers: int = 50) -> tuple[float, float]:
     docs = [candidate() for _ in range(networks)]
     for doc in docs[:100]:  # warm-up
         analyze(load_dict(doc)[0])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for doc in docs:
         analyze(load_dict(doc)[0])
-    elapsed = time.perf_counter() - start
-    return networks / elapsed, elapsed / networks * 1000
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return networks / elapsed, elapsed / networks * 1000, cpu / networks * 1000
 
 
 # --------------------------------------------------------------------------- report
@@ -242,11 +245,13 @@ def fmt_ms(seconds: float) -> str:
 
 def report(
     cases: dict[str, Case],
-    search: tuple[float, float] | None,
+    search: tuple[float, float, float] | None,
     file: Path,
     runs: tuple[int, int],
 ) -> str:
     lines = [
+        f"cnncalc: {'installed' if CWD != ROOT else 'working tree'}; "
+        f"load average {os.getloadavg()[0]:.1f} before the API run",
         f"networks: {file.relative_to(ROOT)}; Python {sys.version.split()[0]}; "
         f"{os.cpu_count()} cores; medians of {runs[0]} runs (start-up cases) and {runs[1]} "
         "(large networks, torchinfo)",
@@ -313,8 +318,9 @@ def report(
         below=False,
     )
     if search is not None:
-        rate, per = search
+        rate, per, cpu_per = search
         row("API: load_dict + analyze, 50 layers, ms per network", per, 1.0, "{:.3f} ms")
+        row("API: the same, CPU ms per network", cpu_per, 1.0, "{:.3f} ms")
         lines.append(f"\nAPI: {rate:,.0f} networks per second (50 layers each, in one process)")
     return "\n".join(lines)
 
@@ -325,7 +331,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-layer case")
     parser.add_argument("--no-torch", action="store_true", help="skip torchinfo")
     parser.add_argument("--networks", type=int, default=10_000, help="API search networks")
+    parser.add_argument(
+        "--installed",
+        action="store_true",
+        help="measure the cnncalc installed for this Python, not the working tree",
+    )
     args = parser.parse_args(argv)
+    if args.installed:
+        global CWD
+        CWD = Path(tempfile.mkdtemp(prefix="cnncalc-bench-cwd-"))
 
     file = architectures()
     folder = Path(tempfile.mkdtemp(prefix="cnncalc-bench-"))
@@ -351,7 +365,12 @@ def main(argv: list[str] | None = None) -> None:
         )
     if not args.quick:
         deep100k = generated(100_000, folder)
-        slow.append(Case("100k json", CNNCALC + ["summary", str(deep100k), "--format", "json"]))
+        slow.append(
+            Case(
+                "100k json",
+                CNNCALC + ["summary", str(deep100k), "--format", "json", "--max-layers", "100000"],
+            )
+        )
     torch_cases = []
     if not args.no_torch and torch_ready():
         for name in ("vgg16", "resnet50"):

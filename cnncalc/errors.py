@@ -10,7 +10,9 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_INVALID = 2
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls, and the invisible marks that reorder or break lines (U+202E shows
+# text right to left; U+2028 starts a line in some viewers; U+FEFF is a byte-order mark)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def suggest(word: str, options: Sequence[str]) -> str:
@@ -22,12 +24,18 @@ def suggest(word: str, options: Sequence[str]) -> str:
 
 
 def printable(text: str) -> str:
-    """User text made safe for a terminal: control characters and escape codes shown as \\xNN.
+    """User text made safe for a terminal: control characters and escape codes shown as \\xNN,
+    invisible direction and line marks as \\uNNNN.
 
     Names come from files in pull requests; a name must never move the cursor,
-    change colours or start a new line in a report or an error message.
+    change colours, start a new line or reverse the text in a report or an error message.
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)

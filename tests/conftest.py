@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from cnncalc import analyze
 from cnncalc.engine.walk import Analysis
@@ -13,6 +14,23 @@ from cnncalc.spec.load import load_text
 
 DATA = Path(__file__).parent / "data"
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
+
+# Property tests are deterministic by default, in CI and in a fresh clone alike: each test
+# draws the same examples on every run (derandomize seeds from the test itself), and no
+# example database carries state from one run to the next. CNNCALC_EXPLORE=N explores
+# instead: fresh random examples on every run, N times as many, failures replayed from
+# the database. A failure found that way becomes an explicit @example.
+EXPLORE = int(os.environ.get("CNNCALC_EXPLORE", "0") or 0)
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile(
+    "explore", derandomize=False, print_blob=True, max_examples=100 * max(EXPLORE, 1)
+)
+settings.load_profile("explore" if EXPLORE else "ci")
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: ``n``, or CNNCALC_EXPLORE times as many."""
+    return n * max(EXPLORE, 1)
 
 
 def skip_torchvision_operators() -> None:

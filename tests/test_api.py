@@ -113,7 +113,7 @@ def test_entries_shared_between_documents_keep_their_meaning() -> None:
 
 def test_a_100000_layer_network_analyses_without_recursion() -> None:
     text = UNIT + "[deep]\ninput = [32, 32, 16]\nlayers = [{ type = 'unit', repeat = 10000 }]\n"
-    (net,) = load_text(text, "deep.toml")
+    (net,) = load_text(text, "deep.toml", max_layers=100_000)
     assert len(net.nodes) == 100_000
     a = analyze(net)
     # One block: two 3x3 convs without bias (2,304 each), 1x1 convs of 544 and 528, three
@@ -153,3 +153,62 @@ def test_the_readme_example_runs() -> None:
     section = readme.split("## Python API", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {})  # its asserts check the numbers it shows
+
+
+# --------------------------------------------------------------------------- bad arguments
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: load_text(None), "text: expected TOML text (a str), got None"),
+        (lambda: load_text(b"input = [4]"), "text: expected TOML text (a str), got b'input = [4]'"),
+        (lambda: load_text("", max_layers="3"), 'max_layers: expected a positive integer, got "3"'),
+        (lambda: load_text("", max_layers=0), "max_layers: expected a positive integer, got 0"),
+        (lambda: load_text("", only=3), "only: expected a network name (a str) or None, got 3"),
+        (lambda: load(123), "path: expected a file name (a str or a path), got 123"),
+        (
+            lambda: analyze(None),
+            "net: expected a Network from load, load_text or load_dict, got None",
+        ),
+        (lambda: load_dict({1: 2}), "<dict>: expected text keys, as TOML has, got 1"),
+        (
+            lambda: load_dict({"input": [4], "layers": [{"type": "fc", "units": 10**5000}]}),
+            "<dict>: network, fc1, units: a number of about 5,001 digits is too large; "
+            "expected at most 2**64",
+        ),
+        (
+            lambda: load_dict({"input": [4], "layers": [{"type": "fc", "units": 10**30}]}),
+            "<dict>: network, fc1, units: 1000000000000000000000000000000 is too large; "
+            "expected at most 2**64",
+        ),
+    ],
+    ids=[
+        "text_none",
+        "text_bytes",
+        "max_layers_str",
+        "max_layers_0",
+        "only",
+        "load_fd",
+        "analyze_none",
+        "key",
+        "units_5000_digits",
+        "units_31_digits",
+    ],  # fmt: skip
+)
+def test_every_bad_argument_is_a_cnncalc_error(call: Any, message: str) -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_the_api_and_the_command_line_say_the_same(tmp_path: Path, cli) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(f'input = [4]\nlayers = [{{ type = "fc", units = {10**30} }}]\n')
+    with pytest.raises(CnnCalcError) as caught:
+        load(str(path))
+    assert cli("shapes", str(path)) == (2, "", str(caught.value) + "\n")
+    path.write_text('input = [4]\nlayers = ["fc 2"]\n')
+    assert load(path)[0].name == "big"  # a pathlib.Path is a file name too
+    (net,) = load_text('\ufeffinput = [4]\nlayers = ["fc 2"]\n')  # a byte-order mark is fine
+    assert analyze(net).totals.params == 10

@@ -1,7 +1,8 @@
 """The package layout: imports point one way, down the stages a network travels through.
 
 Every import counts, including those inside functions that keep start-up lean: a lazy
-import that points up a stage is still a dependency that points the wrong way.
+import that points up a stage is still a dependency that points the wrong way. Only the
+imports under ``if TYPE_CHECKING:`` are left out: they name a type for mypy and never run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cnncalc"
 
 # Lowest first: a module may import its own stage and the stages below it, never above.
 STAGES = (
-    ("cnncalc.errors",),
+    ("cnncalc.errors", "cnncalc.files"),
     ("cnncalc.symbolic",),
     ("cnncalc.layers",),
     ("cnncalc.spec",),
@@ -25,7 +26,7 @@ STAGES = (
     ("cnncalc.render", "cnncalc.check", "cnncalc.interop"),
     ("cnncalc.cli", "cnncalc.__main__"),
 )
-LOOSE_MODULES = {"__init__.py", "__main__.py", "errors.py"}
+LOOSE_MODULES = {"__init__.py", "__main__.py", "errors.py", "files.py"}
 MAX_LINES = 600
 
 
@@ -48,7 +49,17 @@ def stage_of(module: str) -> int:
 def imports_in(source: str, name: str) -> set[str]:
     """The cnncalc modules a module imports, wherever in its source the import stands."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    typing_only = {  # `if TYPE_CHECKING:` imports name types for mypy and never run
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test).endswith("TYPE_CHECKING")
+        for stmt in block.body
+        for n in ast.walk(stmt)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == "cnncalc")
         elif isinstance(node, ast.ImportFrom):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from cnncalc import analyze, load_text
 
 PACKAGE = Path(__file__).parent.parent / "cnncalc"
@@ -20,7 +22,7 @@ def test_a_huge_repeat_is_refused_before_expansion(cli, tmp_path) -> None:  # ty
     code, out, err = cli("summary", str(path), "-f", "json")
     assert (code, out) == (2, "")
     assert err == (
-        f"{path}:7: net: the network expands to more than 1,000,000 layers; "
+        f"{path}:7: net: the network expands to more than 10,000 layers; "
         "expected fewer (raise the bound with --max-layers)\n"
     )
 
@@ -100,3 +102,84 @@ def test_no_code_runs_from_a_file() -> None:
                 if modules & {n.split(".")[0] for n in imported}:
                     found.append(f"{name}:{node.lineno}: import {imported}")
     assert found == []
+
+
+# --------------------------------------------------------------------------- cost bombs
+
+
+def test_the_default_bound_refuses_a_small_file_of_a_million_layers(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """117 bytes that expand to 999,000 layers ran 25 s in 1.2 GB under a bound of 1,000,000."""
+    from cnncalc.cli.options import MAX_LAYERS
+    from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
+
+    assert MAX_LAYERS == DEFAULT_MAX_LAYERS == 10_000
+    path = tmp_path / "bomb.toml"
+    path.write_text(
+        'input = [8]\n[blocks.b]\nlayers = [{ type = "relu", repeat = 999 }]\n'
+        '[[layers]]\ntype = "b"\nrepeat = 1000\n'
+    )
+    for command in ("summary", "diagram", "report", "export", "check"):
+        code, out, err = cli(command, str(path))
+        assert code == 2
+        assert err.endswith(
+            "the network expands to more than 10,000 layers; "
+            "expected fewer (raise the bound with --max-layers)\n"
+        ), command
+
+
+@pytest.mark.parametrize("command", ["summary", "report", "macs", "params"])
+def test_reports_read_each_layer_a_bounded_number_of_times(
+    command: str, cli, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Each report row used to add up the whole network again: 3,000 layers took 20 s."""
+    from cnncalc.engine.walk import LayerResult
+
+    reads = [0]
+    totals = LayerResult.totals
+
+    def counted(self: LayerResult) -> object:
+        reads[0] += 1
+        return totals.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(LayerResult, "totals", property(counted))
+    n = 400
+    path = tmp_path / "deep.toml"
+    path.write_text(f'input = [8, 8, 3]\nlayers = [{{ type = "relu", repeat = {n} }}]\n')
+    args = ["-o", str(tmp_path / "page.html")] if command == "report" else ["-f", "csv"]
+    assert cli(command, str(path), *args)[0] == 0
+    assert reads[0] <= 8 * n
+
+
+def test_a_chain_of_strided_same_convolutions_stays_one_floor() -> None:
+    """300 of them took 42 s when the paddings' min/max piled up in every formula: every
+    shape stays one floor of H over the product of the strides."""
+    from cnncalc.symbolic.formula import Formula
+
+    (net,) = load_text(
+        'input = ["H", "W", 3]\nlayers = [{ type = "conv", filters = 4, kernel = 3, stride = 2, '
+        'padding = "same", repeat = 300 }]\n',
+        "chain.toml",
+    )
+    a = analyze(net)
+    last = a.layers[-1]
+    assert Formula.sympy_text(last.shape[0]) == f"ceiling(H/{2**300})"
+    for r in a.layers:
+        window = r.effect.window
+        assert window is not None and window[0].pad_start == 1
+        assert (
+            r.field.start == (0, 0)
+            and r.field.size[0] == 2 ** (int(r.name.rsplit("_")[-1]) + 1) - 1
+        )
+        pad_end = r.effect.padding[0][1]
+        assert not isinstance(pad_end, Formula) or pad_end.depth() <= 1
+
+
+def test_floors_that_cannot_merge_nest_to_a_bound(cli) -> None:  # type: ignore[no-untyped-def]
+    layers = "; ".join(["upsample 2; conv 4 kernel=2 stride=3"] * 40)
+    code, out, err = cli("shapes", "--input", "Hx3", "--layers", layers, "-f", "json")
+    assert (code, out) == (2, "")
+    assert err == (
+        "<layers>: network, conv33: a size formula nests more than 32 floor divisions; expected "
+        "fewer strided layers after up-sampling, or numbers for the symbols (--set H=224)\n"
+    )
+    assert cli("shapes", "--input", "Hx3", "--layers", layers, "--set", "H=10", "-f", "csv")[0] == 0

@@ -390,6 +390,26 @@ def test_globs_match_like_directories(tmp_path: Path, monkeypatch: pytest.Monkey
     assert paths == ["models/sub/b.toml", "models/sub/broken.toml", "models/a.toml"]
 
 
+def test_globs_do_not_follow_links_in_circles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """glob.glob followed models/sub/loop -> .. and counted one file 41 times."""
+    monkeypatch.chdir(tmp_path)
+    make_tree(tmp_path)
+    (tmp_path / "models" / "sub" / "loop").symlink_to("..")
+    (tmp_path / "models" / "self").symlink_to(".")  # two loops: a walk that doubles per level
+    (tmp_path / "models" / "again.toml").symlink_to("a.toml")
+    (tmp_path / "models" / ".hidden.toml").write_text((tmp_path / "models" / "a.toml").read_text())
+    paths, _ = expand_paths(["models/**/*.toml"])
+    assert paths == [
+        "models/a.toml",
+        "models/node_modules/d.toml",
+        "models/sub/b.toml",
+        "models/sub/broken.toml",
+    ]
+    assert expand_paths(["models/.*.toml"])[0] == ["models/.hidden.toml"]
+
+
 def test_a_named_file_is_always_checked_unless_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
 ) -> None:

@@ -216,7 +216,21 @@ def test_job_summary_escapes_markdown(monkeypatch: pytest.MonkeyPatch, tmp_path:
     path = tmp_path / "a|b.toml"
     path.write_text('["x|y"]\ninput = [8]\nlayers = ["fc 4"]\n')
     text = github_summary(run_check([str(path)]))
-    assert f"| `{tmp_path}/a\\|b.toml` | x\\|y | ✅ ok | 0 |" in text
+    assert f"| {tmp_path}/a\\|b.toml | x\\|y | ✅ ok | 0 |" in text
+
+
+def test_job_summary_writes_names_as_text_not_html(tmp_path: Path) -> None:
+    """As --format markdown: a name can neither open a tag nor close a code span."""
+    path = tmp_path / "`<b>.toml"
+    name = "<img src=x onerror=alert(1)>`\\u001b[31m"  # ESC, escaped for TOML
+    path.write_text(f'["{name}"]\ninput = [8]\nlayers = ["fc 4"]\n')
+    text = github_summary(run_check([str(path)]))
+    row = (
+        f"| {tmp_path}/`&lt;b&gt;.toml | &lt;img src=x onerror=alert(1)&gt;`\\\\x1b[31m "
+        "| ✅ ok | 0 |"
+    )
+    assert row in text
+    assert "<img" not in text and "\x1b" not in text
 
 
 # --------------------------------------------------------------------------- colour

@@ -55,7 +55,7 @@ def test_standard_input(cli) -> None:  # type: ignore[no-untyped-def]
     text = (DATA / "nets" / "small.toml").read_text()
     code, out, _ = cli("params", "-", "-f", "csv", stdin=text)
     assert code == 0
-    assert out.splitlines()[-1] == "small,Total,,,1002,986,16,1.000000"
+    assert out.splitlines()[-1] == "small,Total,,,1002,986,16,1.000000,"
 
 
 def test_stdin_errors_name_stdin(cli) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +100,26 @@ def test_help_of_every_command_has_an_example(cli) -> None:  # type: ignore[no-u
         assert "--format" in text and "--layers" in text
 
 
+def test_help_fits_and_names_its_placeholders(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cnncalc.cli.app import COMMANDS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = cli("--help")[1]
+    assert "..." not in out.split("Commands:")[1]  # no summary cut off
+    for command in COMMANDS:
+        text = cli(command, "--help")[1]
+        for python_type in ("<str>", "<int", "list[", "range>"):
+            assert python_type not in text, (command, python_type)
+    summary = " ".join(cli("summary", "--help")[1].split())
+    for placeholder in ("[FILE]", "--net NAME", "--input HxWxC", "--set NAME=VALUE", "--depth N"):
+        assert placeholder in summary
+    assert "Default: 2 for the table" in summary
+    diagram = " ".join(cli("diagram", "--help")[1].split())
+    assert "one box each" in diagram and "the table" not in diagram
+    assert "layer table" in " ".join(cli("report", "--help")[1].split())
+    assert "Default: every layer" in " ".join(cli("shapes", "--help")[1].split())
+
+
 def test_version(cli) -> None:  # type: ignore[no-untyped-def]
     from cnncalc import __version__
 
@@ -114,7 +134,7 @@ def test_python_dash_m_runs_the_cli() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stderr == ""
-    assert "small,Total,,,1002,986,16,1.000000" in done.stdout
+    assert "small,Total,,,1002,986,16,1.000000," in done.stdout
 
 
 def test_no_color_and_pipes_get_plain_text(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +170,30 @@ def test_error_messages_stay_on_one_line(cli, tmp_path) -> None:  # type: ignore
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "\x1b" not in err
     assert "unknown layer type 'relu second line\\x1b[2J'" in err
+
+
+def test_input_applies_to_the_networks_it_fits_and_names_the_others(cli) -> None:  # type: ignore[no-untyped-def]
+    examples = str(DATA.parent.parent / "examples.toml")
+    code, out, err = cli("summary", examples, "--input", "64x64x3", "--format", "json")
+    assert code == 0
+    names = [n["name"] for n in json.loads(out)["networks"]]
+    assert "lenet5" in names and "resnet50" in names
+    assert not {"alexnet", "yolo", "dcgan", "siamese_triplet"} & set(names)
+    assert all(n["input"] == [64, 64, 3] for n in json.loads(out)["networks"])
+    assert err == (
+        f"{examples}: --input: warning: 64x64x3 does not fit, left out: alexnet (pool5: output "
+        "size 0 on axis H is below 1); yolo (reorg: cannot reshape [4, 4, 64] (1024 values) to "
+        "[19, 19, 256] (92416 values)); dcgan (an input of 1 size); siamese_triplet (several "
+        "inputs: give --input NAME=SIZES); unet_original (enc4.conv2: output size 0 on axis H "
+        "is below 1)\n"
+    )
+    code, out, err = cli("summary", examples, "--net", "siamese_triplet", "--input", "64x64x3")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{examples}: siamese_triplet, --input: the network has several inputs; expected "
+        "--input NAME=SIZES with NAME one of anchor, positive, negative\n"
+    )
+    code, out, err = cli("shapes", examples, "--input", "64x64")
+    assert code == 2 and err.startswith(f"{examples}: --input: 64x64 fits none of the networks:")
+    code, out, _ = cli("shapes", examples, "--input", "anchor=64x64x3", "-f", "json")
+    assert [n["name"] for n in json.loads(out)["networks"]] == ["siamese_triplet"]

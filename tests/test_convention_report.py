@@ -77,7 +77,8 @@ def test_convention_column_sums_to_its_total() -> None:
         at = [c.key for c in table.columns].index("ops")
         assert table.columns[at].title == f"{conv.unit} ({conv.name})"
         assert sum(row[at] for row in table.rows) == table.totals[at] == network_cost(a, conv).total  # type: ignore[index]
-        assert sum(row[-1] for row in table.rows) == 1
+        part = [c.key for c in table.columns].index("share")
+        assert sum(row[part] for row in table.rows) == 1
 
 
 def test_json_names_the_convention(capsys: pytest.CaptureFixture[str]) -> None:

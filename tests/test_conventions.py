@@ -48,6 +48,7 @@ from cnncalc.reports.conventions import (
 from cnncalc.spec.load import load, load_text
 from cnncalc.symbolic.arith import product
 from cnncalc.symbolic.formula import evaluate
+from conftest import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"
@@ -513,7 +514,7 @@ LAYERS = [
 
 
 @given(st.lists(st.sampled_from(LAYERS), min_size=1, max_size=5), st.sampled_from([1, 2, 3]))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_every_count_is_the_macs_plus_what_the_convention_adds(
     layers: list[str], dims: int
 ) -> None:

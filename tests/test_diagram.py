@@ -20,6 +20,8 @@ from cnncalc import analyze, load
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import Analysis
 from cnncalc.render.diagram import (
+    GROUP_OF,
+    GROUPS,
     LABEL_SIZE,
     STEM,
     build,
@@ -424,3 +426,23 @@ def test_diagram_reads_standard_input(
     out = capsys.readouterr().out
     assert out.startswith('digraph "lenet5" {')
     assert '"c3\\nconv+tanh 16, 5/1"' in out
+
+
+def test_upsample_has_a_colour_and_a_legend_entry_of_its_own() -> None:
+    assert GROUP_OF["upsample"] == "upsample" and GROUP_OF["reshape"] == "reshape"
+    assert GROUPS["upsample"][:2] != GROUPS["reshape"][:2]
+
+
+def test_control_characters_in_names_leave_valid_xml(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text(
+        'name = "n\\u0000\\u0007\\r\\u202e"\ninput = [8, 8, 3]\n'
+        'layers = ["conv 4 kernel=3 name=\\"c\\u001b[31m\\"", "relu"]\n'
+    )
+    code, out, err = cli("diagram", str(path))
+    assert (code, err) == (0, "")
+    root = ET.fromstring(out)  # raised on the raw characters, which XML forbids
+    assert root.find("{http://www.w3.org/2000/svg}title").text.startswith("n\\x00\\x07\\x0d\\u202e")
+    assert 'data-name="c\\x1b[31m"' in out
+    code, out, err = cli("diagram", str(path), "-f", "dot")
+    assert "\x1b" not in out and "\x00" not in out and '"c\\\\x1b[31m' in out

@@ -105,3 +105,19 @@ def test_totals_are_the_sum_of_the_rows() -> None:
     a = totals("vgg16")
     assert sum(r.totals.params for r in a.layers) == a.totals.params
     assert sum(r.effect.macs for r in a.layers) == a.totals.macs
+
+
+def test_a_channels_first_input_gets_a_warning_that_says_how_to_write_it() -> None:
+    a = net([3, 224, 224], "conv 8 kernel=1", "maxpool 2")
+    (first, *_) = a.layers[0].warnings
+    assert first.message == (
+        "input [3, 224, 224] looks channels-first, PyTorch's order; cnncalc reads spatial "
+        "sizes first, channels last: write [224, 224, 3]"
+    )
+    assert (first.location.line, first.location.layer) == (1, "conv1")
+    assert not any("channels-first" in w.message for w in a.layers[1].warnings)
+    for shape in ([224, 224, 3], [28, 28, 1], [1, 1, 512], [3, 8, 224], [2, 64, 64], [64, 3]):
+        quiet = net(shape, "conv 8 kernel=1")
+        assert not any("channels-first" in w.message for w in quiet.layers[0].warnings), shape
+    assert any("channels-first" in w.message for w in net([1, 28, 28], "flatten").warnings)
+    assert any("channels-first" in w.message for w in net([3, 16, 112, 112], "flatten").warnings)

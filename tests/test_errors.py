@@ -5,6 +5,7 @@ Each case is a file in tests/data/invalid/ whose first line holds the expected m
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,61 @@ def test_command_line_errors(args: list[str], message: str, cli) -> None:  # typ
     assert (code, out, err) == (2, "", message + "\n")
 
 
+HUGE = "9" * 5000  # int() refuses more than 4,300 digits
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["shapes", "--max-layers", HUGE, "--layers", "relu", "--input", "8x8"],
+            "cnncalc: error: Invalid value for '--max-layers': a number of 5,000 digits; "
+            "expected at most 20 digits",
+        ),
+        (
+            ["summary", "--depth", HUGE, "--layers", "relu", "--input", "8x8"],
+            "cnncalc: error: Invalid value for '--depth' / '-d': a number of 5,000 digits; "
+            "expected at most 20 digits",
+        ),
+        (
+            ["shapes", "--layers", "relu", "--input", HUGE + "x8"],
+            "--input: a size of 5,000 digits in --input; expected sizes between 1 and 2**64",
+        ),
+    ],
+    ids=["max_layers", "depth", "input"],
+)
+def test_huge_numbers_on_the_command_line(args: list[str], message: str, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(*args) == (2, "", message + "\n")
+
+
+@pytest.mark.parametrize("command", [["shapes"], ["check"], ["summary", "-f", "json"]])
+def test_a_full_disk_on_standard_output_is_one_line_and_exit_2(command: list[str]) -> None:
+    import subprocess
+    import sys
+
+    net = DATA / "nets" / "vgg16.toml"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "cnncalc", *command[:1], str(net), *command[1:]],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(DATA.parent.parent)},
+        )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "cnncalc: error: cannot write the output: No space left on device\n",
+    )
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfinput = [8, 8, 3]\nlayers = ["conv 4 kernel=3"]\n')
+    code, out, err = cli("shapes", str(path), "-f", "csv")
+    assert (code, err) == (0, "") and "conv1" in out
+    assert cli("shapes", "-", "-f", "csv", stdin=path.read_bytes().decode())[0] == 0
+
+
 def test_net_not_found_suggests(cli) -> None:  # type: ignore[no-untyped-def]
     path = DATA / "nets" / "vgg16.toml"
     code, _, err = cli("shapes", str(path), "--net", "vgg19")
@@ -100,3 +156,18 @@ def test_every_tested_message_is_in_the_error_table() -> None:
         assert any(
             f"`{path.stem}`" in row and message.replace("|", "\\|") in row for row in rows
         ), path.name
+
+
+def test_the_messages_of_tests_in_the_error_table_name_real_tests() -> None:
+    """Rows whose case is a test (writing files, the command line, the API) name one that
+    exists, so a renamed or deleted test does not leave its message documented."""
+    docs = (DATA.parent.parent / "docs" / "errors.md").read_text()
+    sources = "".join(p.read_text() for p in sorted(Path(__file__).parent.glob("test_*.py")))
+    cases = {
+        line.split("`")[1]
+        for line in docs.splitlines()
+        if line.startswith("| ") and "`test_" in line
+    }
+    assert len(cases) >= 7
+    for case in cases:
+        assert f"def {case}(" in sources, case

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, condition, evaluate, make_divisible
+from conftest import examples
 
 USE = "use + - * //, parentheses, max, min and make_divisible"
 NAMES: dict[str, int | str] = {"width": 16, "stride": 2, "k": 3, "neg": -7, "pad": "same"}
@@ -283,7 +284,7 @@ trees: st.SearchStrategy[Tree] = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(trees)
 def test_evaluate_matches_python_arithmetic(tree: Tree) -> None:
     text = render(tree)

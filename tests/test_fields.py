@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from cnncalc.engine.walk import analyze
 from cnncalc.layers import fields
 from cnncalc.spec.load import load_text
+from conftest import examples
 
 Step = tuple[str, int, int, int, int]  # kind, kernel, dilation, stride, pad_start
 
@@ -63,7 +64,7 @@ step = st.tuples(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(step, min_size=1, max_size=5))
 def test_every_unit_reads_what_the_brute_force_finds(steps: list[Step]) -> None:
     u = exact(steps)
@@ -71,7 +72,7 @@ def test_every_unit_reads_what_the_brute_force_finds(steps: list[Step]) -> None:
         assert u.at(t) == brute(steps, t), t
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.lists(step, min_size=1, max_size=4), st.lists(step, min_size=1, max_size=4))
 def test_a_merge_reads_the_union(left: list[Step], right: list[Step]) -> None:
     a, b = exact(left), exact(right)

@@ -15,6 +15,7 @@ from cnncalc.symbolic.factoring import separate
 from cnncalc.symbolic.formula import Formula, ceildiv, compile_value, evaluate, floordiv, mod
 from cnncalc.symbolic.periods import period, slope
 from cnncalc.symbolic.substitute import linearize, substitute
+from conftest import examples
 
 H = Formula.symbol("H")
 W = Formula.symbol("W")
@@ -95,7 +96,7 @@ def size_formula(draw: Any, depth: int = 3) -> Pair:
     return inner - other * k, lambda h: f(h) - g(h) * k
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(size_formula(), st.lists(st.integers(-50, 300), min_size=1, max_size=20))
 def test_formulas_equal_integer_arithmetic(pair: Pair, values: list[int]) -> None:
     formula, f = pair
@@ -105,7 +106,7 @@ def test_formulas_equal_integer_arithmetic(pair: Pair, values: list[int]) -> Non
         assert run({"H": h}) == f(h)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(size_formula(), st.integers(1, 200))
 def test_period_and_slope(pair: Pair, h: int) -> None:
     formula, f = pair
@@ -114,7 +115,7 @@ def test_period_and_slope(pair: Pair, h: int) -> None:
     assert f(h + p) - f(h) == s * p
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(size_formula())
 def test_bounds_hold_for_every_value(pair: Pair) -> None:
     formula, f = pair
@@ -125,7 +126,7 @@ def test_bounds_hold_for_every_value(pair: Pair) -> None:
         assert hi is None or v <= hi
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(size_formula(), st.integers(1, 6), st.integers(0, 5))
 def test_linearize_is_exact_on_multiples_of_the_period(pair: Pair, k: int, j: int) -> None:
     formula, f = pair
@@ -135,7 +136,7 @@ def test_linearize_is_exact_on_multiples_of_the_period(pair: Pair, k: int, j: in
     assert evaluate(linearize(formula), {"H": h}) == f(h)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(size_formula(), size_formula(), st.integers(1, 100), st.integers(1, 100))
 def test_substitution_then_evaluation(a: Pair, b: Pair, w: int, x: int) -> None:
     (fa, ga), (fb, gb) = a, b

@@ -14,6 +14,7 @@ from cnncalc.symbolic.bounds import extreme
 from cnncalc.symbolic.formula import Formula, ceildiv, evaluate, floordiv, mod
 from cnncalc.symbolic.substitute import linearize
 from cnncalc.symbolic.text import decimal, decimal_coefficient, human, readable, sympy_text
+from conftest import examples
 
 H = Formula.symbol("H")
 W = Formula.symbol("W")
@@ -103,14 +104,14 @@ def formula(draw: Any, depth: int = 3) -> Any:
     return a * draw(formula(depth - 1))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(formula(), st.integers(1, 99), st.integers(1, 99))
 def test_sympy_reads_back_the_same_value(value: Any, h: int, w: int) -> None:
     env = {"H": h, "W": w}
     assert sympy_value(sympy_text(value), env) == evaluate(value, env)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(formula())
 def test_readable_text_is_deterministic_and_nonempty(value: Any) -> None:
     assert readable(value) == readable(value) != ""

@@ -258,3 +258,14 @@ def test_known_payloads_are_refused_cleanly() -> None:
     for text in payloads:
         code, out, err = run(text, "summary", "json")
         assert code == 2 and out == "" and ONE_LINE.fullmatch(err), err
+
+
+def test_property_tests_draw_the_same_examples_on_every_run() -> None:
+    """A second run of the suite in a fresh clone once found a bug the first had not."""
+    from hypothesis import settings as current
+
+    if os.environ.get("CNNCALC_EXPLORE"):
+        pytest.skip("exploring: fresh examples on purpose")
+    assert current.default.derandomize and current.default.database is None
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert "python -m pytest --hypothesis-profile=ci\n" in ci

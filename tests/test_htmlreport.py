@@ -17,6 +17,7 @@ from cnncalc import analyze, load
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import Analysis
 from cnncalc.render.html import CSP, SCRIPT, page
+from cnncalc.reports.memory import Settings, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "pictures"
@@ -115,10 +116,13 @@ def test_page_is_well_formed_and_complete() -> None:
         ]
         assert [row[7] for row in rows] == [f"{r.totals.params:,}" for r in a.layers]
         assert [row[8] for row in rows] == [f"{r.effect.macs:,}" for r in a.layers]
-    # Contents: navigation between networks, three charts each, the warning of the chain.
+    # Contents: navigation between networks, four charts each, the warning of the chain.
     assert [a["href"] for a in doc.named("a")] == ["#lenet5", "#resnet_like", "#towers", "#chain"]
-    assert sum("chart" in a.get("class", "") for a in doc.named("table")) == 12
+    assert sum("chart" in a.get("class", "") for a in doc.named("table")) == 16
     text = "".join(doc.texts)
+    for a in found:  # the memory section: cnncalc memory's figures at batch 1
+        m = measure(a, Settings())
+        assert f"{m.saved_bytes:,} bytes" in text and f"{m.training_peak_bytes:,} bytes" in text
     assert "the last input row is never read on axis H" in text
     assert "61,706" in text and "416,520" in text
 
@@ -343,3 +347,18 @@ def test_report_help_has_an_example(
     out = capsys.readouterr().out
     assert "cnncalc report examples.toml --net lenet5 -o lenet5.html" in out
     assert "self-contained HTML" in out
+
+
+def test_depth_folds_the_layer_table_as_it_folds_the_diagram(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    examples = str(Path(__file__).resolve().parents[1] / "examples.toml")
+    assert main(["report", examples, "--net", "resnet50", "--depth", "1"]) == 0
+    html = capsys.readouterr().out
+    start = html.index('id="resnet50-layers"')
+    table = html[start : html.index("</table>", start)]
+    assert ">bottleneck1_1<" in table and "bottleneck1_1.conv1" not in table
+    assert main(["report", examples, "--net", "resnet50"]) == 0
+    html = capsys.readouterr().out
+    start = html.index('id="resnet50-layers"')
+    assert "bottleneck1_1.conv1" in html[start : html.index("</table>", start)]

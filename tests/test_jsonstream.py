@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.render.jsonstream import chunks, write_json
+from conftest import examples
 
 scalars = (
     st.none()
@@ -43,7 +44,7 @@ def written(doc: Any) -> str:
 
 
 @given(documents)
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_same_text_as_json_dumps(doc: Any) -> None:
     assert written(doc) == dumped(doc)
 

@@ -7,6 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.layers import ACTIVATIONS as ACTIVATION_WORDS
 from conftest import net
 
 
@@ -212,3 +213,19 @@ def test_ceil_pooling_follows_pytorchs_rule(size: int, kernel: int, stride: int,
     expected = min(len(starts), full + (1 if (size + 2 * pad - kernel) % stride else 0))
     r = one([size, 1], f"maxpool {kernel} stride={stride} padding={pad} ceil=true")
     assert r.shape[0] == expected
+
+
+def test_keras_and_pytorch_spellings_of_words_are_accepted() -> None:
+    from cnncalc.layers.values import spelled
+
+    assert spelled("SAME", ("valid", "same", "full")) == "same"
+    assert spelled("LeakyReLU", ACTIVATION_WORDS) == "leaky_relu"
+    assert spelled("ReLU6", ACTIVATION_WORDS) is None and spelled(3, ("same",)) is None
+    written = net([16, 16, 3], "conv 8 kernel=3 padding=SAME activation=ReLU", "maxpool 2 stride=2")
+    plain = net([16, 16, 3], "conv 8 kernel=3 padding=same activation=relu", "maxpool 2 stride=2")
+    assert [r.node.activation for r in written.layers] == ["relu", None]
+    assert [(r.shape, r.effect.padding) for r in written.layers] == [
+        (r.shape, r.effect.padding) for r in plain.layers
+    ]
+    avg = net([8, 8, 3], "pool kernel=2 mode=AVG activation=LeakyReLU")
+    assert avg.layers[0].node.layer.mode == "avg" and avg.layers[0].node.activation == "leaky_relu"

@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.render.layout import Item, Layout, crossings, fit_row, layered, longest_path_ranks
+from cnncalc.render.layout import (
+    MAX_BENDS_PER_NODE,
+    Item,
+    Layered,
+    Layout,
+    crossings,
+    fit_row,
+    layered,
+    longest_path_ranks,
+)
+from conftest import examples
 
 EPS = 1e-6
 
@@ -232,7 +242,7 @@ def dags(draw: st.DrawFn) -> tuple[list[Item], list[tuple[str, str]]]:
     return items, [(f"n{i}", f"n{j}") for i, j in chosen]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(dags(), st.sampled_from([0.0, 12.0]))
 def test_every_dag_keeps_the_invariants(
     graph: tuple[list[Item], list[tuple[str, str]]], stem: float
@@ -240,3 +250,27 @@ def test_every_dag_keeps_the_invariants(
     items, edges = graph
     lay = layered(items, edges, stem=stem)
     check_layout(lay, items, edges, stem=stem)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=30))
+def test_crossings_agree_with_every_pair(segments: list[tuple[int, int]]) -> None:
+    pairs = sum(
+        1
+        for i, (a1, b1) in enumerate(segments)
+        for a2, b2 in segments[i + 1 :]
+        if (a1 - a2) * (b1 - b2) < 0
+    )
+    assert crossings(segments) == pairs
+
+
+def test_skip_connections_cost_a_bounded_number_of_bends() -> None:
+    """Every layer reading the first: n*(n-1)/2 bends if all were routed, 8 per node here."""
+    n = 400
+    items = [Item(f"l{i}", 40.0, 20.0) for i in range(n)]
+    edges = [(f"l{i - 1}", f"l{i}") for i in range(1, n)] + [("l0", f"l{i}") for i in range(2, n)]
+    graph = Layered(items, [(int(u[1:]), int(v[1:])) for u, v in edges])
+    assert len(graph.rank) - n <= MAX_BENDS_PER_NODE * n
+    routes = layered(items, edges).routes
+    assert len(routes) == len(edges)
+    straight = [r for r in routes if r.source == "l0" and len(r.points) <= 4]
+    assert straight  # the longest skips are drawn straight across

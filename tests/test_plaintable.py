@@ -16,6 +16,7 @@ from cnncalc import analyze, load
 from cnncalc.render.formats import plain_tables, rich_tables, tables
 from cnncalc.render.plaintable import TERMINAL_HINTS, layout, plain_target
 from cnncalc.reports.tables import COUNT, SHARE, TABLES, TEXT, Column, Table
+from conftest import examples
 
 NETWORKS = Path(__file__).resolve().parent.parent / "benchmarks" / "networks.toml"
 SAFE = list(" abcxyz019_-.,[]()/+*=x") + ["→", "█", "▏", "×", "…"]
@@ -42,12 +43,20 @@ def a_table(draw: Any) -> Table:
     words = st.text(st.sampled_from(SAFE), max_size=14)
     kinds = draw(st.lists(st.sampled_from([TEXT, COUNT, SHARE]), min_size=1, max_size=6))
     columns = [
-        Column(f"c{i}", draw(words.filter(lambda t: ":" not in t)), k) for i, k in enumerate(kinds)
+        Column(
+            f"c{i}",
+            draw(words.filter(lambda t: ":" not in t)),
+            k,
+            fold=k == TEXT and draw(st.booleans()),
+            optional=draw(st.booleans()),
+        )
+        for i, k in enumerate(kinds)
     ]
 
     def value(kind: str) -> Any:
         if kind == TEXT:
-            return draw(words | st.text(st.sampled_from(SAFE + UNSAFE), max_size=6))
+            long = st.text(st.sampled_from(SAFE), max_size=60)  # folds in a narrow table
+            return draw(words | long | st.text(st.sampled_from(SAFE + UNSAFE), max_size=6))
         if kind == COUNT:
             return draw(st.integers(-(10**14), 10**14) | st.sampled_from([0, 999, 1000]))
         return draw(st.none() | st.fractions(0, 1, max_denominator=1000))
@@ -60,7 +69,7 @@ def a_table(draw: Any) -> Table:
 
 
 @given(st.lists(a_table(), min_size=1, max_size=3), st.integers(40, 200))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_the_plain_writer_writes_what_rich_writes(items: list[Table], width: int) -> None:
     plain, rich = both(items, width)
     if plain is not None:
@@ -87,7 +96,11 @@ def test_too_wide_or_unusual_tables_are_left_to_rich() -> None:
     assert both([table], 40)[0] is None  # rich would fold the name
     for odd in UNSAFE:
         unusual = Table("t", table.columns, [["layer" + odd, 1]], None, [], [])
-        assert both([unusual], 80)[0] is None
+        plain, rich = both([unusual], 80)
+        if odd == "\t":  # a control character is shown as \x09, in plain characters
+            assert plain == rich and "layer\\x09" in rich
+        else:
+            assert plain is None
     long_note = Table("t", table.columns, [["a", 1]], None, ["n" * 81], [])
     assert both([long_note], 80)[0] is None
     long_title = Table("t" * 30, table.columns, [["a", 1]], None, [], [])
@@ -104,16 +117,32 @@ def test_layout_of_a_small_table() -> None:
         ["a note"],
         80,
     )
-    assert text == (
-        "net: 8x8x1 → 10   \n"
-        "                  \n"
-        "  Layer   Params  \n"
-        " ──────────────── \n"
-        "  conv1       80  \n"
-        "                  \n"
-        "  Total       80  \n"
-        "                  \n"
+    assert text == (  # no line ends in a space
+        "net: 8x8x1 → 10\n"
+        "\n"
+        "  Layer   Params\n"
+        " ────────────────\n"
+        "  conv1       80\n"
+        "\n"
+        "  Total       80\n"
+        "\n"
         "a note\n"
+    )
+
+
+def test_a_folded_name_takes_several_lines() -> None:
+    text = layout(
+        "net",
+        ["Layer", "Params"],
+        [False, True],
+        [["block1.\nconv1", "80"], ["fc", "10"]],
+        None,
+        [],
+        80,
+    )
+    assert text == (
+        "net\n\n  Layer     Params\n ──────────────────\n"
+        "  block1.       80\n  conv1\n  fc            10\n\n"
     )
 
 

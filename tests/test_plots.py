@@ -215,3 +215,27 @@ def test_plot_covers_every_network_of_a_file(
     out = capsys.readouterr().out
     assert out.count("Params per layer type") == 2
     assert "towers: " in out and "chain: " in out
+
+
+def test_a_global_field_is_drawn_in_full() -> None:
+    """ResNet-50's last blocks see 427 pixels of a 224-pixel input, padding included; the
+    global average pool after them sees the whole input, and its bar is no shorter."""
+    chart = field_growth(analyze(load(str(ROOT / "examples.toml"), only="resnet50")[0]))
+    size = chart.series[0]
+    longest = max(v for v in size.values if v is not None)
+    pool = chart.labels.index("avgpool")
+    assert size.texts[pool] == "224x224 (global)"
+    assert size.values[pool] == longest == 427.0
+
+
+def test_plot_shows_control_characters_as_escapes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text(
+        'name = "n\\u001b]0;x\\u0007"\ninput = [8, 8, 3]\n'
+        'layers = ["conv 4 kernel=3 name=\\"c\\u001b[2J\\"", '
+        '"conv 4 kernel=3 name=\\"d\\u202e\\""]\n'
+    )
+    code, out, err = cli("macs", str(path), "--plot")
+    assert (code, err) == (0, "")
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "n\\x1b]0;x\\x07" in out and "c\\x1b[2J" in out and "d\\u202e" in out

@@ -319,5 +319,7 @@ def test_solve_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["solve", "--help"], capsys)
     assert code == 0
     assert "Valid values of the size symbols" in out
-    assert "cnncalc solve vgg16.toml --count 3" in out
+    assert "cnncalc solve examples.toml --net vgg16 --input HxWx3 --count 3" in " ".join(
+        out.split()
+    )
     assert "--count" in out and "--set" in out

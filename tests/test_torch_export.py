@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from cnncalc.cli.app import main
 from cnncalc.engine.walk import analyze
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, printable
 from cnncalc.interop.torch_export import export_pytorch
 from cnncalc.interop.torch_names import MODULE_ATTRIBUTES, Names, class_name
-from cnncalc.spec.load import load, load_text
+from cnncalc.spec.load import load, load_dict, load_text
+from conftest import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "torch"
@@ -270,7 +271,7 @@ def block_text(args: list[dict[str, int]], pad: str, size: int, channels: int) -
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     args=st.lists(
         st.fixed_dictionaries(
@@ -330,3 +331,92 @@ def test_cli_activation_modules(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "self.conv1_relu = nn.ReLU()" in out
     assert "self.conv1_relu(self.conv1(x))" in out
+
+
+# --------------------------------------------------------------------------- hostile names
+
+INJECTION = 'a""";__import__(\'os\').system(\'touch PWNED\');"""'
+INTERNALS = ["__call__", "__init__", "__class__", "_modules", "_parameters", "_buffers",
+             "forward", "__getattr__", "__dict__", "_", "a\x00b"]  # fmt: skip
+NAME = st.text(min_size=1, max_size=12) | st.sampled_from(
+    ['"""', "'''", "\\", '\\"""', "\n", "\r", "\x00", "\u202e", INJECTION, *INTERNALS]
+)
+LAYER_NAME = NAME.filter(lambda n: "." not in n and n != "input")
+
+
+def hostile_doc(net: str, block: str, instance: str, layer: str) -> dict[str, object]:
+    """A network named ``net`` holding one instance of a block with one named conv."""
+    layers = [{"type": "conv", "filters": 4, "kernel": 1, "name": layer}]
+    return {
+        "blocks": {block: {"layers": layers}},
+        net: {"input": [4, 4, 3], "layers": [{"type": block, "name": instance}, "relu"]},
+    }
+
+
+def generated_strings(code: str) -> tuple[list[str], list[str]]:
+    """(docstrings, every other string constant) of a generated module, which must hold
+    nothing but a docstring, imports and classes of a docstring and methods."""
+    tree = ast.parse(code)
+    docs = [ast.get_docstring(tree, clean=False) or ""]
+    for node in tree.body:
+        assert isinstance(node, ast.Expr | ast.Import | ast.ImportFrom | ast.ClassDef)
+        if isinstance(node, ast.ClassDef):
+            docs.append(ast.get_docstring(node, clean=False) or "")
+            assert all(isinstance(item, ast.Expr | ast.FunctionDef) for item in node.body)
+    constants = [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+    others = list(constants)
+    for doc in docs:
+        others.remove(doc)
+    return docs, others
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(NAME.filter(lambda n: n != "blocks"), NAME, LAYER_NAME, LAYER_NAME, NAME)
+def test_names_from_a_hostile_file_stay_in_docstrings(
+    net: str, block: str, instance: str, layer: str, source: str
+) -> None:
+    assume(instance != layer)
+    block = "blk_" + block  # a block may not take the name of a layer type
+    analyses = [analyze(n) for n in load_dict(hostile_doc(net, block, instance, layer))]
+    docs, others = generated_strings(export_pytorch(analyses, source).code)
+    assert others == []  # the code itself holds no string from the file
+    assert flat(printable(source)) in flat(docs[0]) and flat(printable(net)) in flat(docs[0])
+    assert flat(printable(block)) in flat(docs[1])
+    assert flat(printable(net)) in flat(docs[2])
+
+
+def test_the_injection_of_the_report_is_a_docstring() -> None:
+    text = f'name = "{INJECTION.replace(chr(34), chr(92) + chr(34))}"\ninput = [8, 8, 3]\n'
+    (a,) = [analyze(n) for n in load_text(text + 'layers = ["conv 4 kernel=3"]\n', "inj.toml")]
+    code = export_pytorch([a], "inj.toml").code
+    assert code.startswith('"""PyTorch models of a\\"\\"\\";__import__(\'os\')')
+    docs, others = generated_strings(code)
+    assert INJECTION in docs[0] and others == []
+
+
+def test_names_of_module_internals_and_nul_build_and_run(tc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc: dict[str, object] = {"blocks": {"b": {"layers": [
+        {"type": "conv", "filters": 4, "kernel": 1, "name": name} for name in INTERNALS
+    ]}}}  # fmt: skip
+    doc["net\x00"] = {
+        "input": {"__getstate__": [4, 4, 3]},
+        "layers": [
+            *({"type": "relu", "name": f"t{name}"} for name in INTERNALS),
+            *({"type": "b", "name": name} for name in INTERNALS),
+        ],
+    }
+    analyses = [analyze(n) for n in load_dict(doc)]
+    assert tc.check_networks(analyses, tmp_path) == {"net\x00": tc.Mismatch()}
+
+
+def test_the_wrote_line_shows_control_characters_as_escapes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.toml"
+    path.write_text('name = "n\\u001b[2J\\r"\ninput = [8, 8, 3]\nlayers = ["conv 4 kernel=3"]\n')
+    out = tmp_path / "net.py"
+    assert cli("export", str(path), "-o", str(out)) == (0, "", f"wrote {out}: n\\x1b[2J\\x0d\n")

@@ -155,3 +155,16 @@ def test_cli_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml" in out
+
+
+def test_import_says_what_it_is_doing(tmp_path: Path) -> None:
+    (n,) = load(str(DATA / "twins.toml"))
+    path = write(tmp_path, export_pytorch([analyze(n)]).code)
+    seen: list[str] = []
+    import_torch(f"{path}:Twins", {"left": [24, 24, 3], "right": [24, 24, 3]}, seen.append)
+    assert seen[:3] == [
+        f"building {path}:Twins",
+        "tracing Twins with torch.fx",
+        "running Twins once to find its shapes",
+    ]
+    assert seen[3].startswith("translating node 1 of ") and seen[-1].startswith("translating")

@@ -22,6 +22,7 @@ from cnncalc.check.expect import check_network
 from cnncalc.engine.walk import analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.load import load_text
+from conftest import examples
 
 ROOT = Path(__file__).parent.parent
 UPDATE = ROOT / "tests" / "data" / "check" / "update"
@@ -170,29 +171,33 @@ def test_new_tables_follow_their_network(tmp_path: Path, cli: Cli) -> None:
 
 
 def test_budgets_and_unknown_keys_stay_as_written(tmp_path: Path, cli: Cli) -> None:
+    """A mistake in [expect] makes the network invalid, so --update leaves it alone."""
     path = tmp_path / "net.toml"
-    path.write_text(
+    text = (
         'input = [8]\nlayers = ["fc 4"]\n\n[expect]\nmax_params = "30"\nmax_prams = 1\n'
         "\n[expect.layers.fc9]\noutput = [4]\n"
     )
+    path.write_text(text)
     code, out, err = cli("check", "--update", str(path))
     assert code == 2  # still invalid: cnncalc does not guess what a misspelt key meant
     assert err == (
         f"{path}:6: net: unknown expectation 'max_prams' — did you mean 'max_params'?; "
         "expected params, trainable_params, macs, output, max_params, max_macs, "
         "max_activations or [expect.layers.NAME] tables\n"
-        f"{path}:12: net, fc9: unknown layer 'fc9' — did you mean 'fc1'?; expected a layer name "
+        f"{path}:8: net, fc9: unknown layer 'fc9' — did you mean 'fc1'?; expected a layer name "
         "as the reports show it (inside a block, <instance>.<name>)\n"
     )
     assert out.splitlines() == [
-        f"{path}: updated the expectations of net",
         f'{path}:5: net: max_params 30 ("30") exceeded: 36 found (+6)',
-        "1 network in 1 file: 0 ok, 0 failed, 1 invalid; 1 file updated",
+        "1 network in 1 file: 0 ok, 0 failed, 1 invalid",
     ]
+    assert path.read_text() == text
+    path.write_text(text.replace("max_prams = 1\n", "").replace("fc9", "fc1"))
+    assert cli("check", "--update", str(path))[0] == 1  # the budget still fails: as written
     assert path.read_text() == (
-        'input = [8]\nlayers = ["fc 4"]\n\n[expect]\nmax_params = "30"\nmax_prams = 1\n'
+        'input = [8]\nlayers = ["fc 4"]\n\n[expect]\nmax_params = "30"\n'
         "params = 36\ntrainable_params = 36\nmacs = 32\noutput = [4]\n"
-        "\n[expect.layers.fc9]\noutput = [4]\n"
+        "\n[expect.layers.fc1]\noutput = [4]\n"
     )
 
 
@@ -286,7 +291,7 @@ LAYER = st.sampled_from(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(LAYER, min_size=1, max_size=5), min_size=1, max_size=3),
     st.integers(16, 40),
@@ -321,3 +326,14 @@ def test_update_file_writes_nothing_when_nothing_changes(tmp_path: Path) -> None
     mtime = path.stat().st_mtime_ns
     assert update.update_file(str(path)) == []
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_an_invalid_expect_table_is_left_alone(tmp_path: Path, cli: Cli) -> None:
+    """It was rewritten and reported as "1 file updated" while the check exited 2."""
+    path = tmp_path / "net.toml"
+    text = 'input = [4]\nlayers = ["fc 3"]\n[expect]\nparms = 3\n'
+    path.write_text(text)
+    code, out, err = cli("check", "--update", str(path))
+    assert (code, out) == (2, "1 network in 1 file: 0 ok, 0 failed, 1 invalid\n")
+    assert err.startswith(f"{path}:4: net: unknown expectation 'parms'")
+    assert path.read_text() == text

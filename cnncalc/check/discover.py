@@ -7,6 +7,7 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 
 from cnncalc.check.results import ERROR, FileCheck, Finding
 from cnncalc.errors import Location
@@ -74,7 +75,7 @@ def expand_paths(
                 paths.append(arg)
         else:
             matches = []
-            for match in sorted(glob.glob(arg, recursive=True)):
+            for match in glob_files(arg):
                 if os.path.isdir(match):
                     matches.extend(toml_files(match))
                 else:
@@ -84,9 +85,31 @@ def expand_paths(
                 problems.append(nothing_found(arg, "no TOML file holding a network matches"))
             paths.extend(found)
     unique: dict[str, str] = {}
-    for p in paths:
-        unique.setdefault(p if p == "-" else os.path.normpath(p), p)
+    for p in paths:  # a file reached by two names (a link) is checked once
+        unique.setdefault(p if p == "-" else os.path.realpath(p), p)
     return list(unique.values()), problems
+
+
+def glob_files(pattern: str) -> list[str]:
+    """The paths a glob matches, sorted; ``**`` never follows a link to a directory.
+
+    ``glob.glob`` follows such links, so a link back up the tree (``models/loop -> ..``)
+    repeated every file under it 40 times, and two such links double the walk at every
+    level. pathlib's ``**`` walks real directories only. As in the shell, hidden names
+    match only a pattern that names one (with a part that starts with a dot).
+    """
+    parts = Path(pattern).parts
+    fixed = 0
+    while fixed < len(parts) and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    base = Path(*parts[:fixed]) if fixed else Path()
+    rest = parts[fixed:]
+    hidden = any(r.startswith(".") for r in rest)
+    found = set()
+    for match in base.glob(str(Path(*rest))):
+        if hidden or not any(p.startswith(".") for p in match.relative_to(base).parts):
+            found.add(os.path.normpath(match))
+    return sorted(found)
 
 
 def nothing_found(arg: str, message: str) -> FileCheck:

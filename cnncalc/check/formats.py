@@ -5,7 +5,6 @@ Each function turns a CheckReport into text; the CLI decides where it goes.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cnncalc.check.results import (
@@ -19,18 +18,12 @@ from cnncalc.check.results import (
     Finding,
     plural,
 )
-from cnncalc.errors import Location
+from cnncalc.errors import Location, printable
 
 OUT, ERR = "out", "err"
 STYLES = {ERROR: "bold red", FAILURE: "red", WARNING: "yellow"}
 
 Line = tuple[str, str, str]  # (stream, rich style, text)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Names and keys come from pull requests: no control character may reach a log or XML."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def failed_level(finding: Finding, strict: bool) -> bool:
@@ -99,7 +92,11 @@ RESULT_MARKS = {OK: "✅ ok", FAILED: "❌ failed", INVALID: "⛔ invalid"}
 
 
 def md(text: str) -> str:
-    return printable(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Escaped as --format markdown escapes: no pipe, HTML tag or control character gets through
+    (a name is plain text, never a code span that a backtick in it could close)."""
+    from cnncalc.render.formats import md_escape
+
+    return md_escape(text)
 
 
 def github_summary(report: CheckReport) -> str:
@@ -108,13 +105,13 @@ def github_summary(report: CheckReport) -> str:
     out += ["| File | Network | Result | Expectations |", "|---|---|---|---:|"]
     for f in report.files:
         if f.error is not None:
-            out.append(f"| `{md(f.file)}` | | {RESULT_MARKS[INVALID]} | |")
+            out.append(f"| {md(f.file)} | | {RESULT_MARKS[INVALID]} | |")
         for net in f.networks:
             result = RESULT_MARKS[net.status(report.strict)]
             warnings = len(net.of(WARNING))
             if warnings:
                 result += f" ({plural(warnings, 'warning')})"
-            out.append(f"| `{md(f.file)}` | {md(net.name)} | {result} | {net.checked} |")
+            out.append(f"| {md(f.file)} | {md(net.name)} | {result} | {net.checked} |")
     findings = list(report.findings())
     if findings:
         out += ["", "### Findings", ""]
@@ -123,7 +120,7 @@ def github_summary(report: CheckReport) -> str:
             where = loc.file or ""
             if loc.line is not None:
                 where += f":{loc.line}"
-            out.append(f"- `{md(where)}` {md(without_file(finding))}")
+            out.append(f"- {md(where)}: {md(without_file(finding))}")
     return "\n".join(out) + "\n"
 
 

@@ -6,7 +6,7 @@ expectation, warning and invalid file, each with the line it is about.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cnncalc.check.discover import expand_paths
 from cnncalc.check.expect import check_network
@@ -32,11 +32,17 @@ def run_check(
     max_layers: int = DEFAULT_MAX_LAYERS,
     skip_other: bool = False,
     update: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> CheckReport:
-    """Check (after ``update``, rewrite then check) every file the arguments name."""
+    """Check (after ``update``, rewrite then check) every file the arguments name.
+
+    ``progress`` is told which file is next, for a progress line on a terminal.
+    """
     paths, problems = expand_paths(args, skip_other)
     files: list[FileCheck] = list(problems)
-    for path in paths:
+    for n, path in enumerate(paths, 1):
+        if progress is not None:
+            progress(f"checking file {n} of {len(paths)}: {path}")
         updated: list[str] = []
         if update:
             try:

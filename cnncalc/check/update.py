@@ -14,6 +14,8 @@ import re
 import tomllib
 from typing import Any
 
+from cnncalc.check.expect import Verifier
+from cnncalc.check.results import ERROR, NetworkCheck
 from cnncalc.check.values import (
     current_values,
     field_sizes,
@@ -23,11 +25,12 @@ from cnncalc.check.values import (
     same,
 )
 from cnncalc.engine.walk import Analysis
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, Location
+from cnncalc.files import write_atomically
 from cnncalc.spec.load import load_text
 from cnncalc.spec.network import Network
 from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
-from cnncalc.spec.source import STDIN, read_text
+from cnncalc.spec.source import BOM, STDIN, decode, read_bytes
 from cnncalc.spec.sourcemap import locate
 
 Change = tuple[tuple[str, ...], Any]  # a path under [expect] and its new value
@@ -66,7 +69,8 @@ def update_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[str]:
 
     if path == "-":
         raise CnnCalcError("--update cannot rewrite standard input; name the file", file=STDIN)
-    file, original = read_text(path)
+    file, data = read_bytes(path)
+    original = decode(data, file)
     text = original
     updated = []
     for net in load_text(original, file, max_layers):
@@ -74,17 +78,25 @@ def update_file(path: str, max_layers: int = DEFAULT_MAX_LAYERS) -> list[str]:
             analysis = analyze(net)
         except CnnCalcError:
             continue  # an invalid network keeps its file as it is; the check reports why
+        if invalid_expectations(net, analysis):
+            continue  # so does a mistake in its [expect] table (an unknown key, a bad budget)
         changes = planned_changes(net, analysis)
         if changes:
             text = apply_changes(text, net, changes)
             updated.append(net.name)
     if text != original:
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise CnnCalcError(f"cannot write the file: {error.strerror}", file=file) from None
+        bom = BOM if data.startswith(BOM.encode()) else ""
+        write_atomically(path, bom + text, unchanged=data)
     return updated
+
+
+def invalid_expectations(net: Network, analysis: Analysis) -> bool:
+    """Whether the check would call the network invalid for its [expect] table."""
+    if net.expect is None:
+        return False
+    result = NetworkCheck(net.name, Location(net.file, net.line, net.name))
+    Verifier(net, analysis, result).run(net.expect)
+    return bool(result.of(ERROR))
 
 
 # --------------------------------------------------------------------------- rewriting

@@ -5,6 +5,8 @@ __future__ import annotations`` in it: typer reads every command's annotations w
 program starts, and string annotations cost it several milliseconds to evaluate.
 """
 
+import io
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -12,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli import check, interop, pictures, reports
+from cnncalc.cli import check, interop, memory, pictures, reports
 from cnncalc.cli.lean import LeanGroup, only_command
 from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
 
@@ -27,14 +29,36 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _name, (_summary, _example) in reports.REPORTS.items():
-    app.command(_name)(reports.report_command(_name, _summary, _example))
-app.command("diagram")(pictures.diagram_command)
-app.command("report")(pictures.report_command)
-app.command("check")(check.check_command)
-app.command("solve")(reports.solve_command)
-app.command("export")(interop.export)
-app.command("import")(interop.import_)
+# The command list of `cnncalc --help`: one line each, short enough not to be cut off.
+SHORT_HELP = {
+    "shapes": "Output shape and padding of every layer.",
+    "params": "Parameters per layer, trainable and not; memory.",
+    "receptive-field": "Receptive-field size, stride and start per layer.",
+    "macs": "Multiply-accumulates per layer, or as other tools count.",
+    "summary": "Shapes, parameters, MACs and fields in one table.",
+    "diagram": "Draw the network as SVG or Graphviz DOT.",
+    "report": "Write a self-contained HTML report.",
+    "check": "Check expectations, budgets and warnings, for CI.",
+    "solve": "Which input sizes are valid for size symbols.",
+    "memory": "Training and inference memory: will it fit?",
+    "export": "Write a PyTorch nn.Module for each network.",
+    "import": "Write the TOML of an ONNX, Keras or PyTorch model.",
+}
+COMMANDS: dict[str, Any] = {
+    **{
+        name: reports.report_command(name, summary, example)
+        for name, (summary, example) in reports.REPORTS.items()
+    },
+    "diagram": pictures.diagram_command,
+    "report": pictures.report_command,
+    "check": check.check_command,
+    "solve": reports.solve_command,
+    "memory": memory.memory_command,
+    "export": interop.export,
+    "import": interop.import_,
+}
+for _name, _command in COMMANDS.items():
+    app.command(_name, short_help=SHORT_HELP[_name])(_command)
 
 
 def show_version(value: bool) -> None:
@@ -63,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result: Any = only_command(app, args)(args=args, prog_name="cnncalc", standalone_mode=False)
+        sys.stdout.flush()  # a full disk fails here, inside main, not at exit
     except CnnCalcError as error:
         print(one_line(str(error)), file=sys.stderr)
         return EXIT_INVALID
@@ -81,8 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cnncalc: error: {message}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
+        silence_stdout()
         return EXIT_OK
+    except OSError as error:  # standard output on a full disk (> /dev/full), a quota, …
+        silence_stdout()
+        print(f"cnncalc: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID
     return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null: what is left in its buffer cannot fail again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing is flushed at exit
 
 
 def one_line(message: str) -> str:

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     MaxLayersOpt,
 )
-from cnncalc.cli.output import write_file
+from cnncalc.cli.output import append_file, write_output
 
 
 class CheckFormat(StrEnum):
@@ -52,6 +53,7 @@ def check_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE...",
             help="Write the report to this file; with json or junit the text report still "
             "goes to standard output.",
         ),
@@ -71,7 +73,7 @@ def check_command(
             help="Skip named TOML files that hold no network (for pre-commit hooks).",
         ),
     ] = False,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> int:
     """Check every network's expectations, budgets and warnings, for CI.
 
@@ -90,8 +92,13 @@ def check_command(
         text_lines,
     )
     from cnncalc.check.run import run_check
+    from cnncalc.cli.progress import Progress
 
-    report = run_check(files, strict, max_layers, skip_non_networks, update)
+    progress = Progress()
+    try:
+        report = run_check(files, strict, max_layers, skip_non_networks, update, progress)
+    finally:
+        progress.done()
     if fmt is CheckFormat.json:
         document = json.dumps(json_document(report), indent=2, ensure_ascii=False) + "\n"
     elif fmt is CheckFormat.junit:
@@ -100,11 +107,11 @@ def check_command(
         document = github_annotations(report)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
-            write_file(summary_file, github_summary(report), "a")
+            append_file(summary_file, github_summary(report))
     else:
         document = "".join(line + "\n" for _, _, line in text_lines(report))
     if output is not None:
-        write_file(output, document, "w")
+        write_output(document, output, [f.file for f in report.files])
         if fmt is not CheckFormat.text:
             print_check_text(text_lines(report))
     elif fmt is CheckFormat.text:

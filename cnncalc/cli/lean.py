@@ -22,7 +22,7 @@ from typing import Any, get_args, get_origin
 
 import typer
 from typer import _click
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 from typer.main import get_command_name
 
 try:  # typer's internals; another typer version simply keeps its own conversion
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     RuntimeParam = None  # type: ignore[assignment,misc]
 
 UNSURE: Any = object()  # "leave this value to typer"
+MAX_DIGITS = 20  # 2**64 has 20: no option of cnncalc takes more
 
 
 def convert(annotation: Any, info: Any, value: Any, ctx: _click.Context | None) -> Any:
@@ -42,6 +43,10 @@ def convert(annotation: Any, info: Any, value: Any, ctx: _click.Context | None) 
         return value if type(value) is bool else UNSURE
     if annotation is int:
         if type(value) is str and value.isascii() and value.isdigit() and value[:1] != "0":
+            if len(value) > MAX_DIGITS:  # int() itself refuses 4,300 digits, with a traceback
+                raise typer.BadParameter(
+                    f"a number of {len(value):,} digits; expected at most {MAX_DIGITS} digits"
+                )
             value = int(value)
         if type(value) is not int or info.clamp:
             return UNSURE
@@ -103,6 +108,17 @@ def make_lean(params: Sequence[Any]) -> None:
             param._runtime_param = LeanParam(descriptor.parameter_info, descriptor.annotation)
 
 
+def plain_metavars(params: Sequence[Any]) -> None:
+    """An argument with a placeholder (``FILE``) shows it alone, not as ``FILE <str>``."""
+    for param in params:
+        if isinstance(param, TyperArgument) and param.metavar is not None:
+            param.display_type_rich = no_type  # type: ignore[method-assign]
+
+
+def no_type(ctx: Any = None) -> None:
+    return None
+
+
 class LeanGroup(TyperGroup):
     """The command group: its own options and each command's get the lean converters."""
 
@@ -116,6 +132,7 @@ class LeanGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             make_lean(command.get_params(ctx))
+            plain_metavars(command.get_params(ctx))
         return name, command, rest
 
 

@@ -5,7 +5,7 @@ when the program starts, and string annotations cost it several milliseconds to 
 """
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,29 +26,41 @@ class Dtype(StrEnum):
 
 FileArg = Annotated[
     str | None,
-    typer.Argument(help="Architecture file (TOML); `-` reads standard input.", show_default=False),
+    typer.Argument(
+        help="Architecture file (TOML); `-` reads standard input.",
+        metavar="FILE",
+        show_default=False,
+    ),
 ]
 NetOpt = Annotated[
-    str | None, typer.Option("--net", "-n", help="Report only the network of this name.")
+    str | None,
+    typer.Option("--net", "-n", metavar="NAME", help="Report only the network of this name."),
 ]
 InputOpt = Annotated[
     str | None,
     typer.Option(
         "--input",
         "-i",
+        metavar="HxWxC",
         help="Replace the input shape, e.g. `224x224x3` "
         "(or `NAME=96x96x3` for one of several inputs).",
     ),
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", "-s", help="Give a symbolic size a value, e.g. `H=224`; repeatable."),
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="NAME=VALUE",
+        help="Give a symbolic size a value, e.g. `H=224`; repeatable.",
+    ),
 ]
 LayersOpt = Annotated[
     str | None,
     typer.Option(
         "--layers",
         "-l",
+        metavar="LAYERS",
         help="A network given inline instead of FILE: layers in the "
         "one-line shorthand separated by `;` (needs --input).",
     ),
@@ -57,16 +69,30 @@ FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for the memory figures.")]
-DepthOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--depth",
-        "-d",
-        min=1,
-        help="Fold block instances nested deeper than this into one row (or box) each: "
-        "1 shows every top-level block instance as one row. The summary table defaults to 2.",
-    ),
-]
+FOLD = "Fold block instances nested deeper than N into one {what} each; 1 shows each top-level "
+
+
+def depth_option(help: str) -> Any:
+    """``--depth N``, with the help of the command it belongs to."""
+    return Annotated[int | None, typer.Option("--depth", "-d", min=1, metavar="N", help=help)]
+
+
+DepthOpt = depth_option(
+    FOLD.format(what="row") + "block instance as one row. Default: every layer."
+)
+SummaryDepthOpt = depth_option(
+    FOLD.format(what="row")
+    + "block instance as one row. Default: 2 for the table; JSON, CSV and Markdown "
+    "list every layer."
+)
+DiagramDepthOpt = depth_option(
+    FOLD.format(what="box") + "block instance as one box. Default: every layer."
+)
+ReportDepthOpt = depth_option(
+    FOLD.format(what="box and table row")
+    + "block instance as one box in the diagram and one row in the layer table. "
+    "Default: every layer."
+)
 ByTypeOpt = Annotated[
     bool,
     typer.Option(
@@ -89,6 +115,7 @@ ConventionOpt = Annotated[
     typer.Option(
         "--convention",
         "-c",
+        metavar="NAME",
         help="Count as a peer tool counts: "
         + ", ".join(f"`{name}`" for name in CONVENTIONS)
         + " (default `cnncalc`: multiply-adds of conv, conv_transpose and fc).",
@@ -99,8 +126,16 @@ CompareOpt = Annotated[
     bool,
     typer.Option("--compare", help="Show the network's total under every convention side by side."),
 ]
+MAX_LAYERS = 10_000  # spec.reader.DEFAULT_MAX_LAYERS, named here so --help needs no import
 MaxLayersOpt = Annotated[
-    int, typer.Option("--max-layers", min=1, help="Refuse networks that expand to more layers.")
+    int,
+    typer.Option(
+        "--max-layers",
+        min=1,
+        metavar="N",
+        help="Refuse networks that expand to more layers (the default keeps every command "
+        "to a few seconds; raise it for larger networks).",
+    ),
 ]
 PlotOpt = Annotated[
     bool,
@@ -125,7 +160,9 @@ class Scale(StrEnum):
 
 OutputOpt = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write to this file (default: standard output)."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to this file (default: standard output)."
+    ),
 ]
 ScaleOpt = Annotated[
     Scale | None,

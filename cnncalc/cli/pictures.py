@@ -10,7 +10,8 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
-    DepthOpt,
+    MAX_LAYERS,
+    DiagramDepthOpt,
     DiagramFormat,
     Dtype,
     DtypeOpt,
@@ -20,6 +21,7 @@ from cnncalc.cli.options import (
     MaxLayersOpt,
     NetOpt,
     OutputOpt,
+    ReportDepthOpt,
     ScaleOpt,
     SetOpt,
 )
@@ -38,9 +40,9 @@ def diagram_command(
         DiagramFormat,
         typer.Option("--format", "-f", help="SVG, or Graphviz DOT.", case_sensitive=False),
     ] = DiagramFormat.svg,
-    depth: DepthOpt = None,
+    depth: DiagramDepthOpt = None,
     scale: ScaleOpt = None,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Draw the network: one box per layer (or block instance), edges labelled with shapes.
 
@@ -64,9 +66,9 @@ def diagram_command(
     a = analyze(networks[0])
     how = None if scale is None else scale.value
     if fmt is DiagramFormat.dot:
-        write_output(diagram.dot(a, depth, how), output)
+        write_output(diagram.dot(a, depth, how), output, [file or "-"])
     else:
-        write_output(diagram.svg_document(a, depth, how), output)
+        write_output(diagram.svg_document(a, depth, how), output, [file or "-"])
 
 
 def report_command(
@@ -76,10 +78,10 @@ def report_command(
     sets: SetOpt = None,
     layers: LayersOpt = None,
     output: OutputOpt = None,
-    depth: DepthOpt = None,
+    depth: ReportDepthOpt = None,
     scale: ScaleOpt = None,
     dtype: DtypeOpt = Dtype.float32,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Write one self-contained HTML page: summary, diagram, sortable tables, charts, warnings.
 
@@ -98,4 +100,4 @@ def report_command(
     source = networks[0].file
     title = networks[0].name if len(networks) == 1 else Path(source).name
     how = None if scale is None else scale.value
-    write_output(page(analyses, title, dtype.value, depth, how), output)
+    write_output(page(analyses, title, dtype.value, depth, how), output, [file or "-"])

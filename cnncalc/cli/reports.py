@@ -11,6 +11,7 @@ import typer
 
 from cnncalc.cli.networks import load_networks
 from cnncalc.cli.options import (
+    MAX_LAYERS,
     PLOTTED,
     ByTypeOpt,
     CompareOpt,
@@ -27,6 +28,7 @@ from cnncalc.cli.options import (
     NetOpt,
     PlotOpt,
     SetOpt,
+    SummaryDepthOpt,
 )
 from cnncalc.errors import CnnCalcError
 from cnncalc.spec.network import Network
@@ -39,6 +41,18 @@ def hide_parameter(command: Any, name: str) -> None:
     signature = inspect.signature(command, eval_str=True)
     kept = [p for p in signature.parameters.values() if p.name != name]
     command.__signature__ = signature.replace(parameters=kept)
+
+
+def retype_parameter(command: Any, name: str, annotation: Any) -> None:
+    """Give one generated command's option an annotation (and so a help text) of its own."""
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    params = [
+        p.replace(annotation=annotation) if p.name == name else p
+        for p in signature.parameters.values()
+    ]
+    command.__signature__ = signature.replace(parameters=params)
 
 
 def emit_reports(
@@ -160,14 +174,11 @@ def report_command(name: str, summary: str, example: str) -> Any:
         by_type: ByTypeOpt = False,
         convention: ConventionOpt = None,
         compare: CompareOpt = False,
-        max_layers: MaxLayersOpt = 1_000_000,
+        max_layers: MaxLayersOpt = MAX_LAYERS,
         plot: PlotOpt = False,
     ) -> None:
-        from cnncalc.spec.reader import DEFAULT_MAX_LAYERS
 
-        networks = load_networks(
-            file, net, input_shape, sets, layers, max_layers or DEFAULT_MAX_LAYERS
-        )
+        networks = load_networks(file, net, input_shape, sets, layers, max_layers)
         if plot:
             return emit_plots(name, networks, fmt)
         emit_reports(name, networks, fmt, dtype, depth, by_type, convention, compare)
@@ -179,6 +190,8 @@ def report_command(name: str, summary: str, example: str) -> Any:
         hide_parameter(command, "convention")
     if name != "macs":
         hide_parameter(command, "compare")
+    if name == "summary":
+        retype_parameter(command, "depth", SummaryDepthOpt)
     return command
 
 
@@ -199,7 +212,10 @@ def emit_plots(report: str, networks: list[Network], fmt: Format) -> None:
 
 
 CountOpt = Annotated[
-    int, typer.Option("--count", "-c", min=1, max=1000, help="How many valid sizes to list.")
+    int,
+    typer.Option(
+        "--count", "-c", min=1, max=1000, metavar="N", help="How many valid sizes to list."
+    ),
 ]
 
 
@@ -211,7 +227,7 @@ def solve_command(
     layers: LayersOpt = None,
     fmt: FormatOpt = Format.table,
     count: CountOpt = 5,
-    max_layers: MaxLayersOpt = 1_000_000,
+    max_layers: MaxLayersOpt = MAX_LAYERS,
 ) -> None:
     """Valid values of the size symbols: no input pixel left unread, every output at least 1.
 
@@ -220,7 +236,7 @@ def solve_command(
     size for which every output is at least 1, the first valid sizes, and what
     ties symbols together (a concat of two inputs, a reshape).
 
-    Example: `cnncalc solve vgg16.toml --count 3`
+    Example: `cnncalc solve examples.toml --net vgg16 --input HxWx3 --count 3`
     """
     from cnncalc.engine.walk import analyze
     from cnncalc.reports.solve import solve

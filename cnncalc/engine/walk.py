@@ -6,11 +6,14 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
 from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, fmt_shape
 from cnncalc.layers.effects import effect_of
+from cnncalc.layers.merge import MismatchError
+from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
 
@@ -85,13 +88,31 @@ class Analysis:
     outputs: dict[str, Shape]
     input_fields: dict[str, Field]
 
-    @property
+    @cached_property
     def totals(self) -> Totals:
+        """Summed once: reports read the network's totals for every row (a share of them)."""
         return sum((r.totals for r in self.layers), Totals())
 
     @property
     def warnings(self) -> list[Diagnostic]:
         return [w for r in self.layers for w in r.warnings]
+
+
+USUAL_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA
+
+
+def channels_last(shape: Shape) -> Shape | None:
+    """``(224, 224, 3)`` for ``(3, 224, 224)``: an image written channels-first, else None.
+
+    Only when the first size is a usual channel count and much smaller than every other
+    size, so that no plausible channels-last input is taken for one.
+    """
+    if len(shape) < 3 or not all(type(v) is int for v in shape):
+        return None
+    first, rest = shape[0], shape[1:]
+    if first not in USUAL_CHANNELS or 4 * first > min(rest):
+        return None
+    return (*rest, first)
 
 
 def input_field(shape: Shape) -> Field:
@@ -230,6 +251,8 @@ class Walk:
                 effect = effect_of(layer, in_shapes, ins)
                 rf = layer.field(in_fields, effect, in_shapes)
             except CnnCalcError as error:
+                if isinstance(error, MismatchError):
+                    error.message = error.explain([ins[error.first], ins[error.other]])
                 raise error.within(
                     file=net.file,
                     line=self.line(node, error.location.key),
@@ -256,6 +279,7 @@ class Walk:
             shapes[node.name] = effect.shape
             fields[node.name] = rf
         done = [r for r in results if r is not None]
+        self.warn_channels_first(done)
         self.link_shares(done)
         outputs = {}
         for name in net.outputs:
@@ -263,6 +287,25 @@ class Walk:
             outputs[resolved] = shapes[resolved]
         self.dead_branches(done, deps, outputs)
         return Analysis(net, done, outputs, input_fields)
+
+    def warn_channels_first(self, results: Sequence[LayerResult]) -> None:
+        """PyTorch users write ``[3, 224, 224]``: say so at the first layer that reads it."""
+        net = self.net
+        for name, shape in net.inputs.items():
+            order = channels_last(shape)
+            if order is None:
+                continue
+            reader = next((r for r in results if name in r.inputs), None)
+            if reader is None:
+                continue
+            which = "input" if len(net.inputs) == 1 else f"input {name}"
+            path = ("input",) if len(net.inputs) == 1 else ("input", name)
+            where = Location(net.file, net.line_at(*path), net.name, reader.name)
+            message = (
+                f"{which} {list(shape)} looks channels-first, PyTorch's order; cnncalc reads "
+                f"spatial sizes first, channels last: write {list(order)}"
+            )
+            reader.warnings.insert(0, Diagnostic(message, where))
 
     def dead_branches(
         self, results: Sequence[LayerResult], deps: list[tuple[str, ...]], outputs: Iterable[str]
@@ -351,6 +394,10 @@ def describe_weights(r: LayerResult) -> str:
 
 def analyze(net: Network) -> Analysis:
     """Shapes, parameters, MACs and receptive fields of every layer, in one walk."""
+    if not isinstance(net, Network):
+        raise CnnCalcError(
+            f"net: expected a Network from load, load_text or load_dict, got {show(net)}"
+        )
     return Walk(net).run()
 
 

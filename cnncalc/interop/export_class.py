@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from cnncalc.interop.torch_names import inert
+
 
 @dataclass
 class ClassCode:
@@ -18,7 +20,8 @@ class ClassCode:
 
     def text(self) -> str:
         lines = [f"class {self.name}(nn.Module):"]
-        doc = [out for d in self.doc for out in (textwrap.wrap(d, WIDTH - 10) or [""])]
+        # escaped before wrapping: textwrap turns line breaks into spaces, never splits an escape
+        doc = [out for d in self.doc for out in (textwrap.wrap(inert(d), WIDTH - 10) or [""])]
         if len(doc) == 1:
             lines.append(f'    """{doc[0]}"""')
         else:

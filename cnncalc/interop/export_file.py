@@ -179,7 +179,7 @@ class FileWriter:
         self.classes.append(
             ClassCode(
                 name,
-                [f'The block "{block}", as in {uses}'],
+                [f"The block '{block}', as in {uses}"],
                 signature,
                 "self, x: Tensor",
                 "Tensor",

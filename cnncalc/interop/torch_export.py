@@ -22,6 +22,7 @@ from cnncalc.engine.walk import Analysis
 from cnncalc.interop.export_class import WIDTH
 from cnncalc.interop.export_file import FileWriter, NetworkInfo
 from cnncalc.interop.torch_kinds import HELPERS
+from cnncalc.interop.torch_names import inert
 
 __all__ = ["Export", "export_pytorch"]
 
@@ -67,7 +68,7 @@ def export_pytorch(
     classes, infos = FileWriter(analyses, linear, activation_modules).write()
     what = ", ".join(a.network.name for a in analyses)
     title = f"PyTorch models of {what}" + (f", from {source}" if source else "") + "."
-    title = "\n".join(textwrap.wrap(title, WIDTH - 4))
+    title = "\n".join(textwrap.wrap(inert(title), WIDTH - 4))
     parts = [HEADER.format(title=title, version=__version__)]
     texts = [c.text() for c in classes]
     parts += [code for name, code in HELPERS.items() if any(f"{name}(" in t for t in texts)]

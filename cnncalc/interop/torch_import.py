@@ -15,68 +15,20 @@ import contextlib
 import importlib.util
 import inspect
 import io
-import json
 import operator
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.interop.imported import Imported, Layer
+from cnncalc.interop.imported import channels_last as _channels_last
 from cnncalc.interop.torch_import_kinds import index_keys, pad_keys
 from cnncalc.layers.base import ACTIVATIONS
 
+Progress = Callable[[str], None] | None  # told what is being done, for a terminal's progress line
 SHAPE_METHODS = {"permute", "reshape", "view", "flatten", "contiguous", "transpose"}
-
-
-@dataclass
-class Layer:
-    name: str
-    keys: dict[str, Any]
-    inputs: list[str]
-
-
-@dataclass
-class Imported:
-    name: str
-    inputs: dict[str, list[int]]
-    layers: list[Layer] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def toml(self) -> str:
-        """The network as a cnncalc architecture file."""
-        out = [f"# Imported by cnncalc from the PyTorch module {self.name}.", ""]
-        out.append(f"name = {json.dumps(self.name)}")
-        if list(self.inputs) == ["input"]:
-            out.append(f"input = {value(self.inputs['input'])}")
-        else:
-            items = ", ".join(f"{k} = {value(v)}" for k, v in self.inputs.items())
-            out.append(f"input = {{ {items} }}")
-        last = self.layers[-1].name if self.layers else None
-        if self.outputs != [last]:
-            out.append(f"outputs = {value(self.outputs)}")
-        out.append("layers = [")
-        previous = next(iter(self.inputs)) if len(self.inputs) == 1 else None
-        for layer in self.layers:
-            keys: dict[str, Any] = {"name": layer.name, **layer.keys}
-            if layer.inputs != [previous]:
-                keys["inputs"] = layer.inputs
-            body = ", ".join(f"{k} = {value(v)}" for k, v in keys.items())
-            out.append(f"  {{ {body} }},")
-            previous = layer.name
-        out.append("]")
-        return "\n".join(out) + "\n"
-
-
-def value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | str | float):
-        return json.dumps(v)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    raise TypeError(v)
 
 
 def load_class(target: str) -> Any:
@@ -107,8 +59,7 @@ def load_class(target: str) -> Any:
 
 def channels_last(shape: tuple[int, ...]) -> list[int]:
     """A torch tensor shape (N, C, spatial…) as cnncalc writes it: spatial…, channels."""
-    dims = list(shape[1:])
-    return dims if len(dims) == 1 else [*dims[1:], dims[0]]
+    return _channels_last(list(shape[1:]))
 
 
 def pairs_from_pad(pad: list[int], n: int) -> list[list[int]]:
@@ -144,12 +95,16 @@ def trace(model: Any) -> Any:
 class Tracer:
     """Walks the traced graph once and writes the cnncalc layers."""
 
-    def __init__(self, model: Any, name: str, shapes: dict[str, list[int]]) -> None:
+    def __init__(
+        self, model: Any, name: str, shapes: dict[str, list[int]], progress: Progress = None
+    ) -> None:
         import torch
         from torch.fx.passes.shape_prop import ShapeProp
 
         self.torch = torch
         self.model = model
+        self.progress = progress or (lambda text: None)
+        self.progress(f"tracing {name} with torch.fx")
         try:
             self.gm = trace(model)
         except Exception as error:
@@ -171,6 +126,7 @@ class Tracer:
             s = shapes[p.name]
             dims = s if len(s) == 1 else [s[-1], *s[:-1]]
             examples.append(torch.zeros(1, *dims))
+        self.progress(f"running {name} once to find its shapes")
         try:  # ShapeProp prints the traceback of a failing node: keep it off the terminal
             with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.gm).propagate(*examples)
@@ -184,7 +140,9 @@ class Tracer:
             ) from None
         single = len(placeholders) == 1
         self.net = Imported(
-            name, {"input" if single else p.name: shapes[p.name] for p in placeholders}
+            name,
+            {"input" if single else p.name: shapes[p.name] for p in placeholders},
+            origin=f"the PyTorch module {name}",
         )
         self.ref: dict[Any, str] = {p: ("input" if single else p.name) for p in placeholders}
         self.layer_of: dict[str, Layer] = {}
@@ -237,7 +195,9 @@ class Tracer:
     # ----- the graph
 
     def run(self) -> Imported:
-        for node in self.gm.graph.nodes:
+        nodes = list(self.gm.graph.nodes)
+        for n, node in enumerate(nodes, 1):
+            self.progress(f"translating node {n} of {len(nodes)}: {node.name}")
             if node.op == "placeholder":
                 continue
             if node.op == "output":
@@ -610,8 +570,13 @@ def new_axes_only(index: Any) -> bool:
     return bool(items) and items[0] is Ellipsis and all(i is None for i in items[1:])
 
 
-def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
-    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network."""
+def import_torch(target: str, shapes: dict[str, list[int]], progress: Progress = None) -> Imported:
+    """Trace ``FILE.py:ClassName`` (built with no arguments) into a cnncalc network.
+
+    ``progress`` is told what is being done, for a progress line on a terminal.
+    """
+    if progress is not None:
+        progress(f"building {target}")
     cls = load_class(target)
     name = target.rpartition(":")[2]
     if not inspect.isclass(cls):
@@ -624,4 +589,4 @@ def import_torch(target: str, shapes: dict[str, list[int]]) -> Imported:
             "module with no arguments (wrap it in a class that passes them)"
         ) from None
     model.eval()
-    return Tracer(model, name, shapes).run()
+    return Tracer(model, name, shapes, progress).run()

@@ -30,7 +30,7 @@ def layernorm(w: Writer, r: LayerResult, x: list[str]) -> None:
     if len(r.shape) == 1:
         w.finish(r, f"{call}({x[0]})")
     else:
-        w.finish(r, f"{call}({x[0]}.movedim(1, -1)).movedim(-1, 1)")
+        w.finish(r, f"{call}({x[0]}.movedim(1, -1)).movedim(-1, 1).contiguous()")
 
 
 def groupnorm(w: Writer, r: LayerResult, x: list[str]) -> None:

@@ -362,8 +362,8 @@ class Writer:
             self.emit(f"{v} = {x[0]}.permute({channels_last(len(shape) + 1)})  # channels last")
             expr = v
         expr += ".reshape(-1, " + self.slot(Slot(tuple(target), "shape", None, "splat")) + ")"
-        if len(target) > 1:
-            expr += f".permute({channels_first(len(target) + 1)})"
+        if len(target) > 1:  # contiguous, so that every layer's output is laid out alike
+            expr += f".permute({channels_first(len(target) + 1)}).contiguous()"
         self.finish(r, expr)
 
     def layer_fc(self, r: LayerResult, x: list[str]) -> None:
@@ -378,7 +378,7 @@ class Writer:
         if len(r.shape) == 1:
             self.finish(r, f"{call}({x[0]})")
         else:  # on the channels at every position: torch's Linear acts on the last axis
-            self.finish(r, f"{call}({x[0]}.movedim(1, -1)).movedim(-1, 1)")
+            self.finish(r, f"{call}({x[0]}.movedim(1, -1)).movedim(-1, 1).contiguous()")
 
     def layer_batchnorm(self, r: LayerResult, x: list[str]) -> None:
         if self.linear:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keyword
 import re
 
+from cnncalc.errors import printable
+
 # Attributes of torch.nn.Module (torch 2.x) a layer may not be named after; checked
 # against dir(nn.Module) in the tests.
 MODULE_ATTRIBUTES = frozenset(
@@ -23,6 +25,17 @@ MODULE_ATTRIBUTES = frozenset(
 RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super"})
 
 
+def inert(text: str) -> str:
+    """Text from the file as it may stand in a docstring or comment of the generated code.
+
+    The exported module is imported, and names come from pull requests: control
+    characters, line breaks and NUL become visible escapes, and backslashes and quotes
+    are escaped, so no name can close the docstring or start a statement. Every piece
+    of user text that reaches generated code goes through here or ``repr``.
+    """
+    return printable(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def identifier(text: str) -> str:
     """A Python identifier as close to ``text`` as possible: other characters become ``_``."""
     out = re.sub(r"\W", "_", text, flags=re.ASCII)
@@ -39,8 +52,11 @@ class Names:
         self.taken: set[str] = set(reserved)
 
     def claim(self, wanted: str, sep: str = "_") -> str:
-        """``class`` → ``class_``, ``conv-1`` → ``conv_1``, a second ``conv_1`` → ``conv_1_2``."""
+        """``class`` → ``class_``, ``conv-1`` → ``conv_1``, a second ``conv_1`` → ``conv_1_2``,
+        ``_modules`` → ``layer_modules``."""
         base = identifier(wanted)
+        if base[:1] == "_" and not base[1:2].isdigit():
+            base = "layer" + base  # nn.Module keeps its internals there: _modules, __call__
         if (
             keyword.iskeyword(base)
             or keyword.issoftkeyword(base)

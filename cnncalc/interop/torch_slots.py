@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cnncalc.interop.torch_names import inert
+
 TORCH_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1}
 
 
@@ -42,7 +44,7 @@ def render_alone(slot: Slot) -> str:
 
 def render_slot(slot: Slot, text: str, at_default: bool) -> str:
     if slot.kind == "note":
-        return f"  # {text}" if text else ""
+        return f"  # {inert(text)}" if text else ""
     if slot.kind == "option":
         return "" if at_default else f", {slot.key}={text}"
     if slot.kind == "splat":

@@ -59,6 +59,38 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """One tensor PyTorch's autograd keeps for the backward pass of a layer.
+
+    ``of`` says which: one of the layer's inputs (``index``), its result before a fused
+    activation (``core``), its output, or a tensor of its own (``new``) of ``per_sample``
+    values per sample plus ``fixed`` values, ``itemsize`` bytes each (0: the dtype's).
+    With ``needs``, it is kept only when one of those inputs needs a gradient.
+    """
+
+    of: str
+    index: int = 0
+    per_sample: Size = 0
+    fixed: Size = 0
+    itemsize: int = 0
+    needs: tuple[int, ...] = ()
+
+
+KEEPS_INPUT = Saved("input")
+KEEPS_CORE = Saved("core")
+KEEPS_OUTPUT = Saved("output")
+INT64 = 8  # bytes of the indices max pooling keeps
+
+
+def new_tensor(per_sample: Size = 0, fixed: Size = 0, itemsize: int = 0) -> Saved:
+    return Saved("new", per_sample=per_sample, fixed=fixed, itemsize=itemsize)
+
+
+class NoMemoryRule(CnnCalcError):
+    """A kind whose saved tensors were never measured: the memory report refuses to guess."""
+
+
+@dataclass(frozen=True)
 class WindowAxis:
     """A sliding window resolved on one spatial axis."""
 
@@ -160,6 +192,25 @@ class Layer:
     def describe(self) -> str:
         """A short, human summary of the configuration for tables."""
         return ""
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """What autograd keeps for backward in training mode, measured on torch per kind.
+
+        ``device`` is "cpu" or "cuda", where the two keep different tensors. A kind
+        without a measured rule has none: the memory report names it rather than guess.
+        """
+        raise NoMemoryRule(
+            f"no measured memory rule for layer type '{self.kind}'; "
+            "`cnncalc memory` does not guess what autograd keeps for it"
+        )
+
+    def weight_tensors(self) -> int:
+        """How many parameter tensors the kind's torch module holds (optimizer step counters)."""
+        return 0
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        """Whether the output is the first input's memory (a view) rather than a new tensor."""
+        return False
 
     def type_label(self) -> str:
         """The type reports show: the registered name (a folded block shows its block's)."""

@@ -12,9 +12,11 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
     AXIS_NAMES,
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     WindowAxis,
     check_divides,
@@ -24,6 +26,7 @@ from cnncalc.layers.base import (
     spatial_axes,
     window_field,
 )
+from cnncalc.layers.shape import contiguous_strides, view_strides
 from cnncalc.layers.values import (
     Padding,
     choice,
@@ -35,6 +38,30 @@ from cnncalc.layers.values import (
 )
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, settle
+
+NOTHING: tuple[Saved, ...] = ()  # a gradient that moves values, knowing only the sizes
+
+
+def shuffle_is_view(shape: Shape, factor: int, shuffle: bool) -> bool:
+    """Whether the export's reshape, permute, reshape of a pixel (un)shuffle on 1 or 3
+    spatial axes leaves the values in place (torch's native 2-D kernels always copy)."""
+    n = len(shape) - 1
+    if n == 2 or not all(isinstance(v, int) for v in shape):
+        return False
+    f, c, spatial = factor, shape[-1], list(shape[:-1])
+    if shuffle:  # (N, c f^n, small…) → (N, c, f…, small…) → permuted (small_i, f) pairs
+        c //= f**n
+        sizes = [2, c, *[f] * n, *spatial]
+        order = [0, 1, *(d for i in range(n) for d in (2 + n + i, 2 + i))]
+        target = [2, c, *(v * f for v in spatial)]
+    else:  # (N, c, big…) → (N, c, (small_i, f)…) → the f axes first, then the small ones
+        small = [v // f for v in spatial]
+        sizes = [2, c, *(d for v in small for d in (v, f))]
+        order = [0, 1, *(3 + 2 * i for i in range(n)), *(2 + 2 * i for i in range(n))]
+        target = [2, c * f**n, *small]
+    strides = contiguous_strides(sizes)
+    view = view_strides([sizes[i] for i in order], [strides[i] for i in order], target)
+    return view is not None
 
 
 def shifted(f: Field, starts: Sequence[Size]) -> Field:
@@ -57,6 +84,12 @@ class Identity(Layer):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         return Effect(shape=ins[0])
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        return True
+
 
 @register("drop_path")
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +101,14 @@ class DropPath(Layer):
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
         return Effect(shape=ins[0])
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The export passes the input on (it draws no random drop), so nothing is kept;
+        a training-mode stochastic depth would keep one random value per sample."""
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        return True
 
 
 @register("slice")
@@ -88,6 +129,13 @@ class Slice(Layer):
             )
         return Effect(shape=(*ins[0][:-1], self.end - self.start))
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        """A slice of the channels is a view of the input's memory."""
+        return True
+
     def describe(self) -> str:
         return f"{self.start}:{self.end}"
 
@@ -100,6 +148,9 @@ class ChannelShuffle(Layer):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         check_divides(self.groups, ins[0][-1], "channels")
         return Effect(shape=ins[0])
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
 
     def describe(self) -> str:
         return f"g{self.groups}"
@@ -135,6 +186,12 @@ class PixelShuffle(Layer):
         stride = tuple(settle(Fraction(j) / self.factor) for j in f.stride)
         return Field(f.size, stride, f.start, f.extent)
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        return shuffle_is_view(ins[0], self.factor, shuffle=True)
+
     def describe(self) -> str:
         return f"x{self.factor}"
 
@@ -162,6 +219,12 @@ class PixelUnshuffle(Layer):
         """Output t reads inputs t*r .. t*r + r - 1: a window of r with stride r."""
         r = self.factor
         return window_field(ins[0], [WindowAxis(0, r, r, r, 0, 0, 0)] * len(ins[0].size))
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        return shuffle_is_view(ins[0], self.factor, shuffle=False)
 
     def describe(self) -> str:
         return f"/{self.factor}"
@@ -192,6 +255,10 @@ class Pad(Layer):
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         assert effect.padding is not None
         return shifted(ins[0], [p0 for p0, _ in effect.padding])
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Zeros: nothing; reflect and replicate keep the input (their gradient gathers)."""
+        return NOTHING if self.mode == "zero" else (KEEPS_INPUT,)
 
     def describe(self) -> str:
         return self.mode
@@ -240,6 +307,13 @@ class Crop(Layer):
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         assert effect.padding is not None
         return shifted(ins[0], [p0 for p0, _ in effect.padding])
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        return NOTHING
+
+    def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
+        """A crop is a view of the input's memory."""
+        return True
 
     def describe(self) -> str:
         return f"to {self.to}" if self.to else str(self.crop)

@@ -10,9 +10,11 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
     AXIS_NAMES,
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     WindowAxis,
     Windowed,
@@ -20,6 +22,7 @@ from cnncalc.layers.base import (
     dilation_of,
     fmt_axes,
     key,
+    new_tensor,
     per_axis,
     register,
     resolve_padding,
@@ -66,6 +69,19 @@ class Conv(Windowed):
             warnings=warnings,
             window=axes,
         )
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input, for the weights' gradient; padding that differs between the two ends
+        of an axis is a padded copy first (torch's own ``padding`` is symmetric), and the
+        copy is what the convolution keeps."""
+        assert effect.window is not None
+        if all(w.pad_start == w.pad_end for w in effect.window):
+            return (KEEPS_INPUT,)
+        sizes = product(w.size + w.pad_start + w.pad_end for w in effect.window)
+        return (new_tensor(sizes * ins[0][-1]),)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.bias else 1
 
     def describe(self) -> str:
         text = f"{self.filters}, {fmt_axes(self.kernel)}/{fmt_axes(self.stride)}"
@@ -183,6 +199,13 @@ class ConvTranspose(Layer):
                     + "): they hold only the bias"
                 )
         return tuple(out)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input; uneven padding crops the output afterwards, which keeps nothing."""
+        return (KEEPS_INPUT,)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.bias else 1
 
     def describe(self) -> str:
         return f"{self.filters}, {fmt_axes(self.kernel)}/{fmt_axes(self.stride)}"

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnncalc.layers.base import (
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     key,
+    new_tensor,
     register,
 )
 from cnncalc.layers.values import (
@@ -39,6 +42,18 @@ class Dense(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         return ins[0].whole() if len(shapes[0]) == 1 else ins[0]
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input, for the weights' gradient. On a spatial input torch's Linear acts on
+        the channels moved last, which it copies into rows first unless moving them kept
+        the values in order (one channel, or one position): it keeps the copy."""
+        shape = ins[0]
+        if len(shape) == 1 or shape[-1] == 1 or product(shape[:-1]) == 1:
+            return (KEEPS_INPUT,)
+        return (new_tensor(product(shape)),)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.bias else 1
 
     def describe(self) -> str:
         return str(self.units)

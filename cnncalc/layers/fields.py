@@ -21,7 +21,7 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
-from cnncalc.symbolic.arith import Size, is_int, largest, smallest
+from cnncalc.symbolic.arith import Size, exact_half, is_int, largest, smallest
 
 MAX_PERIOD = 512  # beyond this the pattern is followed approximately
 MAX_WORK = 200_000  # units x taps per layer
@@ -69,17 +69,25 @@ class Units:
 
     @property
     def stride(self) -> int | Fraction:
+        if self.period == 1:  # every unit alike: the common case, kept free of Fractions
+            return self.jump
         step = Fraction(self.jump, self.period)
         return int(step) if step.denominator == 1 else step
 
     @property
     def widest(self) -> Size:
+        if self.period == 1:
+            lo = self.lo[0]
+            return 0 if lo is None else self.hi[0] - lo + 1
         sizes = [(h - lo + 1) for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None]
         return highest(sizes) if sizes else 0
 
     @property
     def start(self) -> Any:
         """Centre of unit 0's field (of the first unit that reads anything, moved back)."""
+        lo, hi = self.lo[0], self.hi[0]
+        if self.period == 1 and type(lo) is int and type(hi) is int:
+            return exact_half(lo + hi)
         for t in range(self.period):
             span = self.at(t)
             if span is not None:
@@ -125,7 +133,7 @@ def window(u: Units, kernel: int, dilation: int, stride: int, pad_start: Size) -
         assert first is not None and last is not None
         return Units(1, u.jump * stride, ((first[0]),), ((last[1]),))
     if not is_int(pad_start):
-        raise Inexact
+        return by_residue(u, pad_start, lambda p: window(u, kernel, dilation, stride, p))
     period = u.period // gcd(u.period, stride)
     check_work(period, kernel)
     spans = [
@@ -133,6 +141,34 @@ def window(u: Units, kernel: int, dilation: int, stride: int, pad_start: Size) -
         for t in range(period)
     ]
     return build(period, u.jump * (period * stride // u.period), spans)
+
+
+def by_residue(u: Units, offset: Size, step: Callable[[int], Units]) -> Units:
+    """``step`` at a symbolic offset into a pattern of ``u.period`` units, exactly.
+
+    Which units a window meets depends on the offset modulo the period (after a 2x
+    upsample, a same padding of ``H mod 2`` pixels), so the layer is followed once for
+    each residue r; an offset of r + period*q only moves every field by q jumps. Each
+    unit's bounds are then the sum over r of [offset ≡ r] times that residue's bounds:
+    exact formulas, never the fractional sizes that one size per layer would give.
+    """
+    p = u.period
+    check_work(p * p, 1)
+    cases = [step(r) for r in range(p)]
+    first = cases[0]
+    shift = (offset // p) * u.jump  # q jumps, q = (offset - r) / p for the matching r
+    is_r = [(offset - r) // p - (offset - r - 1) // p for r in range(p)]  # 1 or 0
+
+    def blend(values: Sequence[Size | None]) -> Size | None:
+        if all(v is None for v in values):
+            return None
+        if any(v is None for v in values):
+            raise Inexact  # a unit that reads nothing for some sizes only
+        return sum((i * v for i, v in zip(is_r, values, strict=True)), 0) - shift
+
+    lo = tuple(blend([c.lo[t] for c in cases]) for t in range(first.period))
+    hi = tuple(blend([c.hi[t] for c in cases]) for t in range(first.period))
+    return Units(first.period, first.jump, lo, hi)
 
 
 def transpose(u: Units, kernel: int, dilation: int, stride: int, pad_start: int) -> Units:

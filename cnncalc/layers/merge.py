@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
@@ -12,13 +11,14 @@ from cnncalc.layers.base import (
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     fmt_axes,
     fmt_shape,
     register,
 )
 from cnncalc.symbolic import arith
-from cnncalc.symbolic.arith import Size
+from cnncalc.symbolic.arith import Size, product
 
 
 def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
@@ -35,8 +35,8 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
             pass
     size, stride, start = [], [], []
     for a in range(len(first.size)):
-        lo = arith.smallest([f.start[a] - Fraction(f.size[a] - 1, 2) for f in ins])
-        hi = arith.largest([f.start[a] + Fraction(f.size[a] - 1, 2) for f in ins])
+        lo = arith.smallest([f.start[a] - arith.half(f.size[a] - 1) for f in ins])
+        hi = arith.largest([f.start[a] + arith.half(f.size[a] - 1) for f in ins])
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(min(f.stride[a] for f in ins))
@@ -168,13 +168,27 @@ class Broadcast(Merge):
 @register("add")
 @dataclass(frozen=True, kw_only=True)
 class Add(Broadcast):
-    pass
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Each input's gradient is the output's (summed over broadcast axes): nothing kept."""
+        return ()
 
 
 @register("multiply", "mul")
 @dataclass(frozen=True, kw_only=True)
 class Multiply(Broadcast):
-    pass
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """torch multiplies left to right, ``(a * b) * c``: each product keeps one factor for
+        the other's gradient, so a factor is kept when the other needs a gradient, and the
+        partial products of three or more inputs are tensors of their own."""
+        kept: list[Saved] = []
+        for i in range(1, len(ins)):
+            kept.append(Saved("input", i, needs=tuple(range(i))))
+            if i == 1:
+                kept.append(Saved("input", 0, needs=(1,)))
+            else:
+                partial = product(broadcast(ins[:i], self.kind)[0])
+                kept.append(Saved("new", per_sample=partial, needs=(i,)))
+        return tuple(kept)
 
 
 @register("concat")
@@ -190,3 +204,7 @@ class Concat(Merge):
         return Effect(
             shape=ins[0][:-1] + (channels,), warnings=symbolic_match(ins, len(ins[0]) - 1)
         )
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Each input's gradient is a slice of the output's: nothing kept."""
+        return ()

@@ -6,17 +6,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnncalc.layers.base import (
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     check_divides,
     key,
+    new_tensor,
     register,
     spatial_axes,
 )
 from cnncalc.layers.values import boolean, choice, positive_int
 from cnncalc.symbolic.arith import product
+
+
+def stats_size(device: str) -> int:
+    """Bytes of a normalisation statistic: the input's dtype on the CPU (0), float32 (the
+    accumulation type) on CUDA."""
+    return 4 if device == "cuda" else 0
 
 
 @register("batchnorm", "bn")
@@ -25,6 +34,14 @@ class BatchNorm(Layer):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         c = ins[0][-1]
         return Effect(shape=ins[0], params=2 * c, frozen_params=2 * c)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input and the batch's mean and inverse deviation per channel."""
+        stats = new_tensor(fixed=ins[0][-1], itemsize=stats_size(device))
+        return (KEEPS_INPUT, stats, stats)
+
+    def weight_tensors(self) -> int:
+        return 2
 
 
 class Normalize(Layer):
@@ -53,6 +70,16 @@ class LayerNorm(Normalize):
     def global_stats(self) -> bool:
         return self.over == "all"
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input and a mean and inverse deviation per normalised group of values: per
+        position over the channels, one per sample over every axis."""
+        groups = product(ins[0][:-1]) if self.over == "channels" else 1
+        stats = new_tensor(groups, itemsize=stats_size(device))
+        return (KEEPS_INPUT, stats, stats)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.affine else 0
+
     def describe(self) -> str:
         return "all axes" if self.over == "all" else ""
 
@@ -67,6 +94,14 @@ class GroupNorm(Normalize):
         c = ins[0][-1]
         check_divides(self.groups, c, "channels")
         return Effect(shape=ins[0], params=2 * c if self.affine else 0)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input and a mean and inverse deviation per group of each sample."""
+        stats = new_tensor(self.groups, itemsize=stats_size(device))
+        return (KEEPS_INPUT, stats, stats)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.affine else 0
 
     def describe(self) -> str:
         return f"g{self.groups}"
@@ -93,6 +128,19 @@ class InstanceNorm(Normalize):
         """In inference, kept running statistics make it a per-value affine map."""
         return not self.track_running_stats
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """torch runs it as a batchnorm over (1, N*C, …): the input, a mean and inverse
+        deviation per channel of each sample, and the weights and running statistics it
+        repeats per sample to do so (tensors of their own)."""
+        c = ins[0][-1]
+        stats = new_tensor(c, itemsize=stats_size(device))
+        repeated = new_tensor(c)
+        copies = (1 if self.affine else 0) + (2 if self.track_running_stats else 0)
+        return (KEEPS_INPUT, stats, stats) + (repeated,) * copies
+
+    def weight_tensors(self) -> int:
+        return 2 if self.affine else 0
+
 
 @register("scale")
 @dataclass(frozen=True, kw_only=True)
@@ -104,3 +152,10 @@ class Scale(Layer):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         c = ins[0][-1]
         return Effect(shape=ins[0], params=2 * c if self.bias else c)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input, for the scale's gradient; the shift keeps nothing."""
+        return (KEEPS_INPUT,)
+
+    def weight_tensors(self) -> int:
+        return 2 if self.bias else 1

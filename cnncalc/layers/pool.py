@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
+    INT64,
+    KEEPS_INPUT,
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
+    WindowAxis,
     Windowed,
     fmt_axes,
     key,
+    new_tensor,
     per_axis,
     register,
     slide,
@@ -27,7 +32,60 @@ from cnncalc.layers.values import (
     spatial,
 )
 from cnncalc.symbolic import arith
-from cnncalc.symbolic.arith import ceildiv, exact_half, settle
+from cnncalc.symbolic.arith import ceildiv, exact_half, product, settle
+
+
+def torch_pool_count(size: int, kernel: int, stride: int, pad: int, ceil: bool) -> int:
+    """Output size of a torch pooling layer with symmetric ``pad`` (ATen's formula)."""
+    out = (size + 2 * pad - kernel + (stride - 1 if ceil else 0)) // stride + 1
+    if ceil and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """How a pooling layer becomes torch: its own padding, or F.pad then no padding."""
+
+    native: bool
+    padding: tuple[int, ...]  # native: per axis; else F.pad's (start, end) pairs, flattened
+    ceil: bool
+    trimmed: bool = False  # an end padding was changed so torch reads the same windows
+
+
+def torch_plan(w: Sequence[WindowAxis], ceil: bool, avg3d: bool = False) -> PoolPlan:
+    """torch's own padding when it is symmetric and torch reads the same windows, else F.pad.
+
+    The export writes this plan, and the memory rule counts the copy F.pad makes.
+    ``avg3d``: torch's 3-D average pooling also needs an input at least as large as
+    the kernel, padding aside.
+    """
+    if all(
+        a.pad_start == a.pad_end
+        and 2 * a.pad_start <= a.kernel
+        and torch_pool_count(a.size, a.kernel, a.stride, a.pad_start, ceil) == a.out
+        and not (avg3d and a.size < a.kernel)
+        for a in w
+    ):
+        return PoolPlan(True, tuple(a.pad_start for a in w), ceil)
+    padded = [a.size + a.pad_start + a.pad_end for a in w]
+    if all(
+        torch_pool_count(p, a.kernel, a.stride, 0, ceil) == a.out and not (avg3d and p < a.kernel)
+        for p, a in zip(padded, w, strict=True)
+    ):
+        return PoolPlan(False, tuple(v for a in w for v in (a.pad_start, a.pad_end)), ceil)
+    # A window would start in the end padding: torch would keep it, cnncalc (like torch's own
+    # padding) drops it. Pad the end so that exactly cnncalc's windows fit, without ceil.
+    pairs = []
+    for a in w:
+        fit = (a.out - 1) * a.stride + a.kernel - a.size - a.pad_start  # the windows end here
+        end = next(
+            e
+            for e in (a.pad_end, max(fit, 0), fit)  # a negative end would crop: avoid it
+            if torch_pool_count(a.size + a.pad_start + e, a.kernel, a.stride, 0, False) == a.out
+        )
+        pairs += [a.pad_start, end]
+    return PoolPlan(False, tuple(pairs), False, trimmed=True)
 
 
 @register("pool")
@@ -51,6 +109,22 @@ class Pool(Windowed):
             window=axes,
         )
 
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The input (or the padded copy torch pools when its own padding cannot read
+        cnncalc's windows); max pooling also keeps the int64 index of every output's max."""
+        assert effect.window is not None
+        w = effect.window
+        plan = torch_plan(w, self.ceil, self.mode == "avg" and len(w) == 3)
+        if plan.native:
+            kept = KEEPS_INPUT
+        else:
+            pads = plan.padding
+            sizes = product(a.size + pads[2 * i] + pads[2 * i + 1] for i, a in enumerate(w))
+            kept = new_tensor(sizes * ins[0][-1])
+        if self.mode == "avg":
+            return (kept,)
+        return (kept, new_tensor(product(effect.shape), itemsize=INT64))
+
     def describe(self) -> str:
         stride = self.stride if self.stride is not None else self.kernel
         return f"{self.mode} {fmt_axes(self.kernel)}/{fmt_axes(stride)}" + (
@@ -69,6 +143,13 @@ class GlobalPool(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         return ins[0].whole()
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Average: nothing (the gradient is spread evenly); max: the input and the int64
+        index of each channel's max."""
+        if self.mode == "avg":
+            return ()
+        return (KEEPS_INPUT, new_tensor(ins[0][-1], itemsize=INT64))
 
     def describe(self) -> str:
         return self.mode
@@ -103,6 +184,13 @@ class AdaptivePool(Layer):
             stride.append(settle(j * sizes[a] / out[a]))
             start.append(settle(f.start[a] + exact_half(ceildiv(sizes[a], out[a]) - 1) * j))
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Average: the input, except to one value per channel (a mean, which keeps
+        nothing); max: the input and an int64 index per output value."""
+        if self.mode == "avg":
+            return () if all(o == 1 for o in effect.shape[:-1]) else (KEEPS_INPUT,)
+        return (KEEPS_INPUT, new_tensor(product(effect.shape), itemsize=INT64))
 
     def describe(self) -> str:
         return f"{self.mode} to {fmt_axes(self.output)}"

@@ -23,6 +23,7 @@ from cnncalc.layers.base import (
     Effect,
     Field,
     Layer,
+    Saved,
     Shape,
     fmt_axes,
     key,
@@ -170,6 +171,10 @@ class Upsample(Layer):
             for j, i, o, s in zip(f.stride, sizes, out, scale, strict=False)
         )
         return Field(size, stride, f.start, f.extent)
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """Every mode's backward needs only the sizes, so autograd keeps no tensor."""
+        return ()
 
     def describe(self) -> str:
         how = "" if self.mode == "nearest" else f" {self.mode}"

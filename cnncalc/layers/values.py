@@ -7,7 +7,8 @@ expected; the parser adds the file, line, network, layer and key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
@@ -30,6 +31,8 @@ def show(value: Any) -> str:
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, int) and value.bit_length() > 14_000:  # str() refuses 4,300 digits
+        return f"a number of about {int(math.log10(abs(value))) + 1:,} digits"
     text = str(value)
     return text if len(text) <= 40 else text[:20] + "…" + f" ({len(text)} digits)"
 
@@ -38,7 +41,7 @@ def integer(value: Any, lowest: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise CnnCalcError(f"expected {what}, got {show(value)}")
     if value < lowest:
-        raise CnnCalcError(f"expected {what}, got {value}")
+        raise CnnCalcError(f"expected {what}, got {show(value)}")
     if value > MAX_INT:
         raise CnnCalcError(f"{show(value)} is too large; expected at most 2**64")
     return value
@@ -89,12 +92,27 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def spelled(value: Any, words: Sequence[str]) -> str | None:
+    """The word of ``words`` that ``value`` means, in any case and with or without ``_``.
+
+    Keras writes ``"SAME"`` and ``"relu"``, PyTorch ``ReLU`` and ``LeakyReLU``; both mean
+    cnncalc's ``"same"``, ``"relu"`` and ``"leaky_relu"``.
+    """
+    if not isinstance(value, str):
+        return None
+    if value in words:
+        return value
+    key = value.lower().replace("_", "").replace("-", "")
+    return next((w for w in words if w.replace("_", "") == key), None)
+
+
 def choice(*words: str) -> Callable[[Any], str]:
     def read(value: Any) -> str:
-        if value not in words:
+        word = spelled(value, words)
+        if word is None:
             listed = ", ".join(f'"{w}"' for w in words)
             raise CnnCalcError(f"expected one of {listed}, got {show(value)}")
-        return str(value)
+        return word
 
     return read
 
@@ -108,8 +126,9 @@ def padding_of(words: tuple[str, ...]) -> Callable[[Any], Padding]:
 
     def read(value: Any) -> Padding:
         if isinstance(value, str):
-            if value in words:
-                return value
+            word = spelled(value, words)
+            if word is not None:
+                return word
             raise CnnCalcError(f"expected {expected}, got {show(value)}")
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             if len(value) > MAX_AXES or any(len(v) != 2 for v in value):

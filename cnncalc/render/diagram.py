@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.errors import printable
 from cnncalc.layers.base import fmt_shape
 from cnncalc.render.layout import Box, Item, Layout, Route, layered
 from cnncalc.reports.tables import axes_text, type_text
@@ -39,7 +40,8 @@ GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "dropout", "lrn"),
     ),
     "merge (add, concat)": ("#f7d0d0", "#b2443f", ("add", "concat")),
-    "reshape": ("#e7ddf3", "#7857a6", ("flatten", "reshape", "upsample")),
+    "reshape": ("#e7ddf3", "#7857a6", ("flatten", "reshape")),
+    "upsample": ("#f6dcea", "#a64d7e", ("upsample",)),
     "block": ("#dde5ea", "#45606f", ("block",)),
 }
 GROUP_OF = {kind: group for group, (_, _, kinds) in GROUPS.items() for kind in kinds}
@@ -257,9 +259,11 @@ def place(graph: Graph, scale: str | None = None) -> Layout:
 
 
 def esc(text: str) -> str:
-    """Escape for XML text and attribute values alike."""
+    """Escape for XML text and attribute values alike; control characters, which XML
+    forbids, are shown as escapes."""
     return (
-        text.replace("&", "&amp;")
+        printable_lines(text)
+        .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")
@@ -389,9 +393,15 @@ def svg_document(a: Analysis, depth: int | None = None, scale: str | None = None
 # --------------------------------------------------------------------------- DOT
 
 
+def printable_lines(text: str) -> str:
+    """Names from the file made printable, keeping the line breaks of tooltips and labels."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def dot_quote(text: str) -> str:
     """A DOT double-quoted string whose text Graphviz shows literally."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    shown = printable_lines(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + shown.replace("\n", "\\n") + '"'
 
 
 def dot(a: Analysis, depth: int | None = None, scale: str | None = None) -> str:

@@ -5,66 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sys
 from fractions import Fraction
 from typing import Any, TextIO
 
 from cnncalc.errors import printable
+from cnncalc.render.fit import BAR_CHARS, exact, fit, percent
 from cnncalc.render.plots import Chart
 from cnncalc.reports.tables import COUNT, SHARE, Table, text
-from cnncalc.symbolic.arith import is_formula, is_int
-
-UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
-BAR_WIDTH = 10
-BAR_CHARS = " ▏▎▍▌▋▊▉█"
-
-
-def human(value: Any) -> str:
-    """138357544 → '138.36 M': short, for reading; totals rows keep the exact integer."""
-    if is_formula(value):
-        from cnncalc.symbolic.substitute import linearize
-        from cnncalc.symbolic.text import human as human_formula
-
-        return human_formula(linearize(value))
-    if not is_int(value):
-        return text(value)
-    for size, unit in UNITS:
-        if abs(value) >= size:
-            return f"{value / size:.2f} {unit}"
-    return str(value)
-
-
-def exact(value: Any) -> str:
-    if is_formula(value):  # a count: the polynomial that holds for multiples of the period
-        from cnncalc.symbolic.substitute import linearize
-        from cnncalc.symbolic.text import decimal
-
-        return decimal(linearize(value))
-    return f"{value:,}" if is_int(value) else text(value)
-
-
-def percent(value: Any) -> str:
-    return "" if value is None else f"{float(value) * 100:.1f}%"
-
-
-def bar(value: Any) -> str:
-    """A share drawn in eighths of a character, so small layers still show."""
-    if value is None:
-        return ""
-    eighths = round(float(value) * BAR_WIDTH * 8)
-    full, rest = divmod(eighths, 8)
-    return ("█" * full + (BAR_CHARS[rest] if rest else "")).ljust(BAR_WIDTH)
-
-
-def cell(value: Any, kind: str, total_row: bool) -> str:
-    if value is None:
-        return ""
-    if kind == COUNT:
-        return exact(value) if total_row else human(value)
-    if kind == SHARE:
-        return percent(value) if total_row else f"{bar(value)} {percent(value):>6}"
-    return text(value)
-
 
 # --------------------------------------------------------------------------- rich
 
@@ -80,114 +29,75 @@ def console_width() -> int | None:
 
 
 def rich_tables(tables: list[Table], out: TextIO, stack: bool = True) -> None:
-    """The tables drawn by rich; ``stack=False`` gives rich one row per layer (see below)."""
+    """The tables drawn by rich; ``stack=False`` gives rich one row per layer (see below).
+
+    Written anywhere but a terminal, lines lose their trailing spaces, as the plain writer's do.
+    """
+    from rich.console import Console
+
+    console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
+    if console.is_terminal:
+        draw_tables(console, tables, stack)
+        return
+    with console.capture() as captured:
+        draw_tables(console, tables, stack)
+    out.write(strip_lines(captured.get()))
+
+
+def strip_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def draw_tables(console: Any, tables: list[Table], stack: bool) -> None:
     from rich import box
     from rich.cells import cell_len
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
     plain = not console.is_terminal or console.no_color
     for n, full_table in enumerate(tables):
-        table = fit_columns(full_table, console.width)
+        table = fit(full_table, console.width, cell_len)
         if n:
             console.print()
         grid = RichTable(
-            title=Text(printable(table.title), style="bold"),
+            title=Text(table.title, style="bold"),
             title_justify="left",
             box=box.SIMPLE_HEAD if plain else box.ROUNDED,
-            show_footer=table.totals is not None,
+            show_footer=table.footers is not None,
             header_style="bold",
             footer_style="bold",
         )
-        cells = [
-            [printable(cell(v, c.kind, False)) for v, c in zip(row, table.columns, strict=True)]
-            for row in table.rows
-        ]
-        for i, col in enumerate(table.columns):
-            numeric = col.kind in (COUNT, SHARE)
-            footer = cell(table.totals[i], col.kind, True) if table.totals else ""
-            # Only names fold; a number or a shape keeps its full width on one line.
-            widest = max([len(footer), len(col.title)] + [len(row[i]) for row in cells])
-            grid.add_column(
-                escape(col.title),
-                footer=Text(footer),
-                justify="right" if numeric else "left",
-                no_wrap=not col.fold,
-                overflow="fold",
-                min_width=None if col.fold else widest,
-                style="cyan" if col.kind == SHARE and not plain else None,
+        footers = table.footers or [""] * len(table.headers)
+        for i, title in enumerate(table.headers):
+            widest = max(
+                [cell_len(footers[i]), cell_len(title)]
+                + [cell_len(line) for row in table.rows for line in row[i].split("\n")]
             )
-        # rich spends about half a millisecond on every row. When no cell will wrap (the
-        # table fits and every cell is printable text), one row whose cells hold every line
-        # draws the same text in a fraction of the time.
-        heads = [
-            (c.title, cell(t, c.kind, True))
-            for c, t in zip(table.columns, table.totals or [None] * len(table.columns), strict=True)
-        ]
-        widths = [max(cell_len(h), cell_len(f)) for h, f in heads]
-        for row in cells:
-            widths = [max(w, cell_len(v)) for w, v in zip(widths, row, strict=True)]
-        fits = sum(widths) + 3 * len(widths) + 1 <= console.width
-        plain_lines = all(v.isprintable() for r in cells for v in r)  # no tab, no line break
-        columns = [list(column) for column in zip(*cells, strict=True)]
-        # (rich draws a cell of nothing but line breaks one line high)
-        if stack and fits and plain_lines and any(any(column) for column in columns):
+            grid.add_column(
+                escape(title),
+                footer=Text(footers[i]),
+                justify="right" if table.right[i] else "left",
+                no_wrap=True,
+                overflow="fold",
+                min_width=widest,
+                style="cyan" if table.kinds[i] == SHARE and not plain else None,
+            )
+        # rich spends about half a millisecond on every row. When no cell holds more than a
+        # line, one row whose cells hold every line draws the same text in a fraction of the
+        # time. (rich draws a cell of nothing but line breaks one line high.)
+        one_line = all(v.isprintable() for r in table.rows for v in r)  # no tab, no fold
+        columns = [list(column) for column in zip(*table.rows, strict=True)]
+        if stack and one_line and any(any(column) for column in columns):
             grid.add_row(*(Text("\n".join(column)) for column in columns))
         else:
-            for row in cells:
+            for row in table.rows:
                 grid.add_row(*(Text(value) for value in row))
         console.print(grid)
         for note in table.notes:
-            console.print(Text(printable(note), style="dim"))
+            console.print(Text(note, style="dim"))
         for warning in table.warnings:
-            console.print(Text("warning: " + printable(warning), style="yellow"))
-
-
-FOLDED_MIN = 8  # a name column folds down to this many characters
-CELL_PADDING = 3  # rich's padding and rule per column
-
-
-def fit_columns(table: Table, width: int) -> Table:
-    """Hide optional columns, last first, until the table fits the terminal's width."""
-    cols = list(range(len(table.columns)))
-
-    def needed(keep: list[int]) -> int:
-        total = 0
-        for i in keep:
-            col = table.columns[i]
-            if col.fold:
-                total += FOLDED_MIN
-            else:
-                shown = [cell(row[i], col.kind, False) for row in table.rows]
-                if table.totals:
-                    shown.append(cell(table.totals[i], col.kind, True))
-                total += max([len(col.title)] + [len(v) for v in shown])
-        return total + CELL_PADDING * len(keep)
-
-    hidden = []
-    while needed(cols) > width:
-        optional = [i for i in cols if table.columns[i].optional]
-        if not optional:
-            break
-        cols.remove(optional[-1])
-        hidden.append(table.columns[optional[-1]].title)
-    if not hidden:
-        return table
-    note = (
-        f"columns hidden to fit {width} characters: {', '.join(reversed(hidden))} "
-        "(widen the terminal, set COLUMNS, or use --format csv)"
-    )
-    return Table(
-        table.title,
-        [table.columns[i] for i in cols],
-        [[row[i] for i in cols] for row in table.rows],
-        [table.totals[i] for i in cols] if table.totals else None,
-        table.notes + [note],
-        table.warnings,
-    )
+            console.print(Text(warning, style="yellow"))
 
 
 def tables(tables: list[Table], out: TextIO) -> None:
@@ -205,19 +115,14 @@ def plain_tables(tables: list[Table], out: TextIO) -> bool:
         return False
     texts = []
     for table in tables:
-        cols = table.columns
+        fitted = fit(table, width)
         text = layout(
-            table.title,
-            [c.title for c in cols],
-            [c.kind in (COUNT, SHARE) for c in cols],
-            [
-                [cell(v, c.kind, False) for v, c in zip(row, cols, strict=True)]
-                for row in table.rows
-            ],
-            None
-            if table.totals is None
-            else [cell(v, c.kind, True) for v, c in zip(table.totals, cols, strict=True)],
-            table.notes + ["warning: " + w for w in table.warnings],
+            fitted.title,
+            fitted.headers,
+            fitted.right,
+            fitted.rows,
+            fitted.footers,
+            fitted.notes + fitted.warnings,
             width,
         )
         if text is None:
@@ -236,7 +141,9 @@ def csv_tables(tables: list[Table], out: TextIO) -> None:
     cols = tables[0].columns if tables else []
     writer.writerow(["network"] + [c.key for c in cols])
     for table in tables:
-        net = table.title.split(":", 1)[0]
+        # the title is "NAME: SIZES → SIZES" and sizes hold no ": ", so the last one ends the
+        # name, which may hold colons itself (team:a and team:b are two networks)
+        net = csv_text(table.title.rsplit(": ", 1)[0])
         for row in table.rows:
             writer.writerow(
                 [net] + [csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
@@ -253,7 +160,20 @@ def csv_cell(value: Any, kind: str) -> str:
         return ""
     if kind == SHARE and isinstance(value, Fraction):
         return f"{float(value):.6f}"
-    return text(value)
+    return csv_text(text(value))
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def csv_text(value: str) -> str:
+    """A cell a spreadsheet shows as the text it is. Control characters are escaped, and text
+    that starts with = + - or @ (a formula to Excel or LibreOffice: =HYPERLINK(…), @SUM(…))
+    gets a leading apostrophe, as OWASP's CSV-injection advice says; numbers stay numbers."""
+    value = printable(value)
+    if value[:1] in ("=", "+", "-", "@") and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def md_escape(value: str) -> str:
@@ -263,7 +183,7 @@ def md_escape(value: str) -> str:
 
 
 def markdown_tables(tables: list[Table], out: TextIO) -> None:
-    for n, table in enumerate(tables):
+    for n, table in enumerate(t.for_reading() for t in tables):
         if n:
             out.write("\n")
         out.write(f"### {md_escape(table.title)}\n\n")
@@ -325,7 +245,7 @@ def bar_cells(fraction: float, width: int) -> str:
     return "█" * full + (BAR_CHARS[rest] if rest else "")
 
 
-def fit(label: str, width: int) -> str:
+def cut(label: str, width: int) -> str:
     return label if len(label) <= width else label[: max(width - 1, 0)] + "…"
 
 
@@ -336,9 +256,10 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
     labels and texts leave, and long labels are cut before bars shrink below
     a few cells.
     """
+    labels = [printable(label) for label in chart.labels]  # names from the file
     text_ws = [max((len(t) for t in s.texts), default=0) for s in chart.series]
     fixed = sum(4 + w for w in text_ws)
-    longest = max((len(s) for s in chart.labels), default=0)
+    longest = max((len(s) for s in labels), default=0)
     label_w = min(longest, max(width // 3, 8))
     columns = max(len(chart.series), 1)
     bar_w = (width - label_w - 1 - fixed) // columns
@@ -349,11 +270,11 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
     head: list[tuple[str, str | None]] = [(" " * label_w + " ", None)]
     for series, text_w in zip(chart.series, text_ws, strict=True):
         head.append(
-            (" │ " + fit(series.title, bar_w + 1 + text_w).ljust(bar_w + 1 + text_w), "bold")
+            (" │ " + cut(series.title, bar_w + 1 + text_w).ljust(bar_w + 1 + text_w), "bold")
         )
     rows.append(head)
-    for i, label in enumerate(chart.labels):
-        row: list[tuple[str, str | None]] = [(fit(label, label_w).ljust(label_w) + " ", None)]
+    for i, label in enumerate(labels):
+        row: list[tuple[str, str | None]] = [(cut(label, label_w).ljust(label_w) + " ", None)]
         for k, (series, text_w) in enumerate(zip(chart.series, text_ws, strict=True)):
             most = max((v for v in series.values if v is not None), default=0.0)
             value = series.values[i]
@@ -368,22 +289,32 @@ def chart_lines(chart: Chart, width: int) -> list[list[tuple[str, str | None]]]:
 def render_charts(charts: list[Chart], out: TextIO) -> None:
     """Horizontal bar charts that fit the terminal; the bars need no colour to read."""
     from rich.console import Console
-    from rich.text import Text
 
     console = Console(file=out, width=console_width(), highlight=False, soft_wrap=False)
+    if console.is_terminal:
+        draw_charts(console, charts)
+        return
+    with console.capture() as captured:
+        draw_charts(console, charts)
+    out.write(strip_lines(captured.get()))
+
+
+def draw_charts(console: Any, charts: list[Chart]) -> None:
+    from rich.text import Text
+
     piped = not console.is_terminal and "COLUMNS" not in os.environ
     width = min(console.width, CHART_PIPE_WIDTH) if piped else console.width
     for n, chart in enumerate(charts):
         if n:
             console.print()
-        console.print(Text(chart.title, style="bold"), overflow="fold")
+        console.print(Text(printable(chart.title), style="bold"), overflow="fold")
         for row in chart_lines(chart, width):
             line = Text(no_wrap=True, overflow="crop")
             for piece, style in row:
                 line.append(piece, style=style)
             console.print(line, no_wrap=True, overflow="crop", crop=True)
         for note in chart.notes:
-            console.print(Text(note, style="dim"))
+            console.print(Text(printable(note), style="dim"))
 
 
 def styled_lines(lines: list[tuple[str, str]], out: TextIO) -> None:

@@ -14,8 +14,10 @@ from typing import Any
 
 from cnncalc import __version__
 from cnncalc.engine.walk import Analysis, LayerResult
+from cnncalc.errors import CnnCalcError
 from cnncalc.render.diagram import svg
-from cnncalc.render.plots import Chart, Series, by_kind, by_layer, field_growth
+from cnncalc.render.plots import Chart, Series, by_kind, by_layer, field_growth, saved_chart
+from cnncalc.reports.fold import fold
 from cnncalc.reports.tables import DTYPE_BYTES, axes_text, header, padding_text, share, type_text
 from cnncalc.symbolic.arith import Size, is_int
 
@@ -290,9 +292,39 @@ def warnings_list(a: Analysis) -> str:
     return f'<ul class="warnings">{items}</ul>'
 
 
+def memory_part(a: Analysis, dtype: str) -> str:
+    """Training and inference memory at batch 1 (``cnncalc memory``'s defaults otherwise)."""
+    from cnncalc.reports.memory import DTYPE_BYTES as MEMORY_DTYPES
+    from cnncalc.reports.memory import Settings, measure
+
+    if dtype not in MEMORY_DTYPES:
+        return f'<p class="muted">No memory figures for {esc(dtype)}: training needs floats.</p>'
+    try:
+        m = measure(a, Settings(batch=1, dtype=dtype))
+    except CnnCalcError as error:
+        return f'<p class="muted">No memory figures: {esc(error.message)}</p>'
+    facts = [
+        ("Weights", m.weights_bytes),
+        ("Gradients", m.gradients_bytes),
+        ("Optimizer states (Adam)", m.optimizer_bytes),
+        ("Saved for backward", m.saved_bytes),
+        (f"Backward transient (at {m.backward_layer})", m.backward_bytes),
+        ("Training peak", m.training_peak_bytes),
+        (f"Inference peak (at {m.inference_peak_layer})", m.inference_peak_bytes),
+    ]
+    items = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(exact(v))} bytes</dd></div>" for k, v in facts)
+    return (
+        f'<p class="muted">Batch 1, {esc(dtype)}, CUDA, Adam; '
+        "<code>cnncalc memory</code> gives other settings and the largest batch for a budget.</p>"
+        f'<dl class="summary">{items}</dl>'
+        + chart_table(saved_chart(a, m), "bytes saved for backward per layer")
+    )
+
+
 def section(a: Analysis, ident: str, dtype: str, depth: int | None, scale: str | None) -> str:
     name = a.network.name
-    per_layer = combine("per layer", [by_layer(a, "macs"), by_layer(a, "params")])
+    rows = fold(a, depth)  # the layer table and its chart fold as the diagram does
+    per_layer = combine("per layer", [by_layer(rows, "macs"), by_layer(rows, "params")])
     per_kind = combine("per layer type", [by_kind(a, "macs"), by_kind(a, "params")])
     return f"""<section class="network" id="{esc(ident)}">
 <h2>{esc(name)}</h2>
@@ -304,7 +336,7 @@ def section(a: Analysis, ident: str, dtype: str, depth: int | None, scale: str |
 </details>
 <details open><summary>Layers</summary>
 <p class="muted">Click a column heading to sort.</p>
-{layer_table(a, ident + "-layers")}
+{layer_table(rows, ident + "-layers")}
 </details>
 <details open><summary>MACs and parameters per layer type</summary>
 {chart_table(per_kind, "MACs and parameters per layer type")}
@@ -314,6 +346,9 @@ def section(a: Analysis, ident: str, dtype: str, depth: int | None, scale: str |
 </details>
 <details><summary>Receptive field per layer</summary>
 {chart_table(field_growth(a), "receptive-field size and stride per layer")}
+</details>
+<details><summary>Memory</summary>
+{memory_part(a, dtype)}
 </details>
 <h3>Warnings</h3>
 {warnings_list(a)}

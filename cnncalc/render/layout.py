@@ -19,7 +19,11 @@ Point = tuple[float, float]
 
 SWEEPS = 12  # crossing-reduction iterations (down and up)
 PASSES = 16  # coordinate-assignment iterations
+LARGE = 4000  # nodes and bends past which one pass of each kind must do: time stays linear
 DUMMY_WIDTH = 2.0
+# Long edges bend once per rank they skip, so n skip connections from the first layer would
+# need n*n/2 bends: past this many per node the longest edges are drawn straight instead.
+MAX_BENDS_PER_NODE = 8
 
 
 @dataclass(frozen=True)
@@ -116,16 +120,44 @@ def longest_path_ranks(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
     return rank
 
 
+def routed_edges(rank: Sequence[int], edges: Sequence[tuple[int, int]], budget: int) -> set[int]:
+    """The edges routed around the boxes: the shortest first, while their bends fit ``budget``."""
+    routed = set()
+    for e in sorted(range(len(edges)), key=lambda e: rank[edges[e][1]] - rank[edges[e][0]]):
+        u, v = edges[e]
+        budget -= rank[v] - rank[u] - 1
+        if budget < 0:
+            break
+        routed.add(e)
+    return routed
+
+
 # --------------------------------------------------------------------------- crossings
 
 
 def crossings(segments: Sequence[tuple[int, int]]) -> int:
-    """Pairs of segments between two ranks that cross, given (upper, lower) positions."""
-    count = 0
-    for i, (a1, b1) in enumerate(segments):
-        for a2, b2 in segments[i + 1 :]:
-            if (a1 - a2) * (b1 - b2) < 0:
-                count += 1
+    """Pairs of segments between two ranks that cross, given (upper, lower) positions.
+
+    Sorted by upper position, a crossing is a pair whose lower positions are in the
+    opposite order: inversions, counted with a Fenwick tree in O(k log k), since a rank
+    of thousands of branches must not cost millions of comparisons.
+    """
+    lows = sorted({b for _, b in segments})
+    slot = {b: i + 1 for i, b in enumerate(lows)}
+    tree = [0] * (len(lows) + 1)
+    count = seen = 0
+    for _, b in sorted(segments):
+        i = slot[b]
+        below = 0  # segments seen so far whose lower end is at or left of this one's
+        while i:
+            below += tree[i]
+            i -= i & -i
+        count += seen - below
+        i = slot[b]
+        while i < len(tree):
+            tree[i] += 1
+            i += i & -i
+        seen += 1
     return count
 
 
@@ -144,7 +176,11 @@ class Layered:
         self.chains: list[list[int]] = []
         self.up: list[list[int]] = [[] for _ in range(n)]
         self.down: list[list[int]] = [[] for _ in range(n)]
-        for u, v in edges:
+        routed = routed_edges(rank, edges, MAX_BENDS_PER_NODE * n)
+        for e, (u, v) in enumerate(edges):
+            if e not in routed:  # drawn straight across, outside the ordering and placing
+                self.chains.append([u, v])
+                continue
             chain = [u]
             for r in range(rank[u] + 1, rank[v]):
                 d = len(self.rank)
@@ -195,14 +231,16 @@ class Layered:
 
     def sweep(self, downward: bool) -> None:
         indices = range(1, len(self.ranks)) if downward else range(len(self.ranks) - 2, -1, -1)
+        pos = self.positions()
         for r in indices:
-            pos = self.positions()
             keys = {}
             for s in self.ranks[r]:
                 near = self.up[s] if downward else self.down[s]
                 centre = sum(pos[t] for t in near) / len(near) if near else float(pos[s])
                 keys[s] = (centre, pos[s])
             self.ranks[r] = sorted(self.ranks[r], key=keys.__getitem__)
+            for i, s in enumerate(self.ranks[r]):  # only this rank moved
+                pos[s] = i
 
     def order(self) -> None:
         best = [list(row) for row in self.ranks]
@@ -231,7 +269,7 @@ class Layered:
                 if i:
                     at += self.separation(row[i - 1], s, gap, edge_gap)
                 x[s] = at
-        for p in range(PASSES):
+        for p in range(PASSES if len(self.rank) <= LARGE else 3):
             mode = ("down", "up", "both")[p % 3]
             indices = range(len(self.ranks) - 1, -1, -1) if mode == "up" else range(len(self.ranks))
             for r in indices:

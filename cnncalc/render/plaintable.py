@@ -55,7 +55,8 @@ def layout(
     """The table as rich prints it to a non-terminal ``width`` cells wide, or None when unsure.
 
     ``right`` says which columns are right-justified; ``notes`` are the lines printed after
-    the table. Cells are single lines.
+    the table. A cell may hold line breaks (a folded name). Lines end without the spaces rich
+    pads them with.
     """
     columns = len(headers)
     texts = [title, *headers, *notes, *(footers or ())]
@@ -64,26 +65,29 @@ def layout(
     widths = [len(h) for h in headers]
     if footers is not None:
         widths = [max(w, len(f)) for w, f in zip(widths, footers, strict=True)]
-    for row in rows:
-        for i, value in enumerate(row):
-            if len(value) > widths[i]:
-                widths[i] = len(value)
-    for row in rows:
-        if not all(one_cell(value) for value in row):
-            return None
+    split = [[value.split("\n") for value in row] for row in rows]
+    for row in split:
+        for i, lines in enumerate(row):
+            for line in lines:
+                if len(line) > widths[i]:
+                    widths[i] = len(line)
+                if not one_cell(line):
+                    return None
     total = sum(widths) + 2 * PADDING * columns + columns + 1
     if total > width or len(title) > total or any(len(n) > width for n in notes):
         return None
-    blank = " " * total
-    lines = [title.ljust(total) if title else None, blank]
+    lines = [title, ""] if title else [""]
     lines.append(_line(headers, widths, right))
-    lines.append(" " + RULE * (total - 2) + " ")
-    lines.extend(_line(row, widths, right) for row in rows)
+    lines.append(" " + RULE * (total - 2))
+    for row in split:
+        height = max(len(cell) for cell in row)
+        for k in range(height):
+            lines.append(_line([c[k] if k < len(c) else "" for c in row], widths, right))
     if footers is not None:
-        lines += [blank, _line(footers, widths, right)]
-    lines.append(blank)
+        lines += ["", _line(footers, widths, right)]
+    lines.append("")
     lines.extend(notes)
-    return "".join(line + "\n" for line in lines if line is not None)
+    return "".join(line.rstrip() + "\n" for line in lines)
 
 
 def _line(values: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
@@ -91,4 +95,4 @@ def _line(values: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -
         (value.rstrip().rjust(w) if r else value.ljust(w))
         for value, w, r in zip(values, widths, right, strict=True)
     ]
-    return "  " + "   ".join(cells) + "  "
+    return ("  " + "   ".join(cells)).rstrip()

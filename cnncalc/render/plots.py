@@ -103,6 +103,7 @@ def by_kind(a: Analysis, metric: str) -> Chart:
 def field_growth(a: Analysis) -> Chart:
     """Receptive-field size and stride after each layer, in input pixels (largest axis)."""
     labels, sizes, size_texts, strides, stride_texts = [], [], [], [], []
+    globals_: list[int] = []
     for name, f in a.input_fields.items():
         if f.size:
             labels.append(name)
@@ -118,11 +119,22 @@ def field_growth(a: Analysis) -> Chart:
         size_texts.append(axes_text(f.size) + (" (global)" if f.is_global else ""))
         strides.append(bar_value(max(f.stride)) if numeric else None)
         stride_texts.append(axes_text(f.stride))
+        if f.is_global:
+            globals_.append(len(sizes) - 1)
+    # A global field sees the whole input: its bar is as long as the longest, even where a
+    # field before it (padding included) spanned more pixels than the input has.
+    longest = max((v for v in sizes if v is not None), default=None)
+    for i in globals_:
+        if sizes[i] is not None:
+            sizes[i] = longest
     return Chart(
         f"{header(a)} · receptive field",
         labels,
         [Series("Field size", sizes, size_texts), Series("Stride", strides, stride_texts)],
-        ["size and stride in input pixels, per spatial axis; bars show the largest axis"],
+        [
+            "size and stride in input pixels, per spatial axis; bars show the largest axis, "
+            "and a global field (the whole input) in full"
+        ],
     )
 
 
@@ -131,3 +143,21 @@ def charts(a: Analysis, report: str) -> list[Chart]:
     if report == "receptive-field":
         return [field_growth(a)]
     return [by_layer(a, report), by_kind(a, report)]
+
+
+def saved_chart(a: Analysis, m: Any) -> Chart:
+    """Bytes each layer leaves for backward (a ``reports.memory.Memory``), as ``macs --plot``."""
+    values = [lm.saved_bytes for lm in m.layers]
+    series = Series(
+        "Saved bytes",
+        [bar_value(v) for v in values],
+        [f"{short(v)} {percent(v, m.saved_bytes)}".strip() for v in values],
+    )
+    s = m.settings
+    notes = [
+        f"total saved for backward: {m.saved_bytes:,} bytes at batch {s.batch}, {s.dtype}, "
+        f"{s.device}"
+    ]
+    return Chart(
+        f"{header(a)} · saved for backward per layer", [r.name for r in a.layers], [series], notes
+    )

@@ -48,12 +48,13 @@ def convention_table(a: Analysis, report: str, dtype: str, conv: Convention) -> 
     column = Column("ops", title(conv), COUNT)
     if report == "macs":  # MACs, then the convention's count and its share
         table.columns.insert(at + 1, column)
+        part = [c.key for c in table.columns].index("share")
         for row, cost in zip(table.rows, costs, strict=True):
             row.insert(at + 1, cost)
-            row[-1] = share(cost, total)
+            row[part] = share(cost, total)
         assert table.totals is not None
         table.totals.insert(at + 1, total)
-        table.totals[-1] = share(total, total)
+        table.totals[part] = share(total, total)
         table.notes = notes(a, conv)
     else:  # the convention's count in place of the MACs
         table.columns[at] = column

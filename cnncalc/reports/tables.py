@@ -29,6 +29,9 @@ class Column:
     kind: str = TEXT
     fold: bool = False  # may wrap onto several lines in a narrow terminal (names, not numbers)
     optional: bool = False  # hidden first when a terminal is too narrow for the whole table
+    # written shorter when the table is too wide: bn+relu for batchnorm+relu, 56x56x64
+    abbreviate: Callable[[str], str] | None = None
+    csv_only: bool = False  # in CSV, not in tables drawn for reading
 
 
 @dataclass
@@ -39,6 +42,20 @@ class Table:
     totals: list[Any] | None = None
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def for_reading(self) -> Table:
+        """The table without the columns only CSV has (a layer's warnings are listed below)."""
+        keep = [i for i, c in enumerate(self.columns) if not c.csv_only]
+        if len(keep) == len(self.columns):
+            return self
+        return Table(
+            self.title,
+            [self.columns[i] for i in keep],
+            [[row[i] for i in keep] for row in self.rows],
+            None if self.totals is None else [self.totals[i] for i in keep],
+            self.notes,
+            self.warnings,
+        )
 
 
 # --------------------------------------------------------------------------- values
@@ -94,6 +111,26 @@ def type_text(r: LayerResult) -> str:
     if r.node.activation:
         kind += f"+{r.node.activation}"
     return kind
+
+
+SHORT_TYPES = {
+    "batchnorm": "bn",
+    "conv_transpose": "deconv",
+    "global_pool": "gpool",
+    "leaky_relu": "lrelu",
+}
+
+
+def short_type(kind: str) -> str:
+    """``batchnorm+relu`` → ``bn+relu``: layer types for a narrow table."""
+    return "+".join(SHORT_TYPES.get(part, part) for part in kind.split("+"))
+
+
+def short_shape(shape: str) -> str:
+    """``[56, 56, 64]`` → ``56x56x64``: shapes for a narrow table, as the header writes them."""
+    if not (shape.startswith("[") and shape.endswith("]")):
+        return shape
+    return axes_text(shape[1:-1].split(", "))
 
 
 def share(part: Any, whole: Any) -> Any:
@@ -270,7 +307,10 @@ def base_row(r: LayerResult) -> list[Any]:
     return [r.name, type_text(r)]
 
 
-BASE = [Column("name", "Layer", fold=True), Column("type", "Type", fold=True, optional=True)]
+BASE = [
+    Column("name", "Layer", fold=True),
+    Column("type", "Type", fold=True, optional=True, abbreviate=short_type),
+]
 
 
 def shapes_table(a: Analysis, dtype: str) -> Table:
@@ -281,7 +321,7 @@ def shapes_table(a: Analysis, dtype: str) -> Table:
     cols = BASE + [Column("config", "Config", fold=True, optional=True)]
     if branched:
         cols.append(Column("inputs", "Inputs", fold=True, optional=True))
-    cols += [Column("output", "Output"), Column("padding", "Padding")]
+    cols += [Column("output", "Output", abbreviate=short_shape), Column("padding", "Padding")]
     rows = []
     for r in a.layers:
         row = base_row(r) + [r.node.layer.describe()]
@@ -294,7 +334,7 @@ def shapes_table(a: Analysis, dtype: str) -> Table:
 def params_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("params", "Params", COUNT),
         Column("trainable", "Trainable", COUNT, optional=True),
         Column("frozen", "Non-trainable", COUNT, optional=True),
@@ -331,7 +371,7 @@ def params_table(a: Analysis, dtype: str) -> Table:
 def field_table(a: Analysis, dtype: str) -> Table:
     merges = any(r.field_via for r in a.layers)
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("size", "Size"),
         Column("stride", "Stride"),
         Column("start", "Start"),
@@ -362,7 +402,7 @@ def field_table(a: Analysis, dtype: str) -> Table:
 def macs_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("macs", "MACs", COUNT),
         Column("share", "Share", SHARE, optional=True),
     ]
@@ -378,8 +418,9 @@ def macs_table(a: Analysis, dtype: str) -> Table:
 def summary_table(a: Analysis, dtype: str) -> Table:
     t = a.totals
     cols = BASE + [
-        Column("output", "Output"),
+        Column("output", "Output", abbreviate=short_shape),
         Column("params", "Params", COUNT),
+        Column("trainable", "Trainable", COUNT, csv_only=True),
         Column("macs", "MACs", COUNT),
         Column("field", "Field", optional=True),
         Column("activations", "Activations", COUNT, optional=True),
@@ -390,9 +431,18 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         name = r.name + (f" (shares {r.shared_from})" if r.shared_from else "")
         field_size = axes_text(r.field.size) + ("*" if r.field.is_global else "")
         rows.append(
-            [name, type_text(r), fmt_shape(r.shape), lt.params, lt.macs, field_size, lt.activations]
+            [
+                name,
+                type_text(r),
+                fmt_shape(r.shape),
+                lt.params,
+                lt.trainable_params,
+                lt.macs,
+                field_size,
+                lt.activations,
+            ]
         )
-    totals = ["Total", "", "", t.params, t.macs, "", t.activations]
+    totals = ["Total", "", "", t.params, t.trainable_params, t.macs, "", t.activations]
     notes = [
         f"trainable parameters: {count(t.trainable_params)}, "
         f"non-trainable: {count(t.frozen_params)}",
@@ -437,10 +487,25 @@ def by_type_table(a: Analysis, dtype: str) -> Table:
     return Table(header(a) + " (by layer type)", cols, rows, totals)
 
 
+def with_warnings(make: Callable[[Analysis, str], Table]) -> Callable[[Analysis, str], Table]:
+    """A report whose rows are the layers, with each layer's warnings in a CSV column."""
+
+    def table(a: Analysis, dtype: str) -> Table:
+        t = make(a, dtype)
+        t.columns = t.columns + [Column("warnings", "Warnings", csv_only=True)]
+        for row, r in zip(t.rows, a.layers, strict=True):
+            row.append("; ".join(w.message for w in r.warnings))
+        if t.totals is not None:
+            t.totals = t.totals + [""]
+        return t
+
+    return table
+
+
 TABLES: dict[str, Callable[[Analysis, str], Table]] = {
-    "shapes": shapes_table,
-    "params": params_table,
-    "receptive-field": field_table,
-    "macs": macs_table,
-    "summary": summary_table,
+    "shapes": with_warnings(shapes_table),
+    "params": with_warnings(params_table),
+    "receptive-field": with_warnings(field_table),
+    "macs": with_warnings(macs_table),
+    "summary": with_warnings(summary_table),
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 from cnncalc import layers as L
 from cnncalc.errors import CnnCalcError, suggest
-from cnncalc.layers.values import integer, show
+from cnncalc.layers.values import integer, show, spelled
 from cnncalc.spec.blocks import Block, Scope, substitute
 from cnncalc.spec.shorthand import parse_shorthand
 from cnncalc.spec.sourcemap import Path as SourcePath
@@ -136,14 +136,15 @@ class EntryReader:
                     entry[k] = integer(entry[k], 0, "a whole number, 0 or more")
                 except CnnCalcError as error:
                     raise self.error(error.message, path + (k,), net, layer=full, key=k) from None
-        if isinstance(entry.get("activation"), str):
-            entry["activation"] = L.ACTIVATION_ALIASES.get(entry["activation"], entry["activation"])
+        if isinstance(entry.get("activation"), str):  # "ReLU", "LeakyReLU", "Swish" …
+            a = entry["activation"]
+            a = spelled(a, (*L.ACTIVATIONS, *L.ACTIVATION_ALIASES)) or a
+            entry["activation"] = L.ACTIVATION_ALIASES.get(a, a)
         if "activation" in entry and entry["activation"] not in L.ACTIVATIONS:
             a = entry["activation"]
+            close = suggest(a.lower(), L.ACTIVATIONS) if isinstance(a, str) else ""
             raise self.error(
-                f"unknown activation {show(a)}"
-                f"{suggest(a, L.ACTIVATIONS) if isinstance(a, str) else ''}; expected one of "
-                + ", ".join(L.ACTIVATIONS),
+                f"unknown activation {show(a)}{close}; expected one of " + ", ".join(L.ACTIVATIONS),
                 path + ("activation",),
                 net,
                 layer=full,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from cnncalc.layers.values import show
 from cnncalc.spec.network import Network
 from cnncalc.spec.reader import DEFAULT_MAX_LAYERS, Reader
 from cnncalc.spec.shorthand import parse_dims
-from cnncalc.spec.source import STDIN, read_text
+from cnncalc.spec.source import BOM, STDIN, read_text
 
 INLINE = "<layers>"
 TEXT = "<text>"  # TOML text given to load_text without a file name
@@ -28,12 +29,19 @@ def load_text(
 
     ``only`` reads just the network of that name (the others are not expanded or checked).
     """
+    text = argument(text, str, "text", "TOML text (a str)").removeprefix(BOM)
+    file = argument(file, str, "file", "a name for the text (a str)")
+    check_options(max_layers, only)
     stem = Path(file).stem if file not in (STDIN, INLINE, TEXT) else "network"
     return Reader(file, text, max_layers).networks(stem, only)
 
 
 def load(path: str, max_layers: int = DEFAULT_MAX_LAYERS, only: str | None = None) -> list[Network]:
     """Read every network of a TOML architecture file (``-`` for standard input)."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    path = argument(path, str, "path", "a file name (a str or a path)")
+    check_options(max_layers, only)
     file, text = read_text(path)
     return load_text(text, file, max_layers, only)
 
@@ -52,6 +60,8 @@ def load_dict(
     """
     if not isinstance(doc, Mapping):
         raise CnnCalcError(f"expected a table (a dict), got {show(doc)}", file=DICT)
+    name = argument(name, str, "name", "a network name (a str)")
+    check_options(max_layers, only)
     return Reader.from_doc(DICT, plain(doc), max_layers).networks(name, only)
 
 
@@ -68,6 +78,8 @@ def plain(doc: Mapping[str, Any]) -> dict[str, Any]:
         source, target = stack.pop()
         items = source.items() if isinstance(source, Mapping) else enumerate(source)
         for k, v in items:
+            if isinstance(source, Mapping) and not isinstance(k, str):
+                raise CnnCalcError(f"expected text keys, as TOML has, got {show(k)}", file=DICT)
             budget -= 1
             if isinstance(v, Mapping):
                 copy: Any = {}
@@ -85,6 +97,21 @@ def plain(doc: Mapping[str, Any]) -> dict[str, Any]:
             target[k] = copy
             stack.append((v, copy))
     return root
+
+
+def argument(value: Any, kind: type, name: str, expected: str) -> Any:
+    """A public function's argument of the right type, or the one-line error for it."""
+    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        raise CnnCalcError(f"{name}: expected {expected}, got {show(value)}")
+    return value
+
+
+def check_options(max_layers: Any, only: Any) -> None:
+    argument(max_layers, int, "max_layers", "a positive integer")
+    if max_layers < 1:
+        raise CnnCalcError(f"max_layers: expected a positive integer, got {show(max_layers)}")
+    if only is not None:
+        argument(only, str, "only", "a network name (a str) or None")
 
 
 def inline_network(layers: str, input_shape: str | None) -> Network:

@@ -17,7 +17,7 @@ from cnncalc.spec.sourcemap import Path as SourcePath
 from cnncalc.spec.sourcemap import locate
 
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
-DEFAULT_MAX_LAYERS = 1_000_000
+DEFAULT_MAX_LAYERS = 10_000  # a few seconds for any command; --max-layers raises it
 
 
 class Reader(Expander):

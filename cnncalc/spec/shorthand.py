@@ -88,6 +88,11 @@ def parse_dims(text: str, what: str = "--input") -> list[int | str]:
     out: list[int | str] = []
     for p in parts:
         if p.isdigit():
+            if len(p) > 20:  # past 2**64, and int() refuses 4,300 digits with a traceback
+                raise CnnCalcError(
+                    f"a size of {len(p):,} digits in --input; expected sizes between 1 and 2**64",
+                    key=what,
+                )
             value = int(p)
             if value < 1 or value > MAX_INT:
                 raise CnnCalcError(f"size {p} in '{text}' must be between 1 and 2**64", key=what)

@@ -13,10 +13,22 @@ from cnncalc.spec.sourcemap import decode_error_line
 MAX_FILE_BYTES = 16 * 2**20
 MAX_NESTING = 100  # where to point when TOML nesting exhausts the parser
 STDIN = "<stdin>"
+MAX_KEY_PARTS = 64
+_DEEP_KEY = re.compile(  # that many key parts, each followed by a dot (possessive: linear)
+    r"""(?:(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+)"""
+    + f"{{{MAX_KEY_PARTS}}}"
+)
+BOM = "\ufeff"
 
 
 def read_text(path: str) -> tuple[str, str]:
     """(display name, text) of a file, or of standard input for ``-``."""
+    name, data = read_bytes(path)
+    return name, decode(data, name)
+
+
+def read_bytes(path: str) -> tuple[str, bytes]:
+    """(display name, bytes) of a file, or of standard input for ``-``, within the size bound."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         name = STDIN
@@ -37,14 +49,27 @@ def read_text(path: str) -> tuple[str, str]:
             "expected an architecture file (use blocks and repeat for long networks)",
             file=name,
         )
+    return name, data
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text; a byte-order mark, which some Windows editors write, is not part of it."""
     try:
-        return name, data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CnnCalcError("the file is not UTF-8 text", file=name, line=line) from None
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:
+    deep = _DEEP_KEY.search(text)
+    if deep is not None:  # tomllib's time grows with the square of a dotted key's length
+        raise CnnCalcError(
+            f"invalid TOML: a dotted key of more than {MAX_KEY_PARTS} parts; "
+            "expected keys a few levels deep",
+            file=file,
+            line=text.count("\n", 0, deep.start()) + 1,
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

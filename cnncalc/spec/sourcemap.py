@@ -32,6 +32,9 @@ _STRING = re.compile(
 _SCALAR = re.compile(r"[^\s,\]}#]++(?: \d\d:[^\s,\]}#]*+)?")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))")
 _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b"}
+# Paths deeper than this are not marked (no network key sits deeper than six), so a header
+# of 40,000 dotted parts costs 40,000 steps, not the 800 million of marking every prefix.
+MAX_DEPTH = 16
 _ERROR_SUFFIX = re.compile(r"(.*) \(at (?:line (\d+), column \d+|end of document)\)", re.DOTALL)
 
 
@@ -73,7 +76,13 @@ class _Scanner:
         return match
 
     def _mark(self, path: Path) -> None:
-        self.lines.setdefault(path, self.line)
+        if len(path) <= MAX_DEPTH:
+            self.lines.setdefault(path, self.line)
+
+    @staticmethod
+    def _child(path: Path, part: str | int) -> Path:
+        """``path`` one level down; past MAX_DEPTH it stays as it is (and is never marked)."""
+        return path + (part,) if len(path) <= MAX_DEPTH else path
 
     def _keys(self) -> list[str]:
         """A dotted key such as ``a . "b.c" . 'd'``, split into its parts."""
@@ -92,7 +101,7 @@ class _Scanner:
             return None
         path = base
         for part in parts:
-            path += (part,)
+            path = self._child(path, part)
             self._mark(path)
         self._eat(_EQUALS)
         return path
@@ -108,22 +117,22 @@ class _Scanner:
         parts = self._keys()
         path: Path = ()
         for i, part in enumerate(parts):
-            path += (part,)
+            path = self._child(path, part)
             self._mark(path)
             if is_array and i == len(parts) - 1:
                 index = arrays.get(path, 0)
                 arrays[path] = index + 1
-                path += (index,)
+                path = self._child(path, index)
                 self._mark(path)
             elif path in arrays:
-                path += (arrays[path] - 1,)
+                path = self._child(path, arrays[path] - 1)
         self._eat(_CLOSE)
         return path
 
     def _value(self, path: Path) -> int | None:
         """Mark and consume a value; if it opens an array or inline table, return the index
         of its first element (0), or -1 for a table."""
-        self.lines.setdefault(path, self.line)
+        self._mark(path)
         char = self.text[self.pos]
         if char in "[{":
             self._goto(self.pos + 1)
@@ -158,7 +167,7 @@ class _Scanner:
             elif next_index[-1] < 0:
                 target = self._key_value(open_paths[-1])
             else:
-                target = open_paths[-1] + (next_index[-1],)
+                target = self._child(open_paths[-1], next_index[-1])
                 next_index[-1] += 1
             if target is not None and self.pos < size:
                 first = self._value(target)

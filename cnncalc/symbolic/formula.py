@@ -16,18 +16,25 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any, ClassVar, TypeAlias
 
+from cnncalc.errors import CnnCalcError
+
 Number: TypeAlias = "int | Fraction"
 Value: TypeAlias = "int | Fraction | Formula"
 Mono = tuple[tuple["Atom", int], ...]  # atoms with powers, sorted by atom key
 Key = tuple[Any, ...]
 
+# Floors of floors that cannot merge (a stride after an up-sampling: floor((2·floor(H/3) + 1)/5))
+# nest one level per layer, and each level costs more than the last; deeper is refused.
+MAX_NESTING = 32
+
 
 class Atom:
     """A factor that is not a number: a symbol, a floor, a min or a max."""
 
-    __slots__ = ("key", "_hash")
+    __slots__ = ("key", "_hash", "depth")
     key: Key
     _hash: int
+    depth: int  # floors, min and max nested inside one another, this one included
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Atom) and self.key == other.key
@@ -51,6 +58,7 @@ class Var(Atom):
         self.name = name
         self.key = (0, name)
         self._hash = hash(self.key)
+        self.depth = 0
 
     def symbols(self) -> frozenset[str]:
         return frozenset((self.name,))
@@ -67,6 +75,12 @@ class Floor(Atom):
     def __init__(self, inner: Formula, m: int) -> None:
         self.inner = inner
         self.m = m
+        self.depth = 1 + inner.depth()
+        if self.depth > MAX_NESTING:
+            raise CnnCalcError(
+                f"a size formula nests more than {MAX_NESTING} floor divisions; expected fewer "
+                "strided layers after up-sampling, or numbers for the symbols (--set H=224)"
+            )
         self.key = (1, m, inner.key)
         self._hash = hash(self.key)
 
@@ -86,6 +100,7 @@ class Extreme(Atom):
     def __init__(self, args: tuple[Value, ...], is_max: bool) -> None:
         self.args = args
         self.is_max = is_max
+        self.depth = 1 + max(a.depth() if isinstance(a, Formula) else 0 for a in args)
         self.key = (2, is_max, tuple(value_key(a) for a in args))
         self._hash = hash(self.key)
 
@@ -140,6 +155,10 @@ class Formula:
     @staticmethod
     def symbol(name: str) -> Formula:
         return Formula({((Var(name), 1),): Fraction(1)})
+
+    def depth(self) -> int:
+        """The deepest nesting of atoms: floors in floors, min and max of them."""
+        return max(atom.depth for mono in self.terms for atom, _ in mono)
 
     def symbols(self) -> frozenset[str]:
         if self._symbols is None:
