@@ -59,6 +59,7 @@ MODELS: dict[str, Callable[[Any], Any]] = {
             "shufflenet_v2_x1_0",
         )
     },
+    "deeplabv3_resnet50": deeplab,
     "resnet50_fpn": fpn,
 }
 

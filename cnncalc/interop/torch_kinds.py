@@ -3,14 +3,13 @@ channel surgery. One function per kind, called by ``Writer.layer`` with the writ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cnncalc.engine.walk import LayerResult
 from cnncalc.interop.torch_shapes import collapse, pad_arg
 from cnncalc.layers.base import per_axis
 
-if TYPE_CHECKING:
-    from cnncalc.interop.torch_layers import Writer
+Writer = Any  # torch_layers.Writer, which calls these functions (and imports this module)
 
 
 def layernorm(w: Writer, r: LayerResult, x: list[str]) -> None:

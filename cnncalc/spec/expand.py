@@ -80,11 +80,6 @@ class Expander(EntryReader):
                 local = f"{type_name}{k}"
             full = sc.prefix + local
             self.check_common(entry, path, net.name, full)
-            inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
-            reads = getattr(L.REGISTRY.get(type_name, (None,))[0], "reads", None)
-            if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
-                more = {"inputs": [entry[reads]]}
-                inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
             reps = entry.get("repeat", 1)
             if reps == 0 or not self.present(built, sc, net.name, full):
                 # Left out: the next layer reads what this one would have, and so does its name.
