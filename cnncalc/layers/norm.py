@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
     KEEPS_INPUT,
     Effect,
@@ -19,6 +20,7 @@ from cnncalc.layers.base import (
     spatial_axes,
 )
 from cnncalc.layers.values import boolean, choice, positive_int
+from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import product
 
 
@@ -93,6 +95,16 @@ class GroupNorm(Normalize):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         c = ins[0][-1]
         check_divides(self.groups, c, "channels")
+        if (
+            arith.is_int(c)
+            and all(arith.is_int(s) for s in ins[0])
+            and product(ins[0]) == self.groups
+        ):
+            raise CnnCalcError(
+                "groupnorm over groups of one value has nothing to normalise (PyTorch refuses "
+                "it); expected more channels per group or more positions",
+                key="groups",
+            )
         return Effect(shape=ins[0], params=2 * c if self.affine else 0)
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
@@ -118,6 +130,11 @@ class InstanceNorm(Normalize):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         spatial_axes(ins[0], "instancenorm")
         c = ins[0][-1]
+        if not self.track_running_stats and all(arith.is_int(s) and s == 1 for s in ins[0][:-1]):
+            raise CnnCalcError(
+                "instancenorm over one position has nothing to normalise (PyTorch refuses "
+                "it); expected more than one position, or track_running_stats = true"
+            )
         return Effect(
             shape=ins[0],
             params=2 * c if self.affine else 0,

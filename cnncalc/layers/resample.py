@@ -167,7 +167,7 @@ class Upsample(Layer):
         reach = TAPS[how] - 1
         size = tuple(settle(r + reach * j) for r, j in zip(f.size, f.stride, strict=False))
         stride = tuple(
-            settle(Fraction(j) / Fraction(s)) if s is not None else settle(i * j / o)
+            settle(j / Fraction(s)) if s is not None else settle(i * j / o)
             for j, i, o, s in zip(f.stride, sizes, out, scale, strict=False)
         )
         return Field(size, stride, f.start, f.extent)
