@@ -192,3 +192,13 @@ def test_crop_to_a_layer_centre_crops_and_reads_it() -> None:
     assert c.inputs == ("input", "small")  # type: ignore[attr-defined]
     assert c.shape == (7, 6, 2)  # type: ignore[attr-defined]
     assert c.effect.padding == ((-1, -1), (-1, -1))  # type: ignore[attr-defined]
+
+
+def test_norms_of_a_single_value_are_refused_as_torch_refuses_them() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        net([4, 4, 2], "global_pool", "instancenorm")
+    assert "instancenorm over one position has nothing to normalise" in str(caught.value)
+    with pytest.raises(CnnCalcError) as caught:
+        net([4, 4, 2], "global_pool", "groupnorm 2")
+    assert "groupnorm over groups of one value has nothing to normalise" in str(caught.value)
+    assert net([4, 4, 2], "global_pool", "instancenorm track_running_stats=true").layers

@@ -200,15 +200,17 @@ def surgery_entry(draw: Any, shape: tuple[int, ...]) -> dict[str, Any]:
 
 
 def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
-    """layernorm or the layer scale, with their options. groupnorm and instancenorm are left
-    to the fixed networks in tests/data/torch: torch refuses them in training on a single
-    spatial position (after global_pool), which the generator does not yet avoid."""
-    kind = draw(st.sampled_from(["layernorm", "scale"]))
+    """layernorm, groupnorm, instancenorm or the layer scale, with their options."""
+    kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale"]))
     entry: dict[str, Any] = {"type": kind}
     if kind == "layernorm" and draw(st.booleans()):
         entry["over"] = "all"
+    if kind == "groupnorm":
+        entry["groups"] = draw(st.sampled_from(divisors(channels)))
+    if kind == "instancenorm":
+        entry["track_running_stats"] = draw(st.booleans())
     if kind != "scale" and draw(st.booleans()):
-        entry["affine"] = False
+        entry["affine"] = kind == "instancenorm"
     if kind == "scale" and draw(st.booleans()):
         entry["bias"] = True
     return entry
