@@ -125,10 +125,12 @@ def test_markdown_and_csv_show_formulas(capsys: pytest.CaptureFixture[str]) -> N
 # ------------------------------------------------------------------- every network, made symbolic
 
 
-# Known defect: the symbolic receptive field after adaptive pooling and after the linear and
-# cubic up-sampling modes differs from the numeric one on these networks. Strict: the test
-# fails once they agree, so the mark comes off with the fix.
-SYMBOLIC_FIELD_DEFECT = {"adaptive_1d", "adaptive_2d", "resample_1d", "resample_2d"}
+def resamples(layer: Any) -> bool:
+    """Up-sampling whose pixels torch picks in float32 from the sizes: with symbolic sizes
+    its field (and every later one) is an estimate, marked as such."""
+    return layer.kind == "upsample" and not (
+        layer.mode == "nearest" and all(isinstance(s, int) for s in layer.scale or (0.5,))
+    )
 
 
 def numeric_networks() -> list[Any]:
@@ -137,11 +139,7 @@ def numeric_networks() -> list[Any]:
         for net in load(str(path)):
             (shape,) = net.inputs.values() if len(net.inputs) == 1 else (None,)
             if shape is not None and all(type(s) is int for s in shape) and len(shape) > 1:
-                marks = []
-                if net.name in SYMBOLIC_FIELD_DEFECT:
-                    reason = "symbolic field after adaptive_pool / linear up-sampling differs"
-                    marks = [pytest.mark.xfail(strict=True, reason=reason)]
-                found.append(pytest.param(path, net.name, marks=marks))
+                found.append(pytest.param(path, net.name))
     return found
 
 
@@ -177,11 +175,18 @@ def test_every_numeric_network_made_symbolic_agrees(path: Path, name: str) -> No
     replace_input(net, {key: tuple(symbol(n) for n in names) + (shape[-1],)})
     sym = analyze(net)
     env = dict(zip(names, shape[:-1], strict=True))
+    estimated = False
     for s, n in zip(sym.layers, numeric.layers, strict=True):
         assert values_at(s.shape, env) == n.shape, s.name
         assert values_at(s.effect.macs, env) == n.effect.macs, s.name
         assert values_at(s.totals.params, env) == n.totals.params, s.name
-        assert values_at(s.field.start, env) == values_at(n.field.start, env), s.name
+        estimated = estimated or resamples(s.node.layer)
+        if s.field.estimate or n.field.estimate:  # closed formulas, marked in every report
+            assert estimated or n.field.estimate, f"{s.name}: an estimate, no resampling before"
+            continue
+        for part in ("size", "stride", "start"):
+            got, want = getattr(s.field, part), getattr(n.field, part)
+            assert values_at(got, env) == values_at(want, env), (s.name, part)
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,11 @@ class Field:
             units=tuple(units),
         )
 
+    @property
+    def estimate(self) -> bool:
+        """The closed formulas, not every unit followed: the reports mark such a field."""
+        return self.units is None and not self.is_global
+
     def whole(self) -> Field:
         """The field of a unit that sees the whole input (fc, flatten, global_pool)."""
         start = tuple(arith.half(e - 1) for e in self.extent)

@@ -21,7 +21,15 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
-from cnncalc.symbolic.arith import Size, exact_half, is_int, largest, smallest
+from cnncalc.symbolic.arith import (
+    Size,
+    ceildiv,
+    exact_half,
+    floordiv,
+    is_int,
+    largest,
+    smallest,
+)
 
 MAX_PERIOD = 512  # beyond this the pattern is followed approximately
 MAX_WORK = 200_000  # units x taps per layer
@@ -62,13 +70,38 @@ class Units:
             lo = self.lo[0]
             return None if lo is None else (lo + t * self.jump, self.hi[0] + t * self.jump)
         if not is_int(t):
-            raise Inexact
+            return self.at_symbol(t)
         q, m = divmod(t, self.period)
         lo = self.lo[m]
         return None if lo is None else (lo + q * self.jump, self.hi[m] + q * self.jump)
 
+    def at_symbol(self, t: Size) -> Span:
+        """Unit ``t`` at a symbolic index: the sum over residues r of [t ≡ r] times unit r's
+        bounds, moved by t // period jumps (exact where every unit reads something)."""
+        if all(lo is None for lo in self.lo):
+            return None
+        if any(lo is None for lo in self.lo):
+            raise Inexact  # a unit that reads nothing for some indices only
+        p = self.period
+        is_r = [(t - r) // p - (t - r - 1) // p for r in range(p)]  # 1 or 0
+        moved = (t // p) * self.jump
+        lo = sum((i * v for i, v in zip(is_r, self.lo, strict=True)), 0) + moved
+        hi = sum((i * v for i, v in zip(is_r, self.hi, strict=True)), 0) + moved
+        return lo, hi
+
+    def monotone(self) -> bool:
+        """Every unit's first and last pixel are at or after its left neighbour's (certain
+        for every size), so a run of units reads from its first unit's to its last's."""
+        lo, hi = list(self.lo), list(self.hi)
+        if any(v is None for v in lo):
+            return False
+        pairs = [(a, b) for seq in (lo, hi) for a, b in zip(seq, [*seq[1:], seq[0] + self.jump])]
+        return all(certainly_at_most(a, b) for a, b in pairs)
+
     @property
-    def stride(self) -> int | Fraction:
+    def stride(self) -> Any:
+        if not is_int(self.jump):  # moves a symbolic number of pixels per period
+            return self.jump / self.period
         if self.period == 1:  # every unit alike: the common case, kept free of Fractions
             return self.jump
         step = Fraction(self.jump, self.period)
@@ -92,7 +125,9 @@ class Units:
             span = self.at(t)
             if span is not None:
                 centre = (
-                    Fraction(span[0] + span[1], 2) if is_int(span[0]) else (span[0] + span[1]) / 2
+                    Fraction(span[0] + span[1], 2)
+                    if is_int(span[0]) and is_int(span[1])
+                    else (span[0] + span[1]) / 2
                 )
                 return centre - t * self.stride
         return Fraction(0)
@@ -101,6 +136,15 @@ class Units:
     def empty(self) -> int:
         """How many units of a period read nothing."""
         return sum(lo is None for lo in self.lo)
+
+
+def certainly_at_most(a: Size, b: Size) -> bool:
+    if is_int(a) and is_int(b):
+        return bool(a <= b)
+    try:
+        return bool(a <= b)
+    except TypeError:  # depends on the sizes
+        return False
 
 
 def merge(spans: Sequence[Span]) -> Span:
@@ -205,12 +249,25 @@ def bin_of(i: int, size: int, out: int) -> range:
     return range(i * size // out, -(-(i + 1) * size // out))
 
 
-def adaptive(u: Units, size: int, out: int) -> Units:
+def adaptive(u: Units, size: Size, out: int) -> Units:
     """PyTorch's adaptive pooling: output i reads floor(i*I/O) .. ceil((i+1)*I/O) - 1."""
-    g = gcd(size, out)
-    return mapped(
-        u, out // g, size // g, lambda i: range(i * size // out, -(-(i + 1) * size // out))
-    )
+    if is_int(size):
+        g = gcd(size, out)
+        return mapped(u, out // g, size // g, lambda i: bin_of(i, size, out))
+    # A symbolic I: the bins' ends are formulas, so a bin is read as a run of units, from
+    # its first unit's first pixel to its last unit's last pixel, which holds exactly when
+    # the fields only move forward. Output i + O*P reads the bins of i moved by I*P units
+    # (P = the input's period), that is by I jumps.
+    if not u.monotone():
+        raise Inexact
+    period = out * u.period
+    check_work(period, 1)
+    spans = []
+    for i in range(period):
+        first, last = u.at(floordiv(i * size, out)), u.at(ceildiv((i + 1) * size, out) - 1)
+        assert first is not None and last is not None
+        spans.append((first[0], last[1]))
+    return build(period, size * u.jump, spans)
 
 
 def union(units: Sequence[Units]) -> Units:
@@ -234,6 +291,8 @@ def broadcast(units: Sequence[Units], constant: Sequence[Span], size: Size) -> U
     if not units:
         return build(1, 0, [merge(constant)])
     joined = union(units)
+    if not is_int(joined.jump):
+        raise Inexact
     k = joined.period // gcd(size * joined.jump, joined.period)
     period = size * k
     check_work(period, len(constant) + 1)

@@ -173,10 +173,9 @@ class AdaptivePool(Layer):
         if f.is_global or all(o == 1 for o in out[:-1]):
             return f.whole()
         axes = range(len(f.size))
-        if all(arith.is_int(sizes[a]) for a in axes):
-            exact = f.follow(lambda a, u: fields.adaptive(u, sizes[a], out[a]))
-            if exact is not None:
-                return exact
+        exact = f.follow(lambda a, u: fields.adaptive(u, sizes[a], out[a]))
+        if exact is not None:
+            return exact
         size, stride, start = [], [], []  # the widest bin, ceil(I/O) + 1 at most
         for a in axes:
             j = f.stride[a]

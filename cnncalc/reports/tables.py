@@ -153,13 +153,25 @@ def effective_padding(r: LayerResult) -> list[Any]:
 
 def field_json(r: LayerResult) -> dict[str, Any]:
     f = r.field
-    return {
+    doc = {
         "size": number(f.size),
         "stride": number(f.stride),
         "start": number(f.start),
         "global": f.is_global,
         "effective_padding": number(effective_padding(r)),
     }
+    return doc | {"estimate": True} if f.estimate else doc
+
+
+ESTIMATE_NOTE = (
+    "estimate: cnncalc cannot follow every unit's field here (linear or cubic up-sampling "
+    "of a symbolic size, merged fields whose strides differ, a pattern longer than 512 "
+    "units), so the size, stride and start come from the closed formulas"
+)
+
+
+def estimate_notes(a: Analysis, mark: str) -> list[str]:
+    return [f"{mark}{ESTIMATE_NOTE}"] if any(r.field.estimate for r in a.layers) else []
 
 
 FIELDS: dict[str, Callable[[LayerResult], Any]] = {
@@ -384,7 +396,9 @@ def field_table(a: Analysis, dtype: str) -> Table:
         f = r.field
         row = base_row(r) + [
             fmt_shape(r.shape),
-            axes_text(f.size) + (" (global)" if f.is_global else ""),
+            axes_text(f.size)
+            + (" (global)" if f.is_global else "")
+            + (" (estimate)" if f.estimate else ""),
             axes_text(f.stride),
             axes_text(f.start),
             axes_text(effective_padding(r)),
@@ -396,6 +410,7 @@ def field_table(a: Analysis, dtype: str) -> Table:
     ]
     if merges:
         notes.append("widest input: at a merge, the input whose field sets the merged field")
+    notes += estimate_notes(a, "")
     return Table(header(a), cols, rows, notes=notes, warnings=warning_lines(a))
 
 
@@ -429,7 +444,11 @@ def summary_table(a: Analysis, dtype: str) -> Table:
     for r in a.layers:
         lt = r.totals
         name = r.name + (f" (shares {r.shared_from})" if r.shared_from else "")
-        field_size = axes_text(r.field.size) + ("*" if r.field.is_global else "")
+        field_size = (
+            axes_text(r.field.size)
+            + ("*" if r.field.is_global else "")
+            + ("~" if r.field.estimate else "")
+        )
         rows.append(
             [
                 name,
@@ -448,6 +467,7 @@ def summary_table(a: Analysis, dtype: str) -> Table:
         f"non-trainable: {count(t.frozen_params)}",
         *memory_notes(t, dtype),
         "field: receptive-field size; * sees the whole input",
+        *estimate_notes(a, "~ an "),
         *formula_notes(a),
     ]
     return Table(header(a), cols, rows, totals, notes, warning_lines(a))
