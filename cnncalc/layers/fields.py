@@ -92,10 +92,12 @@ class Units:
     def monotone(self) -> bool:
         """Every unit's first and last pixel are at or after its left neighbour's (certain
         for every size), so a run of units reads from its first unit's to its last's."""
-        lo, hi = list(self.lo), list(self.hi)
-        if any(v is None for v in lo):
+        if any(v is None for v in self.lo):
             return False
-        pairs = [(a, b) for seq in (lo, hi) for a, b in zip(seq, [*seq[1:], seq[0] + self.jump])]
+        seqs: list[list[Size]] = [list(self.lo), list(self.hi)]
+        pairs = [
+            (a, b) for seq in seqs for a, b in zip(seq, [*seq[1:], seq[0] + self.jump], strict=True)
+        ]
         return all(certainly_at_most(a, b) for a, b in pairs)
 
     @property

@@ -31,7 +31,6 @@ from cnncalc.layers.values import (
     padding,
     spatial,
 )
-from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import ceildiv, exact_half, product, settle
 
 
