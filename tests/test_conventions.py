@@ -44,6 +44,7 @@ from cnncalc.reports.conventions import (
     fused_activation,
     layer_cost,
     network_cost,
+    op_key,
 )
 from cnncalc.spec.load import load, load_text
 from cnncalc.symbolic.arith import product
@@ -479,6 +480,35 @@ def test_torchvision(exported: Any, file: str, name: str) -> None:
     want = expected(a, info, PRESETS["torchvision"])
     per.update({k: 0 for k, v in want.items() if k and k not in per and v == 0})
     check(a, counter.get_total_flops() // 2, per, want)
+
+
+# The kinds of today's CNNs, as the presets tell them apart (op_key): each must be in some
+# network of tests/data/torch/, so that every tool above measures it on real torch.
+MODERN_KINDS = {
+    *("multiply", "add", "fc_channels", "scale", "prelu", "standardize"),
+    *("layernorm", "layernorm_noaffine", "groupnorm", "groupnorm_noaffine"),
+    *("instancenorm", "instancenorm_noaffine"),
+    *("silu", "hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu"),
+    *("adaptive_avgpool", "adaptive_maxpool", "upsample", "upsample_linear"),
+    *("upsample_bilinear", "upsample_trilinear", "upsample_bicubic"),
+    *("slice", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pad", "crop"),
+    *("identity", "drop_path"),
+}
+
+
+def test_every_kind_of_todays_cnns_is_measured_by_the_tools() -> None:
+    found: set[str] = set()
+    broadcast: set[tuple[str, int]] = set()  # merges with a size-1 axis, by spatial rank
+    for file, name in NETWORKS:
+        if Path(file).parent != DATA:
+            continue
+        (n,) = [n for n in load(file) if n.name == name]
+        for r in analyze(n).layers:
+            found |= {op_key(r), *([r.node.activation] if r.node.activation else [])}
+            if r.node.kind in ("add", "multiply") and any(s != r.shape for s in r.input_shapes):
+                broadcast.add((r.node.kind, len(r.shape) - 1))
+    assert MODERN_KINDS - found == set()
+    assert {(k, d) for k in ("add", "multiply") for d in (1, 2, 3)} <= broadcast
 
 
 def test_examples_are_covered_when_present() -> None:

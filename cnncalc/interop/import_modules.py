@@ -99,6 +99,9 @@ def module(mp: Mapper, node: Any, m: Any) -> None:
     elif kind == "LayerScale" and hasattr(m, "weight"):  # cnncalc's own export
         keys = {"type": "scale"} | ({"bias": True} if m.bias is not None else {})
         mp.add(node, keys, [x], owner=node.target, params=owned(m, node.target))
+    elif kind == "Standardize" and hasattr(m, "variance"):  # cnncalc's own export
+        keys = {"type": "standardize"} | ({"count": True} if m.count is not None else {})
+        mp.add(node, keys, [x], owner=node.target, params=owned(m, node.target))
     elif isinstance(m, nn.Flatten):
         reshape(mp, node, x)
     elif isinstance(m, nn.Upsample):

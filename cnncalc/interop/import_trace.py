@@ -20,7 +20,7 @@ from typing import Any
 
 from cnncalc.errors import CnnCalcError
 
-LEAVES = {"LayerScale"}  # modules of cnncalc's exports that are one layer each
+LEAVES = {"LayerScale", "Standardize"}  # modules of cnncalc's exports that are one layer each
 
 
 @dataclass

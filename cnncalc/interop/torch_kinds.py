@@ -68,6 +68,16 @@ def scale(w: Writer, r: LayerResult, x: list[str]) -> None:
     w.finish(r, f"{w.module(r, f'LayerScale({args})')}({x[0]})")
 
 
+def standardize(w: Writer, r: LayerResult, x: list[str]) -> None:
+    layer: Any = r.node.layer
+    if w.linear:
+        w.finish(r, x[0])
+        return
+    c = w.num(r.shape[-1], "features", w.channels.get(r.inputs[0]))
+    args = f"{c}, {len(r.shape) - 1}" + (", count=True" if layer.count else "")
+    w.finish(r, f"{w.module(r, f'Standardize({args})')}({x[0]})")
+
+
 def adaptive_pool(w: Writer, r: LayerResult, x: list[str]) -> None:
     layer: Any = r.node.layer
     n = len(r.shape) - 1
@@ -179,6 +189,7 @@ KINDS = {
     "groupnorm": groupnorm,
     "instancenorm": instancenorm,
     "scale": scale,
+    "standardize": standardize,
 }
 
 # Modules the generated file defines when a network needs them, by class name.
@@ -196,5 +207,20 @@ class LayerScale(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = x * self.weight
         return x if self.bias is None else x + self.bias
+''',
+    "Standardize": '''
+class Standardize(nn.Module):
+    """(x - mean) / sqrt(variance) per channel, with statistics measured beforehand: buffers,
+    never trained (Keras's adapted Normalization; count=True keeps its sample count too)."""
+
+    def __init__(self, channels: int, dims: int, count: bool = False) -> None:
+        super().__init__()
+        shape = (channels,) + (1,) * dims
+        self.register_buffer("mean", torch.zeros(shape))
+        self.register_buffer("variance", torch.ones(shape))
+        self.register_buffer("count", torch.zeros(()) if count else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x - self.mean) / self.variance.sqrt().clamp_min(1e-7)
 ''',
 }

@@ -39,7 +39,7 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
         hi = arith.largest([f.start[a] + arith.half(f.size[a] - 1) for f in ins])
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
-        stride.append(min(f.stride[a] for f in ins))
+        stride.append(arith.smallest([f.stride[a] for f in ins]))
     return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
 
 
@@ -49,7 +49,11 @@ def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
         return ()
     strides = {f.stride for f in ins}
     if len(strides) > 1:
-        shown = ", ".join(fmt_axes(s) for s in sorted(strides))
+        try:
+            ordered = sorted(strides)
+        except TypeError:  # symbolic strides whose order depends on the sizes
+            ordered = sorted(strides, key=fmt_axes)
+        shown = ", ".join(fmt_axes(s) for s in ordered)
         return (f"the merged inputs have different receptive-field strides ({shown})",)
     return ()
 

@@ -159,6 +159,27 @@ class InstanceNorm(Normalize):
         return 2 if self.affine else 0
 
 
+@register("standardize", "normalization")
+@dataclass(frozen=True, kw_only=True)
+class Standardize(Layer):
+    """Fixed statistics per channel: (x - mean) / sqrt(variance), the mean and variance
+    measured on data beforehand (Keras's adapted Normalization) and never trained. With
+    ``count`` the number of samples they were measured on is kept too, as Keras keeps it."""
+
+    count: bool = key(boolean, False)
+
+    def apply(self, ins: Sequence[Shape]) -> Effect:
+        c = ins[0][-1]
+        return Effect(shape=ins[0], frozen_params=2 * c + (1 if self.count else 0))
+
+    def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
+        """The divisor, sqrt(variance) per channel, a tensor of its own; never the input."""
+        return (new_tensor(fixed=ins[0][-1]),)
+
+    def describe(self) -> str:
+        return "with count" if self.count else ""
+
+
 @register("scale")
 @dataclass(frozen=True, kw_only=True)
 class Scale(Layer):

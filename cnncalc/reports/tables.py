@@ -165,8 +165,9 @@ def field_json(r: LayerResult) -> dict[str, Any]:
 
 ESTIMATE_NOTE = (
     "estimate: cnncalc cannot follow every unit's field here (linear or cubic up-sampling "
-    "of a symbolic size, merged fields whose strides differ, a pattern longer than 512 "
-    "units), so the size, stride and start come from the closed formulas"
+    "of a symbolic size, merged fields whose strides differ, a size-1 axis broadcast over "
+    "a symbolic size, a pattern longer than 512 units), so the size, stride and start "
+    "come from the closed formulas"
 )
 
 
