@@ -172,6 +172,7 @@ def test_help_names_every_convention(capsys: pytest.CaptureFixture[str]) -> None
 def test_readme_documents_every_convention() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Counting like other tools (`--convention`)")[1].split("\n## ")[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    table = section.split("| Convention |")[1].split("\n\n")[0]  # then the kinds' table
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert [row.split("`")[1] for row in rows] == list(PRESETS)
     assert "cnncalc macs" in section and "--compare" in section

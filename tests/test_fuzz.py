@@ -141,6 +141,7 @@ KEYS = st.sampled_from(
         "activation",
         "share",
         "output_padding",
+        "count",
         "filter",
         "x",
     ]
@@ -163,6 +164,7 @@ TYPES = st.sampled_from(
         "upsample",
         "reshape",
         "softmax",
+        "standardize",
         "cnov",
         "blk",
     ]

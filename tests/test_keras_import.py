@@ -327,9 +327,6 @@ def test_keras_applications_match_keras(name: str, tmp_path: Path) -> None:
     try:
         net = import_keras(str(path), {}, 10_000)
     except CnnCalcError as error:
-        if name == "EfficientNetB0":  # its Normalization is adapted: 2C+1 statistics
-            assert "layer 'normalization' (Normalization)" in str(error)
-            pytest.skip("cnncalc has no layer kind for Keras's adapted Normalization")
         if "this version does not have" in str(error):
             pytest.skip(f"a layer kind cnncalc does not have yet: {error}")
         raise
@@ -342,4 +339,4 @@ def test_keras_applications_match_keras(name: str, tmp_path: Path) -> None:
         if keras_name in truth["outputs"]:
             assert list(r.effect.shape) == truth["outputs"][keras_name], keras_name
             checked += 1
-    assert checked >= truth["layers"] * 0.8  # all but inputs, paddings folded, rescaling
+    assert checked >= truth["layers"] * 0.8  # all but inputs and the paddings folded

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fractions import Fraction
 from pathlib import Path
 
@@ -99,6 +101,19 @@ def test_norms_count_their_weights_and_statistics(dims: int) -> None:
     assert layers["s"].effect.params == 12  # type: ignore[attr-defined]
     assert not layers["ln"].field.is_global  # type: ignore[attr-defined]
     assert layers["all"].field.is_global  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("dims", [0, 1, 2, 3])
+def test_fixed_statistics_are_non_trainable_and_keep_the_field(dims: int) -> None:
+    """Keras's adapted Normalization: mean and variance per channel, and its sample count."""
+    a = net([3] * dims + [5], "standardize name=plain", "normalization count=true name=keras")
+    layers = by_name(a)
+    for name, frozen in (("plain", 10), ("keras", 11)):
+        r: Any = layers[name]
+        assert (r.effect.params, r.effect.frozen_params, r.effect.macs) == (0, frozen, 0)
+        assert r.shape == (3,) * dims + (5,) and r.node.kind == "standardize"
+        assert dims == 0 or r.field.size == (1,) * dims
+    assert (a.totals.params, a.totals.trainable_params) == (21, 0)
 
 
 def test_groupnorm_groups_must_divide_the_channels() -> None:

@@ -200,8 +200,10 @@ def surgery_entry(draw: Any, shape: tuple[int, ...]) -> dict[str, Any]:
 
 
 def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
-    """layernorm, groupnorm, instancenorm or the layer scale, with their options."""
-    kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale"]))
+    """layernorm, groupnorm, instancenorm, the layer scale or fixed statistics, with options."""
+    kind = draw(
+        st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale", "standardize"])
+    )
     entry: dict[str, Any] = {"type": kind}
     if kind == "layernorm" and draw(st.booleans()):
         entry["over"] = "all"
@@ -209,6 +211,8 @@ def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
         entry["groups"] = draw(st.sampled_from(divisors(channels)))
     if kind == "instancenorm":
         entry["track_running_stats"] = draw(st.booleans())
+    if kind == "standardize":
+        return entry | ({"count": True} if draw(st.booleans()) else {})
     if kind != "scale" and draw(st.booleans()):
         entry["affine"] = kind == "instancenorm"
     if kind == "scale" and draw(st.booleans()):

@@ -353,18 +353,22 @@ def dropout(call: Call) -> Made:
 
 @layer("Rescaling", "Identity")
 def parameter_free(call: Call) -> Made:
-    """No weights, no change of shape: nothing to count."""
-    return []
+    """No weights, no change of shape: kept as an identity, so the layer keeps its name."""
+    return [({"type": "identity"}, "")]
 
 
 @layer("Normalization")
 def normalization(call: Call) -> Made:
     if call.get("mean") is not None and call.get("variance") is not None:
-        return []  # statistics given in the config are constants, not weights
-    raise Refused(
-        "Normalization adapted to data keeps 2C+1 non-trainable statistics (mean, variance, "
-        "count); cnncalc has no layer kind for them"
-    )
+        return parameter_free(call)  # statistics given in the config are constants
+    axis = call.get("axis", -1)
+    if axis not in (-1, [-1]) and axis != call.rank() + 1 and axis != [call.rank() + 1]:
+        raise Refused(f"statistics over axis {axis}, not per channel")
+    if call.get("invert"):
+        raise Refused("invert = true (it undoes a normalisation), not a cnncalc kind")
+    # adapted to data: a mean and a variance per channel and a sample count, non-trainable
+    need("standardize", "count")
+    return [({"type": "standardize", "count": True}, "")]
 
 
 @layer("LayerScale")
