@@ -205,3 +205,23 @@ def test_every_symbolic_network_reports_in_every_format(
             code, out, err = run([report, str(path), "--net", name, "-f", fmt], capsys)
             assert (code, err) == (0, ""), (report, fmt)
             assert out
+
+
+def test_estimated_fields_are_marked_in_every_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """Bilinear up-sampling of a symbolic size: its field and the next are estimates."""
+    layers = "conv 4 kernel=3; upsample 2 mode=bilinear; conv 4 kernel=3; adaptive_pool 2"
+    args = ["--layers", layers, "--input"]
+    code, out, _ = run(["receptive-field", *args, "HxWx3", "-f", "json"], capsys)
+    marks = [r["receptive_field"].get("estimate") for r in json.loads(out)["networks"][0]["layers"]]
+    assert marks == [None, True, True, True]
+    code, out, _ = run(["receptive-field", *args, "HxWx3", "-f", "csv"], capsys)
+    assert out.count("(estimate)") == 3
+    code, out, _ = run(["receptive-field", *args, "HxWx3", "-f", "markdown"], capsys)
+    assert "so the size, stride and start come from the closed formulas" in out
+    code, out, _ = run(["summary", *args, "HxWx3", "-f", "markdown"], capsys)
+    assert "~ an estimate: cnncalc cannot follow every unit's field here" in out
+    for report in ("receptive-field", "summary"):
+        code, out, _ = run([report, *args, "20x20x3"], capsys)  # numeric: followed exactly
+        assert code == 0 and "estimate" not in out
+    code, out, _ = run(["receptive-field", *args, "20x20x3", "-f", "json"], capsys)
+    assert "estimate" not in out

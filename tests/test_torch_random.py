@@ -201,9 +201,7 @@ def surgery_entry(draw: Any, shape: tuple[int, ...]) -> dict[str, Any]:
 
 def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
     """layernorm, groupnorm, instancenorm, the layer scale or fixed statistics, with options."""
-    kind = draw(
-        st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale", "standardize"])
-    )
+    kind = draw(st.sampled_from(["layernorm", "groupnorm", "instancenorm", "scale", "standardize"]))
     entry: dict[str, Any] = {"type": kind}
     if kind == "layernorm" and draw(st.booleans()):
         entry["over"] = "all"
