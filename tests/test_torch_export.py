@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from cnncalc.cli.app import main
@@ -376,7 +376,25 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def test_helper_modules_are_defined_only_where_used_and_never_renamed_over() -> None:
+    from cnncalc.interop.torch_kinds import HELPERS
+    from cnncalc.interop.torch_names import RESERVED
+
+    assert set(HELPERS) <= RESERVED
+    text = """
+    [blocks.Standardize]
+    layers = ["conv 2 kernel=1"]
+    [net]
+    input = [4, 4, 2]
+    layers = ["Standardize", "scale"]
+    """
+    code = export_pytorch([analyze(n) for n in load_text(text, "h.toml")]).code
+    assert "class LayerScale(" in code and "class Standardize(nn.Module)" not in code
+    assert code.count("class Standardize") == 1  # the block's class, under another name
+
+
 @settings(max_examples=examples(200), deadline=None)
+@example(net="0", block="Standardize", instance="0", layer="Î", source="0")
 @given(NAME.filter(lambda n: n != "blocks"), NAME, LAYER_NAME, LAYER_NAME, NAME)
 def test_names_from_a_hostile_file_stay_in_docstrings(
     net: str, block: str, instance: str, layer: str, source: str

@@ -14,6 +14,7 @@ explicit ``F.pad`` otherwise. This module never imports torch.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,10 @@ def export_pytorch(
     title = "\n".join(textwrap.wrap(inert(title), WIDTH - 4))
     parts = [HEADER.format(title=title, version=__version__)]
     texts = [c.text() for c in classes]
-    parts += [code for name, code in HELPERS.items() if any(f"{name}(" in t for t in texts)]
+    parts += [
+        code
+        for name, code in HELPERS.items()
+        if any(re.search(rf"(?<![\w.]){name}\(", t) for t in texts)  # not blk_{name}(
+    ]
     parts += ["\n" + t for t in texts]
     return Export("\n".join(parts), infos)

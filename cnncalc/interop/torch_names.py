@@ -21,8 +21,9 @@ MODULE_ATTRIBUTES = frozenset(
     requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
     training type xpu zero_grad""".split()
 )
-# Names the generated code itself uses inside a class.
-RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super"})
+# Names the generated code itself uses: its imports, and the helper modules it may define
+# (torch_kinds.HELPERS), which no network or block class may take.
+RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super", "LayerScale", "Standardize"})
 
 
 def inert(text: str) -> str:
