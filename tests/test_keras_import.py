@@ -219,6 +219,53 @@ def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return code, err
 
 
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_normalization_and_rescaling_keep_their_statistics_and_names(
+    tmp_path: Path, dims: int
+) -> None:
+    """An adapted Normalization holds a mean and a variance per channel and a sample count
+    (non-trainable weights that count_params() counts); given statistics are constants."""
+    shape = [6] * dims + [3]
+    layers = [
+        input_layer("x", shape),
+        keras_layer("Rescaling", "rescale", [node(tensor("x", [None, *shape]))], scale=1 / 255),
+        keras_layer("Normalization", "norm", [node(tensor("rescale", [None, *shape]))], axis=-1),
+        keras_layer(
+            "Normalization",
+            "given",
+            [node(tensor("norm", [None, *shape]))],
+            axis=-1,
+            mean=[0.5, 0.4, 0.3],
+            variance=[0.1, 0.2, 0.3],
+        ),
+    ]
+    net, a = run(tmp_path, functional("m", layers, ["x"], ["given"]))
+    keys = {layer.name: layer.keys for layer in net.layers}
+    assert keys["rescale"] == keys["given"] == {"type": "identity"}
+    assert keys["norm"] == {"type": "standardize", "count": True}
+    assert (a.totals.params, a.totals.trainable_params) == (7, 0)
+    assert a.outputs == {"given": tuple(shape)}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"axis": 1}, "statistics over axis 1, not per channel"),
+        ({"axis": -1, "invert": True}, "invert = true (it undoes a normalisation)"),
+    ],
+)
+def test_a_normalization_cnncalc_cannot_describe_is_refused(
+    tmp_path: Path, config: dict[str, Any], message: str
+) -> None:
+    layers = [
+        input_layer("x", [6, 6, 3]),
+        keras_layer("Normalization", "norm", [node(tensor("x", [None, 6, 6, 3]))], **config),
+    ]
+    with pytest.raises(CnnCalcError) as caught:
+        run(tmp_path, functional("m", layers, ["x"], ["norm"]))
+    assert "layer 'norm' (Normalization)" in str(caught.value) and message in str(caught.value)
+
+
 def test_a_lambda_layer_is_refused_by_its_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
