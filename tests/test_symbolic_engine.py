@@ -351,6 +351,18 @@ def test_the_field_after_adaptive_pooling_is_exact_at_every_size(
         assert not pooled.field.estimate, net  # followed unit by unit, not estimated
 
 
+def test_a_window_after_an_estimated_adaptive_pool_keeps_exact_fractions() -> None:
+    """A transposed conv leaves units that read nothing, so the adaptive pool after it is
+    estimated, with a symbolic stride; the next window's closed formulas stay exact."""
+    net = (
+        "conv_transpose 3 kernel=1 stride=2; adaptive_pool 3; "
+        "conv_transpose 3 kernel=1; conv 2 kernel=1 stride=2"
+    )
+    compare_all(net, 1, 2, list(range(1, 30)))
+    sym = analyze_inline(net, "Wx2")
+    assert [r.field.estimate for r in sym.layers] == [False, True, True, True]
+
+
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_adaptive_pooling_of_a_symbolic_size_is_followed_unit_by_unit(rank: int) -> None:
     net = "upsample 2; conv 2 kernel=3; adaptive_pool 5; conv 2 kernel=2"

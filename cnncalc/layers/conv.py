@@ -176,8 +176,9 @@ class ConvTranspose(Layer):
         for a, wa in enumerate(w):
             j = f.stride[a]
             size.append(f.size[a] + (ceildiv(wa.eff, wa.stride) - 1) * j)
-            start.append(f.start[a] + (wa.pad_start - Fraction(wa.eff - 1, 2)) * j / wa.stride)
-            stride.append(Fraction(j) / wa.stride)
+            step = Fraction(1, wa.stride)  # a Fraction times j: exact for formulas too
+            start.append(f.start[a] + (wa.pad_start - Fraction(wa.eff - 1, 2)) * step * j)
+            stride.append(j * step)
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
     def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
