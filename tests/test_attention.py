@@ -17,7 +17,7 @@ from tvmodels import load as torchvision_models
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
 from cnncalc.layers.attention import grid_groups
-from conftest import by_name, net
+from conftest import DATA, by_name, golden, net
 
 
 def layer(a: Any, name: str) -> Any:
@@ -418,3 +418,13 @@ def test_errors_say_what_is_wrong(shape: list[int], layers: list[str], message: 
     with pytest.raises(CnnCalcError) as caught:
         net(shape, *layers)
     assert message in str(caught.value)
+
+
+# --------------------------------------------------------------------------- what users see
+
+
+@pytest.mark.parametrize("report", ["summary", "shapes", "receptive-field"])
+def test_golden_reports_of_a_small_transformer(report: str, cli: Any) -> None:
+    code, out, err = cli(report, str(DATA / "nets" / "tiny_transformer.toml"))
+    assert (code, err) == (0, "")
+    golden(f"tiny_transformer-{report}.txt", out)
