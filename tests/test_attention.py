@@ -206,9 +206,11 @@ def test_the_grid_partition_spreads_over_the_axis() -> None:
     assert layer(a, "a").field.size == (9, 9)
 
 
-def test_relative_bias_can_be_left_out() -> None:
+def test_relative_bias_can_be_left_out_and_a_zero_shift_needs_no_window() -> None:
     a = net([8, 8, 8], "attention 2 window=4 relative_bias=false name=a")
     assert layer(a, "a").effect.params == 4 * 72
+    b = net([8, 8, 8], "attention 2 shift=0 relative_bias=false name=a")
+    assert layer(b, "a").effect.params == 4 * 72 and layer(b, "a").field.is_global
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
