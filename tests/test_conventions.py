@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
 import io
 import math
 import re
@@ -160,7 +161,7 @@ def test_presets_are_declared_in_one_vocabulary() -> None:
 
 def test_rules_read_as_sentences() -> None:
     assert PRESETS["thop"].rules() == [
-        "conv, conv_transpose, fc: 1 per multiply-add",
+        "conv, conv_transpose, fc, patch_merging: 1 per multiply-add",
         "softmax: 3 per value, less one per softmax row (exp, add and divide)",
         "prelu, avgpool, upsample: 1 per output value",
         "global_avgpool, adaptive_avgpool: 1 per input value and per output value",
@@ -169,16 +170,118 @@ def test_rules_read_as_sentences() -> None:
         "upsample_linear: 5 per output value",
         "upsample_bilinear: 11 per output value",
         "upsample_bicubic: 259 per output value",
+        "attention: 1 per multiply-add of the Q, K, V and output projections",
     ]
-    assert PRESETS["fvcore"].rules()[-3:] == [
+    assert PRESETS["fvcore"].rules()[-4:-1] == [
         "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
         "upsample: 1 per output value (2-D only)",
         "upsample_bilinear: 4 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
-        "conv, conv_transpose, fc: 2 per multiply-add",
+        "conv, conv_transpose, fc, patch_merging: 2 per multiply-add",
         "bias of conv, conv_transpose: 1 per output value",
     ]
+    assert PRESETS["ptflops"].rules()[-1] == (
+        "attention: 1 per multiply-add of the Q, K, V and output projections and of Q Kᵀ and "
+        "A V; 1 per output value of each projection with a bias; 1 per attention weight "
+        "(softmax)"
+    )
+
+
+def test_attention_and_patch_merging_by_hand() -> None:
+    """Attention written out as nn.Linear projections, torch.matmul and F.softmax: each tool
+    counts the parts it sees (measured with torchinfo, fvcore, ptflops and thop on such a
+    module: 5 tokens of 8 channels, 2 heads; torchinfo's own figure is its deviation, the
+    projections' weights once; DeepSpeed's profiler patches torch.matmul and F.softmax)."""
+    (n,) = load_text(
+        'input = [5, 8]\nlayers = ["attention 2 name=a", "grid [5]", "patch_merging name=m"]',
+        "a.toml",
+    )
+    a = analyze(n)
+    projections, products, bias, weights = 4 * 5 * 8 * 8, 2 * 5 * 5 * 8, 4 * 5 * 8, 2 * 5 * 5
+    attention = {name: layer_cost(a.layers[0], c).total for name, c in PRESETS.items()}
+    assert attention == {
+        "cnncalc": projections + products,
+        "torchvision": projections + products,
+        "torchinfo": projections + bias,
+        "fvcore": projections + products,
+        "ptflops": projections + bias + products + weights,
+        "thop": projections,
+        "deepspeed": 2 * (projections + products) + weights,
+    }
+    # patch merging on [5, 8]: 3 positions of 16 values, a layernorm over them, 16 -> 16
+    merging = {name: layer_cost(a.layers[2], c) for name, c in PRESETS.items()}
+    macs = 3 * 16 * 16
+    assert {name: (c.macs, c.normalization) for name, c in merging.items()} == {
+        "cnncalc": (macs, 0),
+        "torchvision": (macs, 0),
+        "torchinfo": (macs, 32),  # the layernorm's parameters
+        "fvcore": (macs, 5 * 48),
+        "ptflops": (macs, 48),
+        "thop": (macs, 4 * 48),
+        "deepspeed": (2 * macs, 5 * 48),
+    }
+
+
+def written_out_attention(tokens: int, dim: int, heads: int) -> Any:
+    """Attention as the presets assume it is written: nn.Linear projections, torch.matmul
+    for Q Kᵀ and A V, F.softmax."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Attention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv = nn.Linear(dim, 3 * dim)
+            self.proj = nn.Linear(dim, dim)
+
+        def forward(self, x: Any) -> Any:
+            n = x.shape[0]
+            qkv = self.qkv(x).reshape(n, tokens, 3, heads, dim // heads).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = torch.matmul(q * (dim // heads) ** -0.5, k.transpose(-2, -1))
+            out = torch.matmul(F.softmax(scores, dim=-1), v)
+            return self.proj(out.transpose(1, 2).reshape(n, tokens, dim))
+
+    return Attention().eval()
+
+
+def test_attention_as_the_tools_count_it() -> None:
+    """The presets' attention rules against torchinfo, fvcore, ptflops and thop themselves."""
+    import torch
+
+    tokens, dim, heads = 5, 8, 2
+    model, x = written_out_attention(tokens, dim, heads), torch.randn(1, tokens, dim)
+    (n,) = load_text(f'input = [{tokens}, {dim}]\nlayers = ["attention {heads}"]', "a.toml")
+    r = analyze(n).layers[0]
+    want = {name: layer_cost(r, PRESETS[name]).total for name in PRESETS}
+    got: dict[str, int] = {}
+    if importlib.util.find_spec("torchinfo"):
+        from torchinfo import summary
+
+        got["torchinfo"] = quietly(
+            lambda: summary(model, input_data=[x], verbose=0)
+        ).total_mult_adds
+        # its deviation: the Linear layers' weights once, not once per token
+        want["torchinfo"] = r.effect.params
+    if importlib.util.find_spec("fvcore"):
+        flops = quietly(lambda: importlib.import_module("fvcore.nn").FlopCountAnalysis)(model, x)
+        got["fvcore"] = quietly(
+            lambda: flops.unsupported_ops_warnings(False).uncalled_modules_warnings(False).total()
+        )
+    if importlib.util.find_spec("thop"):
+        from thop import profile
+
+        got["thop"] = int(quietly(lambda: profile(model, inputs=(x,), verbose=False))[0])
+    if importlib.util.find_spec("ptflops"):
+        info = import_ptflops().get_model_complexity_info
+        got["ptflops"] = quietly(
+            lambda: info(model, (tokens, dim), as_strings=False, print_per_layer_stat=False)
+        )[0]
+    if not got:
+        pytest.skip("none of torchinfo, fvcore, ptflops and thop is installed")
+    assert got == {name: want[name] for name in got}
 
 
 # --------------------------------------------------------------------------- the real tools

@@ -138,13 +138,23 @@ def broadcasts(r: Any) -> bool:
     return r.node.kind in ("add", "multiply") and any(s != r.shape for s in r.input_shapes)
 
 
+# Known defect: where one window covers an axis (Swin-T's last stage, 7x7), numbers leave the
+# shift out, as torchvision does; a symbol cannot tell, so the symbolic field differs there.
+# Strict: the test fails once they agree, so the mark comes off with the fix.
+SYMBOLIC_FIELD_DEFECT = {"swin_t"}
+
+
 def numeric_networks() -> list[Any]:
     found: list[Any] = []
     for path in network_files():
         for net in load(str(path)):
             (shape,) = net.inputs.values() if len(net.inputs) == 1 else (None,)
             if shape is not None and all(type(s) is int for s in shape) and len(shape) > 1:
-                found.append(pytest.param(path, net.name))
+                marks = []
+                if net.name in SYMBOLIC_FIELD_DEFECT:
+                    reason = "symbolic field of a shifted window that covers the axis"
+                    marks = [pytest.mark.xfail(strict=True, reason=reason)]
+                found.append(pytest.param(path, net.name, marks=marks))
     return found
 
 
