@@ -119,9 +119,11 @@ def saved_per_layer(a: Analysis, built: Built, batch: int, dtype: str) -> dict[s
     with current_layer(built.classes, lines) as stack:
 
         def pack(t: torch.Tensor) -> torch.Tensor:
+            # detached: an output saved as itself would hold its own graph in a cycle that
+            # no collector sees, keeping every activation of the network alive for good
             ptr, nbytes = storage_key(t)
             if ptr in owned or ptr in seen:
-                return t
+                return t.detach()
             seen.add(ptr)
             # the innermost generated forward that is running a layer's line (a helper
             # module the file defines, such as LayerScale, runs inside one)
@@ -129,7 +131,7 @@ def saved_per_layer(a: Analysis, built: Built, batch: int, dtype: str) -> dict[s
             if name is None:
                 raise AssertionError(f"a tensor saved outside any layer's line: {stack}")
             per_layer[name] += nbytes
-            return t
+            return t.detach()
 
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             torch.manual_seed(1)
