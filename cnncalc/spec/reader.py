@@ -14,7 +14,7 @@ from cnncalc.spec.network import Network
 from cnncalc.spec.shorthand import split_tokens
 from cnncalc.spec.source import parse_toml
 from cnncalc.spec.sourcemap import Path as SourcePath
-from cnncalc.spec.sourcemap import locate
+from cnncalc.spec.sourcemap import SourceLines
 
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
 DEFAULT_MAX_LAYERS = 10_000  # a few seconds for any command; --max-layers raises it
@@ -28,7 +28,7 @@ class Reader(Expander):
     """
 
     def __init__(self, file: str, text: str, max_layers: int = DEFAULT_MAX_LAYERS) -> None:
-        self.setup(file, text, parse_toml(text, file), locate(text), max_layers)
+        self.setup(file, text, parse_toml(text, file), SourceLines(text), max_layers)
 
     @classmethod
     def from_doc(
@@ -36,7 +36,7 @@ class Reader(Expander):
     ) -> Reader:
         """A reader for a document built in memory: no text, so no line numbers."""
         reader = cls.__new__(cls)
-        reader.setup(file, "", doc, {}, max_layers)
+        reader.setup(file, "", doc, SourceLines(""), max_layers)
         return reader
 
     def setup(
@@ -44,7 +44,7 @@ class Reader(Expander):
         file: str,
         text: str,
         doc: dict[str, Any],
-        lines: dict[SourcePath, int],
+        lines: SourceLines,
         max_layers: int,
     ) -> None:
         self.file = file
@@ -180,7 +180,6 @@ class Reader(Expander):
             inputs=inputs,
             nodes=[],
             file=self.file,
-            line=self.line(path or ("layers",)),
             source_lines=self.lines,
             source_prefix=path,
         )
