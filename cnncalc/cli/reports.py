@@ -66,12 +66,15 @@ def emit_reports(
     compare: bool = False,
 ) -> None:
     from cnncalc.engine.walk import analyze
-    from cnncalc.reports.fold import fold
     from cnncalc.reports.tables import TABLES, by_type_json, by_type_table, network_json
 
     if depth is None and report == "summary" and fmt is Format.table:
         depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
-    analyses = [fold(analyze(n), depth) for n in networks]
+    analyses = [analyze(n) for n in networks]
+    if depth is not None:
+        from cnncalc.reports.fold import fold
+
+        analyses = [fold(a, depth) for a in analyses]
     if compare or convention is not None:
         return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
