@@ -211,7 +211,9 @@ class Registry(dict[str, tuple[type["Layer"], dict[str, Any]]]):
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or self.load(name)
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(  # type: ignore[override]
+        self, name: str, default: tuple[type[Layer], dict[str, Any]] | None = None
+    ) -> tuple[type[Layer], dict[str, Any]] | None:
         return self[name] if name in self else default
 
     def everything(self) -> dict[str, tuple[type[Layer], dict[str, Any]]]:

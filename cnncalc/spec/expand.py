@@ -90,7 +90,8 @@ class Expander(EntryReader):
                     net.aliases[full] = stand_in
                 continue
             inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
-            reads = getattr(L.REGISTRY.get(type_name, (None,))[0], "reads", None)
+            kind = L.REGISTRY.get(type_name)
+            reads = None if kind is None else getattr(kind[0], "reads", None)
             if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
                 more = {"inputs": [entry[reads]]}
                 inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)

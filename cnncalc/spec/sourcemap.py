@@ -221,8 +221,8 @@ class SourceLines(Mapping[Path, int]):
 
     __slots__ = ("text", "_lines")
     # Compared and hashed as the object it is: comparing contents would scan the text.
-    __eq__ = object.__eq__  # type: ignore[assignment]
-    __hash__ = object.__hash__  # type: ignore[assignment]
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     def __init__(self, text: str) -> None:
         self.text = text
