@@ -66,7 +66,6 @@ def emit_reports(
     compare: bool = False,
 ) -> None:
     from cnncalc.engine.walk import analyze
-    from cnncalc.reports.tables import TABLES, by_type_json, by_type_table, network_json
 
     if depth is None and report == "summary" and fmt is Format.table:
         depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
@@ -79,6 +78,7 @@ def emit_reports(
         return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
         from cnncalc.render.jsonstream import write_json
+        from cnncalc.reports.jsonreport import by_type_json, network_json
 
         docs = []
         for a in analyses:
@@ -89,6 +89,7 @@ def emit_reports(
         write_json({"networks": docs}, sys.stdout)
         return
     from cnncalc.render.formats import render
+    from cnncalc.reports.tables import TABLES, by_type_table
 
     make = by_type_table if by_type else TABLES[report]
     render([make(a, dtype.value) for a in analyses], fmt.value, sys.stdout)
@@ -105,7 +106,7 @@ def emit_conventions(
     """``--convention NAME``: the report counted as a peer tool counts; ``--compare``: all."""
     from cnncalc.reports import convention_report as cr
     from cnncalc.reports.conventions import PRESETS
-    from cnncalc.reports.tables import network_json
+    from cnncalc.reports.jsonreport import network_json
 
     if compare and convention is not None:
         raise CnnCalcError("give either --compare or --convention, not both", key="--compare")

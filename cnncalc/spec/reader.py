@@ -254,14 +254,12 @@ class Reader(Expander):
         def count_entries(items: list[Any], block: str | None) -> int:
             total = 0
             for item in items:
-                t = (
-                    item.get("type")
-                    if isinstance(item, dict)
-                    else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
-                )
                 reps = item.get("repeat", 1) if isinstance(item, dict) else 1
                 reps = reps if isinstance(reps, int) and reps > 0 else 1
-                unit = sizes.get(t, 1) if isinstance(t, str) and t in self.blocks else 1
+                unit = 1
+                if self.blocks:  # (without blocks, every entry is one layer)
+                    t = self.type_of(item)
+                    unit = sizes.get(t, 1) if isinstance(t, str) and t in self.blocks else 1
                 total += reps * unit
                 if total > self.max_layers:
                     raise self.error(
@@ -302,16 +300,22 @@ class Reader(Expander):
         count_entries(entries, None)
 
     def uses(self, entries: list[Any]) -> list[str]:
+        """The blocks that ``entries`` use, in order."""
+        if not self.blocks:
+            return []
         found = []
         for item in entries:
-            t = (
-                item.get("type")
-                if isinstance(item, dict)
-                else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
-            )
+            t = self.type_of(item)
             if isinstance(t, str) and t in self.blocks:
                 found.append(t)
         return found
+
+    @staticmethod
+    def type_of(item: Any) -> Any:
+        """The type an entry names (a table's type key, a string's first word), else None."""
+        if isinstance(item, dict):
+            return item.get("type")
+        return split_tokens(item)[0] if isinstance(item, str) and item.split() else None
 
 
 def unknown_network(name: str, names: Sequence[str], file: str) -> CnnCalcError:
