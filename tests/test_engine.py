@@ -70,7 +70,7 @@ def test_two_3x3_convs_see_5x5() -> None:
 
 
 def test_effective_padding_of_vgg16_pool5_is_90() -> None:
-    from cnncalc.reports.tables import effective_padding
+    from cnncalc.reports.jsonreport import effective_padding
 
     assert effective_padding(by_name(totals("vgg16"))["pool5"]) == [90, 90]
 

@@ -136,3 +136,32 @@ def test_a_huge_period_falls_back_to_the_formulas() -> None:
     (n,) = load_text('input = [8, 1]\nlayers = ["upsample 1000", "conv 1 kernel=3"]', "big.toml")
     conv = analyze(n).layers[1]
     assert conv.field.units is None and conv.field.stride == (Fraction(1, 1000),)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-40, 40),  # first pixel of unit 0's field
+            st.integers(0, 30),  # its width - 1
+            st.integers(1, 8),  # jump
+            st.integers(1, 7),  # kernel
+            st.integers(1, 4),  # dilation
+            st.integers(1, 4),  # stride
+            st.integers(-3, 6),  # padding before
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_direct_rule_for_plain_fields_gives_what_the_general_rule_gives(
+    axes: list[tuple[int, int, int, int, int, int, int]],
+) -> None:
+    from cnncalc.layers.base import Field, WindowAxis, plain_window_field
+
+    units = [fields.Units(1, jump, (lo,), (lo + width,)) for lo, width, jump, *_ in axes]
+    f = Field.exact(units, tuple(64 for _ in axes))
+    windows = [WindowAxis(64, k, d * (k - 1) + 1, s, p, 0, 1) for _, _, _, k, d, s, p in axes]
+    general = f.follow(
+        lambda a, u: fields.window(u, axes[a][3], axes[a][4], axes[a][5], axes[a][6])
+    )
+    assert plain_window_field(f, windows) == general

@@ -230,3 +230,57 @@ def test_keras_and_pytorch_spellings_of_words_are_accepted() -> None:
     ]
     avg = net([8, 8, 3], "pool kernel=2 mode=AVG activation=LeakyReLU")
     assert avg.layers[0].node.layer.mode == "avg" and avg.layers[0].node.activation == "leaky_relu"
+
+
+# ----------------------------------------------------------------- the registry, loaded lazily
+
+
+def test_kind_modules_names_every_kind_where_its_family_registers_it() -> None:
+    """KIND_MODULES (which family to import for a name) agrees with what the families register,
+    in their order, and every class the package exports comes from the family it names."""
+    import importlib
+    import json
+    import subprocess
+    import sys
+
+    import cnncalc.layers as L
+    from cnncalc.layers.base import KIND_MODULES, REGISTRY
+
+    program = (
+        "import importlib, json\n"
+        "from cnncalc.layers.base import REGISTRY\n"
+        "for family in ('activation', 'shape', 'channels', 'conv', 'dense', 'merge', 'norm',"
+        " 'pool', 'resample', 'tokens', 'attention'):\n"
+        "    importlib.import_module('cnncalc.layers.' + family)\n"
+        "print(json.dumps([[n, c.__module__] for n, (c, _) in dict.items(REGISTRY)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    registered = [tuple(pair) for pair in json.loads(done.stdout)]
+    assert registered == list(KIND_MODULES.items())
+    assert list(REGISTRY) == list(KIND_MODULES)
+    for family, classes in L.FAMILIES.items():
+        module = importlib.import_module(f"cnncalc.layers.{family}")
+        for name in classes:
+            assert getattr(L, name) is getattr(module, name)
+    assert set(L.__all__) >= {c for classes in L.FAMILIES.values() for c in classes}
+
+
+def test_a_type_name_imports_only_its_family() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from cnncalc.layers import REGISTRY, lookup\n"
+        "assert 'cnncalc.layers.conv' not in sys.modules\n"
+        "assert lookup('deconv')[0].__name__ == 'ConvTranspose' and 'conv' in REGISTRY\n"
+        "assert 'nothing' not in REGISTRY and REGISTRY.get('nothing') is None\n"
+        "families = {m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('cnncalc.layers.')}\n"
+        "print(sorted(families - {'base', 'values', 'fields', 'effects'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "['conv']"

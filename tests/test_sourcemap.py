@@ -646,3 +646,21 @@ def test_crlf_does_not_change_lines(text: str) -> None:
 def test_never_raises_even_on_invalid_text(text: str) -> None:
     lines = locate(text)
     assert all(1 <= line <= text.count("\n") + 1 for line in lines.values())
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "b_1", '"q.r"', "'s'", ".", " . ", "\t", "\n", " = 1", "#"]),
+        max_size=400,
+    )
+)
+def test_the_deep_key_guard_finds_what_its_full_search_finds(pieces: list[str]) -> None:
+    """deep_key skips the search when no line has enough dots: never a different answer."""
+    import re
+
+    from cnncalc.spec.source import _DEEP_KEY, MAX_KEY_PARTS, deep_key
+
+    for text in ("".join(pieces), ("a." * MAX_KEY_PARTS).join(pieces[:3]) + "".join(pieces)):
+        full = re.search(_DEEP_KEY, text)
+        found = deep_key(text)
+        assert (found and found.span()) == (full and full.span())

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnncalc.engine.walk import Analysis, LayerResult
-from cnncalc.reports.tables import number
+from cnncalc.reports.jsonreport import number
 from cnncalc.spec.network import Network
 
 EXACT_KEYS = ("params", "trainable_params", "macs")

@@ -5,6 +5,7 @@ __future__ import annotations`` in it: typer reads every command's annotations w
 program starts, and string annotations cost it several milliseconds to evaluate.
 """
 
+import importlib
 import io
 import os
 import sys
@@ -14,20 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli import check, interop, memory, pictures, reports
-from cnncalc.cli.lean import LeanGroup, only_command
+from cnncalc.cli.lean import LeanGroup
 from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
-
-app = typer.Typer(
-    cls=LeanGroup,
-    name="cnncalc",
-    help="Shapes, parameters, receptive fields and MACs of convolutional networks, "
-    "computed from a TOML layer spec before you write any model code.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 # The command list of `cnncalc --help`: one line each, short enough not to be cut off.
 SHORT_HELP = {
@@ -44,21 +33,74 @@ SHORT_HELP = {
     "export": "Write a PyTorch nn.Module for each network.",
     "import": "Write the TOML of an ONNX, Keras or PyTorch model.",
 }
-COMMANDS: dict[str, Any] = {
-    **{
-        name: reports.report_command(name, summary, example)
-        for name, (summary, example) in reports.REPORTS.items()
-    },
-    "diagram": pictures.diagram_command,
-    "report": pictures.report_command,
-    "check": check.check_command,
-    "solve": reports.solve_command,
-    "memory": memory.memory_command,
-    "export": interop.export,
-    "import": interop.import_,
+# Where each command's function lives (module of cnncalc.cli, name): a run imports the
+# module of its own command only. The report commands are made by reports.report_command.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    **{name: ("reports", None) for name in ("shapes", "params", "receptive-field", "macs")},
+    "summary": ("reports", None),
+    "diagram": ("pictures", "diagram_command"),
+    "report": ("pictures", "report_command"),
+    "check": ("check", "check_command"),
+    "solve": ("reports", "solve_command"),
+    "memory": ("memory", "memory_command"),
+    "export": ("interop", "export"),
+    "import": ("interop", "import_"),
 }
-for _name, _command in COMMANDS.items():
-    app.command(_name, short_help=SHORT_HELP[_name])(_command)
+
+
+def command_function(name: str) -> Any:
+    """The function of command ``name``, its module imported now."""
+    module_name, attribute = COMMANDS[name]
+    module = importlib.import_module(f"cnncalc.cli.{module_name}")
+    if attribute is None:
+        return module.report_command(name, *module.REPORTS[name])
+    return getattr(module, attribute)
+
+
+def make_app(names: Sequence[str]) -> typer.Typer:
+    """The typer application with the commands ``names`` (typer reads each one's signature)."""
+    made = typer.Typer(
+        cls=LeanGroup,
+        name="cnncalc",
+        help="Shapes, parameters, receptive fields and MACs of convolutional networks, "
+        "computed from a TOML layer spec before you write any model code.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name in names:
+        made.command(name, short_help=SHORT_HELP[name])(command_function(name))
+    made.callback()(root)
+    return made
+
+
+_whole: list[typer.Typer] = []  # the application with every command, made when first needed
+
+
+def whole_app() -> typer.Typer:
+    if not _whole:
+        _whole.append(make_app(list(COMMANDS)))
+    return _whole[0]
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The application for a command line: only its command when it starts with one.
+
+    typer builds every command it has before it reads the command line, and each command's
+    module costs its imports. Anything else (no command, an option, a misspelt name) gets
+    the whole application, so help and "No such command" suggestions list every command.
+    """
+    if args and args[0] in COMMANDS:
+        return make_app([args[0]])
+    return whole_app()
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the whole application (for tools that look for a typer app here)."""
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def show_version(value: bool) -> None:
@@ -67,7 +109,6 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool,
@@ -86,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every user error is one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result: Any = only_command(app, args)(args=args, prog_name="cnncalc", standalone_mode=False)
+        result: Any = app_for(args)(args=args, prog_name="cnncalc", standalone_mode=False)
         sys.stdout.flush()  # a full disk fails here, inside main, not at exit
     except CnnCalcError as error:
         print(one_line(str(error)), file=sys.stderr)

@@ -10,12 +10,12 @@ Two costs dominate typer's start-up, and both would be paid on every run:
   choice, ``--max-layers 0``, ``+5``) goes to typer's own converter, so errors read exactly as
   typer words them, and a parameter of any other type keeps typer's converter altogether.
 * typer builds every command (reading each function's signature) before it looks at the
-  command line. :func:`only_command` gives it just the command named on the command line.
+  command line. ``cnncalc.cli.app.app_for`` gives it just the command named on the command
+  line, and imports only that command's module.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any, get_args, get_origin
@@ -23,7 +23,6 @@ from typing import Any, get_args, get_origin
 import typer
 from typer import _click
 from typer.core import TyperArgument, TyperGroup
-from typer.main import get_command_name
 
 try:  # typer's internals; another typer version simply keeps its own conversion
     from typer._coercion import RuntimeParam, build_runtime_param
@@ -134,20 +133,3 @@ class LeanGroup(TyperGroup):
             make_lean(command.get_params(ctx))
             plain_metavars(command.get_params(ctx))
         return name, command, rest
-
-
-def only_command(app: typer.Typer, args: Sequence[str]) -> typer.Typer:
-    """``app`` with only the command ``args`` starts with, when it starts with one.
-
-    Anything else (no command, an option, a misspelt name) gets the whole app, so help
-    and "No such command" suggestions still list every command.
-    """
-    if not args or app.registered_callback is None or app.registered_groups:
-        return app  # (without its callback, typer would make one command the whole program)
-    for info in app.registered_commands:
-        callback_name = getattr(info.callback, "__name__", "")
-        if (info.name or get_command_name(callback_name)) == args[0]:
-            lean = copy.copy(app)
-            lean.registered_commands = [info]
-            return lean
-    return app

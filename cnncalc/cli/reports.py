@@ -66,16 +66,19 @@ def emit_reports(
     compare: bool = False,
 ) -> None:
     from cnncalc.engine.walk import analyze
-    from cnncalc.reports.fold import fold
-    from cnncalc.reports.tables import TABLES, by_type_json, by_type_table, network_json
 
     if depth is None and report == "summary" and fmt is Format.table:
         depth = 2  # blocks of blocks read best folded; JSON and CSV stay complete
-    analyses = [fold(analyze(n), depth) for n in networks]
+    analyses = [analyze(n) for n in networks]
+    if depth is not None:
+        from cnncalc.reports.fold import fold
+
+        analyses = [fold(a, depth) for a in analyses]
     if compare or convention is not None:
         return emit_conventions(report, analyses, fmt, dtype, convention, compare)
     if fmt is Format.json:
         from cnncalc.render.jsonstream import write_json
+        from cnncalc.reports.jsonreport import by_type_json, network_json
 
         docs = []
         for a in analyses:
@@ -86,6 +89,7 @@ def emit_reports(
         write_json({"networks": docs}, sys.stdout)
         return
     from cnncalc.render.formats import render
+    from cnncalc.reports.tables import TABLES, by_type_table
 
     make = by_type_table if by_type else TABLES[report]
     render([make(a, dtype.value) for a in analyses], fmt.value, sys.stdout)
@@ -102,7 +106,7 @@ def emit_conventions(
     """``--convention NAME``: the report counted as a peer tool counts; ``--compare``: all."""
     from cnncalc.reports import convention_report as cr
     from cnncalc.reports.conventions import PRESETS
-    from cnncalc.reports.tables import network_json
+    from cnncalc.reports.jsonreport import network_json
 
     if compare and convention is not None:
         raise CnnCalcError("give either --compare or --convention, not both", key="--compare")

@@ -10,9 +10,16 @@ from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
-from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, fmt_shape, token_field
+from cnncalc.layers.base import (
+    FUSED_PARAMS,
+    Effect,
+    Field,
+    MismatchError,
+    Shape,
+    fmt_shape,
+    token_field,
+)
 from cnncalc.layers.effects import effect_of
-from cnncalc.layers.merge import MismatchError
 from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product

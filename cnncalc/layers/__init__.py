@@ -1,21 +1,25 @@
 """The layer kinds: one frozen dataclass per kind, registered by its type name.
 
-Importing this package imports every family module, so the registry that
-`lookup` reads is complete. Adding a kind is one class in its family's module.
+A family module is imported when one of its kinds is first needed: when ``REGISTRY``
+(or ``lookup``) is asked for one of its type names, or when one of its classes is read
+from this package (``from cnncalc.layers import Conv``). Adding a kind is one class in
+its family's module and its type names in ``KIND_MODULES`` (base.py).
 """
 
-from cnncalc.layers.activation import Elementwise, PReLU
-from cnncalc.layers.attention import Attention, PatchMerging
+from typing import Any
+
 from cnncalc.layers.base import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
     AXIS_NAMES,
     AXIS_UNITS,
     FUSED_PARAMS,
+    KIND_MODULES,
     REGISTRY,
     Effect,
     Field,
     Layer,
+    MismatchError,
     Shape,
     WindowAxis,
     Windowed,
@@ -23,24 +27,42 @@ from cnncalc.layers.base import (
     fmt_shape,
     lookup,
 )
-from cnncalc.layers.channels import (
-    ChannelShuffle,
-    Crop,
-    DropPath,
-    Identity,
-    Pad,
-    PixelShuffle,
-    PixelUnshuffle,
-    Slice,
-)
-from cnncalc.layers.conv import Conv, ConvTranspose
-from cnncalc.layers.dense import Dense
-from cnncalc.layers.merge import Add, Concat, Merge, MismatchError, Multiply
-from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, Scale
-from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
-from cnncalc.layers.resample import Upsample
-from cnncalc.layers.shape import Flatten, Reshape
-from cnncalc.layers.tokens import Grid, Param, Tokens
+
+# The classes of the kinds, by the family module that defines them.
+FAMILIES = {
+    "activation": ("Elementwise", "PReLU"),
+    "attention": ("Attention", "PatchMerging"),
+    "channels": (
+        "ChannelShuffle",
+        "Crop",
+        "DropPath",
+        "Identity",
+        "Pad",
+        "PixelShuffle",
+        "PixelUnshuffle",
+        "Slice",
+    ),
+    "conv": ("Conv", "ConvTranspose"),
+    "dense": ("Dense",),
+    "merge": ("Add", "Concat", "Merge", "Multiply"),
+    "norm": ("BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "Scale", "Standardize"),
+    "pool": ("AdaptivePool", "GlobalPool", "Pool"),
+    "resample": ("Upsample",),
+    "shape": ("Flatten", "Reshape"),
+    "tokens": ("Grid", "Param", "Tokens"),
+}
+_FAMILY_OF = {cls: family for family, classes in FAMILIES.items() for cls in classes}
+
+
+def __getattr__(name: str) -> Any:
+    """A kind's class, its family imported now."""
+    family = _FAMILY_OF.get(name)
+    if family is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"cnncalc.layers.{family}"), name)
+
 
 __all__ = [
     "Attention",
@@ -63,6 +85,7 @@ __all__ = [
     "AXIS_NAMES",
     "AXIS_UNITS",
     "REGISTRY",
+    "KIND_MODULES",
     "Add",
     "BatchNorm",
     "Concat",
@@ -85,6 +108,7 @@ __all__ = [
     "Pool",
     "Reshape",
     "Scale",
+    "Standardize",
     "Shape",
     "Upsample",
     "WindowAxis",

@@ -169,7 +169,91 @@ class Field:
 
 # --------------------------------------------------------------------------- registry
 
-REGISTRY: dict[str, tuple[type[Layer], dict[str, Any]]] = {}
+# Every type name (aliases included) → the family module that registers it, in the order
+# the families register them. A family is imported when one of its names is first looked
+# up, so a run imports only the kinds its networks use (each kind is a dataclass, and
+# making one costs more than a network's analysis); tests/test_layers.py checks the table.
+KIND_MODULES: dict[str, str] = {
+    name: f"cnncalc.layers.{family}"
+    for family, names in (
+        (
+            "activation",
+            "relu leaky_relu elu gelu sigmoid tanh softmax silu swish hardswish hardsigmoid "
+            "relu6 mish softplus selu prelu dropout lrn",
+        ),
+        ("shape", "flatten reshape"),
+        (
+            "channels",
+            "identity drop_path slice channel_shuffle pixel_shuffle depth_to_space "
+            "pixel_unshuffle space_to_depth pad crop",
+        ),
+        ("conv", "conv conv_transpose deconv"),
+        ("dense", "fc dense linear"),
+        ("merge", "add multiply mul concat"),
+        ("norm", "batchnorm bn layernorm groupnorm instancenorm standardize normalization scale"),
+        ("pool", "avgpool maxpool pool global_pool adaptive_pool"),
+        ("resample", "upsample"),
+        ("tokens", "tokens grid param"),
+        ("attention", "attention patch_merging"),
+    )
+    for name in names.split()
+}
+
+
+class Registry(dict[str, tuple[type["Layer"], dict[str, Any]]]):
+    """Type name → (kind, preset): a dict that imports a name's family on first look-up.
+
+    Listing it (iterating, ``items``, ``len``) imports every family first and lists the
+    names in the order of :data:`KIND_MODULES`, the order in which importing every family
+    registers them.
+    """
+
+    def load(self, name: object) -> bool:
+        module = KIND_MODULES.get(name) if isinstance(name, str) else None
+        if module is None:
+            return False
+        import importlib
+
+        importlib.import_module(module)
+        return dict.__contains__(self, name)
+
+    def __missing__(self, name: str) -> tuple[type[Layer], dict[str, Any]]:
+        if self.load(name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self.load(name)
+
+    def get(  # type: ignore[override]
+        self, name: str, default: tuple[type[Layer], dict[str, Any]] | None = None
+    ) -> tuple[type[Layer], dict[str, Any]] | None:
+        return self[name] if name in self else default
+
+    def everything(self) -> dict[str, tuple[type[Layer], dict[str, Any]]]:
+        """Every kind registered, as a plain dict in the order of KIND_MODULES."""
+        for name in KIND_MODULES:
+            self.load(name)
+        known = {name: dict.__getitem__(self, name) for name in KIND_MODULES}
+        return known | {k: v for k, v in dict.items(self) if k not in known}
+
+    def __iter__(self) -> Any:
+        return iter(self.everything())
+
+    def __len__(self) -> int:
+        return len(self.everything())
+
+    def keys(self) -> Any:
+        return self.everything().keys()
+
+    def items(self) -> Any:
+        return self.everything().items()
+
+    def values(self) -> Any:
+        return self.everything().values()
+
+
+REGISTRY = Registry()
 
 
 def register(*names: str, **preset: Any) -> Callable[[type[Layer]], type[Layer]]:
@@ -278,6 +362,19 @@ def fmt_shape(shape: Sequence[Any]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
+class MismatchError(CnnCalcError):
+    """Two inputs of a merge disagree; the engine names them, since only it knows the names."""
+
+    def __init__(self, rule: str, shapes: Sequence[Shape], other: int, first: int = 0) -> None:
+        self.rule, self.shapes, self.other, self.first = rule, shapes, other, first
+        names = [f"input {first + 1}" if first else "first input", f"input {other + 1}"]
+        super().__init__(self.explain(names), key="inputs")
+
+    def explain(self, names: Sequence[str]) -> str:
+        first, other = fmt_shape(self.shapes[self.first]), fmt_shape(self.shapes[self.other])
+        return f"{self.rule}, got {names[0]} {first} and {names[1]} {other}"
+
+
 def resolve_padding(
     pad: Padding, size: Size, eff: int, stride: int, axis: int
 ) -> tuple[Size, Size]:
@@ -357,6 +454,9 @@ def window_field(f: Field, axes: Sequence[WindowAxis]) -> Field:
     if f.is_global:
         return f
     axes = axes[: len(f.size)]
+    plain = plain_window_field(f, axes)
+    if plain is not None:
+        return plain
     exact = f.follow(
         lambda a, u: fields.window(
             u, axes[a].kernel, dilation_of(axes[a]), axes[a].stride, axes[a].pad_start
@@ -371,6 +471,28 @@ def window_field(f: Field, axes: Sequence[WindowAxis]) -> Field:
         start.append(settle(f.start[a] + (exact_half(w.eff - 1) - w.pad_start) * j))
         stride.append(settle(j * w.stride))
     return Field(tuple(size), tuple(stride), tuple(start), f.extent)
+
+
+def plain_window_field(f: Field, axes: Sequence[WindowAxis]) -> Field | None:
+    """:func:`window_field` where every unit's field is alike and every position and padding
+    is an integer (nearly every layer of nearly every network), without the general rule's
+    steps; None otherwise. Gives exactly what ``fields.window`` and ``Field.exact`` give."""
+    units = f.units
+    if units is None or len(units) != len(axes):
+        return None
+    steps, size, stride, start = [], [], [], []
+    for u, w in zip(units, axes, strict=True):
+        lo, hi, pad = u.lo[0], u.hi[0], w.pad_start
+        if u.period != 1 or type(lo) is not int or type(hi) is not int or type(pad) is not int:
+            return None
+        lo -= pad * u.jump
+        hi += ((w.kernel - 1) * dilation_of(w) - pad) * u.jump
+        jump = u.jump * w.stride
+        steps.append(fields.Units(1, jump, (lo,), (hi,)))
+        size.append(hi - lo + 1)
+        stride.append(jump)
+        start.append(exact_half(lo + hi))
+    return Field(tuple(size), tuple(stride), tuple(start), f.extent, units=tuple(steps))
 
 
 def dilation_of(w: WindowAxis) -> int:

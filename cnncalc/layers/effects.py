@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.layers.base import Effect, Layer, Shape
-from cnncalc.layers.merge import MismatchError
+from cnncalc.layers.base import Effect, Layer, MismatchError, Shape
 
 # A layer's effect depends only on the layer and its input shapes: the copies of a repeated
 # block, and the candidates a search program analyses, share the layers they have in common.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
     Effect,
     Field,
     Layer,
+    MismatchError,
     Saved,
     Shape,
     fmt_axes,
@@ -56,19 +56,6 @@ def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
         shown = ", ".join(fmt_axes(s) for s in ordered)
         return (f"the merged inputs have different receptive-field strides ({shown})",)
     return ()
-
-
-class MismatchError(CnnCalcError):
-    """Two inputs of a merge disagree; the engine names them, since only it knows the names."""
-
-    def __init__(self, rule: str, shapes: Sequence[Shape], other: int, first: int = 0) -> None:
-        self.rule, self.shapes, self.other, self.first = rule, shapes, other, first
-        names = [f"input {first + 1}" if first else "first input", f"input {other + 1}"]
-        super().__init__(self.explain(names), key="inputs")
-
-    def explain(self, names: Sequence[str]) -> str:
-        first, other = fmt_shape(self.shapes[self.first]), fmt_shape(self.shapes[self.other])
-        return f"{self.rule}, got {names[0]} {first} and {names[1]} {other}"
 
 
 def symbolic_match(ins: Sequence[Shape], axes: int) -> tuple[str, ...]:

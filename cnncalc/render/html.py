@@ -18,7 +18,8 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.render.diagram import svg
 from cnncalc.render.plots import Chart, Series, by_kind, by_layer, field_growth, saved_chart
 from cnncalc.reports.fold import fold
-from cnncalc.reports.tables import DTYPE_BYTES, axes_text, header, padding_text, share, type_text
+from cnncalc.reports.jsonreport import DTYPE_BYTES
+from cnncalc.reports.tables import axes_text, header, padding_text, share, type_text
 from cnncalc.symbolic.arith import Size, is_int
 
 CSP = (

@@ -20,7 +20,8 @@ from cnncalc.reports.conventions import (
     layer_cost,
     network_cost,
 )
-from cnncalc.reports.tables import COUNT, TABLES, Column, Table, header, number, share
+from cnncalc.reports.jsonreport import number
+from cnncalc.reports.tables import COUNT, TABLES, Column, Table, header, share
 
 
 def title(conv: Convention) -> str:

@@ -50,7 +50,7 @@ def input_symbols(a: Analysis) -> list[str]:
 
 
 def solve(a: Analysis, count: int = 5) -> NetworkSolution:
-    from cnncalc.reports.tables import number
+    from cnncalc.reports.jsonreport import number
 
     names = input_symbols(a)
     conds = [c for c in collect(a) if c.certain() is not True]

@@ -1,4 +1,4 @@
-"""The reports (shapes, params, receptive field, macs, summary): Analysis → neutral Table or JSON.
+"""The tables of the reports (shapes, params, receptive field, macs, summary): Analysis → Table.
 
 A report chooses columns and fields; it never formats a number for a
 particular output. Renderers (cnncalc.render) turn any Table into any format.
@@ -13,9 +13,8 @@ from typing import Any
 
 from cnncalc.engine.walk import Analysis, LayerResult, Totals
 from cnncalc.layers.base import fmt_shape
-from cnncalc.symbolic.arith import exact_half, is_int
-
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+from cnncalc.reports.jsonreport import DTYPE_BYTES, effective_padding, has_symbols
+from cnncalc.symbolic.arith import is_int
 
 # Cell kinds tell a renderer how to show a value: text as is, a count in human units
 # in tables (exact elsewhere), a share of a total as a percentage with a bar.
@@ -59,22 +58,6 @@ class Table:
 
 
 # --------------------------------------------------------------------------- values
-
-
-def number(value: Any) -> Any:
-    """Exact JSON value: int stays int, a Fraction becomes int or float, a symbol a string."""
-    kind = type(value)
-    if kind is int:
-        return value
-    if kind is tuple:  # shapes and fields, once per layer: the common case first
-        return [v if type(v) is int else number(v) for v in value]
-    if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else float(value)
-    if isinstance(value, tuple | list):
-        return [number(v) for v in value]
-    from cnncalc.symbolic.text import sympy_text  # a symbolic size: its formula in sympy syntax
-
-    return sympy_text(value)
 
 
 def count(value: Any) -> str:
@@ -139,30 +122,6 @@ def share(part: Any, whole: Any) -> Any:
     return None
 
 
-def effective_padding(r: LayerResult) -> list[Any]:
-    """Araujo et al.'s effective padding, (r - 1)/2 - start, per axis."""
-    f = r.field
-    return [
-        exact_half(size - 1) - start if not isinstance(size, float) else None
-        for size, start in zip(f.size, f.start, strict=True)
-    ]
-
-
-# --------------------------------------------------------------------------- JSON fields
-
-
-def field_json(r: LayerResult) -> dict[str, Any]:
-    f = r.field
-    doc = {
-        "size": number(f.size),
-        "stride": number(f.stride),
-        "start": number(f.start),
-        "global": f.is_global,
-        "effective_padding": number(effective_padding(r)),
-    }
-    return doc | {"estimate": True} if f.estimate else doc
-
-
 ESTIMATE_NOTE = (
     "estimate: cnncalc cannot follow every unit's field here (linear or cubic up-sampling "
     "of a symbolic size, merged fields whose strides differ, a size-1 axis broadcast over "
@@ -173,89 +132,6 @@ ESTIMATE_NOTE = (
 
 def estimate_notes(a: Analysis, mark: str) -> list[str]:
     return [f"{mark}{ESTIMATE_NOTE}"] if any(r.field.estimate for r in a.layers) else []
-
-
-FIELDS: dict[str, Callable[[LayerResult], Any]] = {
-    "padding": lambda r: None if r.effect.padding is None else number(r.effect.padding),
-    "params": lambda r: number(r.totals.params),
-    "trainable_params": lambda r: number(r.totals.trainable_params),
-    "macs": lambda r: number(r.effect.macs),
-    "activations": lambda r: number(r.totals.activations),
-    "receptive_field": field_json,
-}
-TOTAL_FIELDS = ("params", "trainable_params", "macs", "activations")
-REPORT_FIELDS = {
-    "shapes": ("padding", "activations"),
-    "params": ("params", "trainable_params"),
-    "receptive-field": ("receptive_field",),
-    "macs": ("macs", "activations"),
-    "summary": tuple(FIELDS),
-}
-
-
-def by_type_json(a: Analysis) -> list[dict[str, Any]]:
-    from cnncalc.reports.fold import by_type
-
-    return [
-        {
-            "type": t.kind,
-            "count": t.count,
-            **{k: number(getattr(t.totals, k)) for k in TOTAL_FIELDS},
-        }
-        for t in by_type(a)
-    ]
-
-
-def network_json(a: Analysis, report: str, dtype: str = "float32") -> dict[str, Any]:
-    """One network in the JSON schema of the file-format contract (§7)."""
-    wanted = REPORT_FIELDS[report]
-    layers = []
-    for r in a.layers:
-        item: dict[str, Any] = {
-            "name": r.name,
-            "type": r.node.kind,
-            "inputs": list(r.inputs),
-            "output": number(r.shape),
-        }
-        for key in wanted:
-            item[key] = FIELDS[key](r)
-        if r.node.activation:
-            item["activation"] = r.node.activation
-        if r.shared_from is not None:
-            item["shared_from"] = r.shared_from
-            item["shared_params"] = number(r.own_params)
-        if r.node.block is not None:
-            item["block"] = r.node.block
-        if r.folded is not None:
-            item["layers"] = getattr(r.node.layer, "count", 0)
-        if r.field_via is not None and "receptive_field" in wanted:
-            item["receptive_field"]["via"] = r.field_via
-        item["warnings"] = [w.message for w in r.warnings]
-        layers.append(item)
-    totals_all = a.totals
-    totals = {
-        k: number(getattr(totals_all, k))
-        for k in TOTAL_FIELDS
-        if k in wanted or report == "summary"
-    }
-    size = DTYPE_BYTES[dtype]
-    if "params" in totals:
-        totals["params_bytes"] = number(totals_all.params * size)
-    if "activations" in totals:
-        totals["activations_bytes"] = number(totals_all.activations * size)
-    net = a.network
-    inputs = {k: number(v) for k, v in net.inputs.items()}
-    outputs = {k: number(v) for k, v in a.outputs.items()}
-    return {
-        "name": net.name,
-        "input": next(iter(inputs.values())) if len(inputs) == 1 else inputs,
-        "output": next(iter(outputs.values())) if len(outputs) == 1 else list(outputs.values()),
-        "outputs": outputs,
-        "dtype": dtype,
-        "layers": layers,
-        "totals": totals,
-        **formula_fields(a),
-    }
 
 
 # --------------------------------------------------------------------------- tables
@@ -290,10 +166,6 @@ def memory_notes(t: Totals, dtype: str) -> list[str]:
     ]
 
 
-def has_symbols(a: Analysis) -> bool:
-    return not all(is_int(s) for shape in a.network.inputs.values() for s in shape)
-
-
 def formula_notes(a: Analysis) -> list[str]:
     """How to read counts that are formulas (only when the input has size symbols)."""
     if not has_symbols(a):
@@ -301,15 +173,6 @@ def formula_notes(a: Analysis) -> list[str]:
     from cnncalc.reports.formula_report import table_notes
 
     return table_notes(a)
-
-
-def formula_fields(a: Analysis) -> dict[str, Any]:
-    """JSON ``symbols`` and ``polynomials`` (only when the input has size symbols)."""
-    if not has_symbols(a):
-        return {}
-    from cnncalc.reports.formula_report import json_fields
-
-    return json_fields(a)
 
 
 def warning_lines(a: Analysis) -> list[str]:

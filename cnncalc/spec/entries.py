@@ -11,6 +11,7 @@ from cnncalc.layers.values import integer, show, spelled
 from cnncalc.spec.blocks import Block, Scope, substitute
 from cnncalc.spec.shorthand import parse_shorthand
 from cnncalc.spec.sourcemap import Path as SourcePath
+from cnncalc.spec.sourcemap import SourceLines
 
 COMMON_KEYS = ("type", "name", "inputs", "repeat", "activation", "share", "when")
 
@@ -23,18 +24,14 @@ class EntryReader:
 
     file: str
     text: str
-    lines: dict[SourcePath, int]
+    lines: SourceLines
     blocks: dict[str, Block]
 
     # ----- locations
 
     def line(self, path: SourcePath) -> int | None:
         """Line of ``path`` or of its nearest enclosing entry; line 1 for the whole file."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return 1 if self.text else None
+        return self.lines.line(path)
 
     def error(
         self, message: str, path: SourcePath, network: str | None = None, **where: Any

@@ -79,7 +79,9 @@ class Expander(EntryReader):
                 counters[(sc.prefix, type_name)] = k
                 local = f"{type_name}{k}"
             full = sc.prefix + local
-            self.check_common(entry, path, net.name, full)
+            if not built.checked:  # (it normalises the entry in place: once is enough)
+                self.check_common(entry, path, net.name, full)
+                built.checked = True
             reps = entry.get("repeat", 1)
             if reps == 0 or not self.present(built, sc, net.name, full):
                 # Left out: the next layer reads what this one would have, and so does its name.
@@ -88,7 +90,8 @@ class Expander(EntryReader):
                     net.aliases[full] = stand_in
                 continue
             inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
-            reads = getattr(L.REGISTRY.get(type_name, (None,))[0], "reads", None)
+            kind = L.REGISTRY.get(type_name)
+            reads = None if kind is None else getattr(kind[0], "reads", None)
             if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
                 more = {"inputs": [entry[reads]]}
                 inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
@@ -122,7 +125,7 @@ class Expander(EntryReader):
                 built.layer = self.build(cls, preset, entry, path, net.name, full)
                 if built.known is not None:
                     remember(built.known, entry, built.layer)
-            layer, line = built.layer, built.line
+            layer = built.layer
             for i, node_name in enumerate(names):
                 if sc.block is not None:
                     net.written[node_name] = frame.items[index]
@@ -131,11 +134,11 @@ class Expander(EntryReader):
                         name=node_name,
                         layer=layer,
                         inputs=tuple(inputs) if i == 0 else (names[i - 1],),
-                        line=line,
                         path=path,
                         activation=entry.get("activation"),
                         share=share,
                         block=sc.block,
+                        source=self.lines,
                     )
                 )
             frame.prev = names[-1]
@@ -200,11 +203,12 @@ class Expander(EntryReader):
         shared = None if sc.args else known_key(raw)
         known = KNOWN.get(shared) if shared is not None else None
         if known is not None:
-            built = _Built(items, sc.args, path, known[0], self.line(path))
+            built = _Built(items, sc.args, path, known[0])
             built.layer = known[1]
+            built.checked = True  # it was when it was first read
             return built
         entry = self.entry(raw, path, net, sc)
-        built = _Built(items, sc.args, path, entry, self.line(path))
+        built = _Built(items, sc.args, path, entry)
         if entry["type"] in L.REGISTRY:  # (a block's meaning depends on the document)
             built.known = shared
         return built
@@ -262,7 +266,7 @@ class _Built:
     which key the cache, cannot be reused by other objects while the reader lives.
     """
 
-    __slots__ = ("items", "args_in", "path", "entry", "line", "layer", "args", "known", "when")
+    __slots__ = ("items", "args_in", "path", "entry", "layer", "args", "known", "when", "checked")
 
     def __init__(
         self,
@@ -270,17 +274,16 @@ class _Built:
         args_in: Mapping[str, Any],
         path: SourcePath,
         entry: dict[str, Any],
-        line: int | None,
     ) -> None:
         self.items = items
         self.args_in = args_in
         self.path = path
         self.entry = entry
-        self.line = line
         self.layer: L.Layer | None = None
         self.args: dict[str, Any] | None = None  # a block instance's arguments
         self.known: Hashable | None = None  # its key in KNOWN once its layer is built
         self.when: bool | None = None  # whether its when holds, once read
+        self.checked = False  # whether check_common has passed it
 
 
 class _Entries:

@@ -184,8 +184,8 @@ class _Walk:
         value = node.value
         if isinstance(value, bool):
             return value
-        if isinstance(value, int):
-            return _checked(value, self.source(node))
+        if isinstance(value, int):  # (the source text only for the message: it costs a scan)
+            return value if abs(value) <= MAX_MAGNITUDE else _checked(value, self.source(node))
         source = self.source(node)
         shown = _flat(source) if isinstance(value, str | bytes) else _quote(source)
         kind = f" {_KINDS[type(value)]}," if type(value) in _KINDS else ""
@@ -235,7 +235,7 @@ class _Walk:
             raise CnnCalcError(f"division by zero in {_quote(self.text)}")
         else:
             result = left // right
-        return _checked(result, self.source(node))
+        return result if abs(result) <= MAX_MAGNITUDE else _checked(result, self.source(node))
 
     def compare(self, node: ast.Compare) -> bool:
         """``a == b``, ``1 <= k < 8``: whole numbers, or two conditions with == and !=."""
@@ -328,8 +328,25 @@ class _Walk:
         return CnnCalcError(f"{what} not allowed in an expression: {_quote(self.source(node))}")
 
 
+_PARSED: dict[str, tuple[str, ast.expr]] = {}  # text → _parse(text): the trees are only read
+_PARSED_MAX = 4096
+
+
 def _parse(text: str) -> tuple[str, ast.expr]:
-    """The stripped text and its tree, within the length and size bounds."""
+    """The stripped text and its tree, within the length and size bounds.
+
+    A block's ``when`` and its expressions are read again for every instance of the block,
+    so each text is parsed once (a bounded table; an error is not kept).
+    """
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[text] = _parse_once(text)
+    return found
+
+
+def _parse_once(text: str) -> tuple[str, ast.expr]:
     if len(text) > MAX_LENGTH:
         raise CnnCalcError(f"expression is too long: {len(text)} characters (at most {MAX_LENGTH})")
     stripped = text.strip()

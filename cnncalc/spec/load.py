@@ -76,14 +76,19 @@ def plain(doc: Mapping[str, Any]) -> dict[str, Any]:
     budget = 4 * 2**20  # values: far more than any network needs
     while stack:
         source, target = stack.pop()
-        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        is_table = type(source) is dict or isinstance(source, Mapping)
+        items = source.items() if is_table else enumerate(source)
         for k, v in items:
-            if isinstance(source, Mapping) and not isinstance(k, str):
+            if is_table and not isinstance(k, str):
                 raise CnnCalcError(f"expected text keys, as TOML has, got {show(k)}", file=DICT)
             budget -= 1
-            if isinstance(v, Mapping):
+            kind = type(v)  # (dict, list and str first: the isinstance checks of ABCs cost more)
+            if kind is str or kind is int:
+                target[k] = v
+                continue
+            if kind is dict or isinstance(v, Mapping):
                 copy: Any = {}
-            elif isinstance(v, list | tuple):
+            elif kind is list or isinstance(v, list | tuple):
                 copy = [None] * len(v)
             else:
                 target[k] = v

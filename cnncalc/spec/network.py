@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.layers.base import Layer, Shape
+from cnncalc.spec.sourcemap import SourceLines
+
+NO_TEXT = SourceLines("")  # the source of a network built in memory: no line numbers
 
 
 @dataclass(frozen=True)
@@ -15,15 +18,20 @@ class Node:
     name: str
     layer: Layer
     inputs: tuple[str, ...]  # names as written (resolved by the engine through ``aliases``)
-    line: int | None = None
     path: tuple[str | int, ...] = ()  # source path of the entry, for the line of each key
     activation: str | None = None
     share: str | None = None
     block: str | None = None  # the enclosing block instance, e.g. "layer1_2"; None at top level
+    source: SourceLines = field(default=NO_TEXT, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
         return self.layer.type_label()
+
+    @property
+    def line(self) -> int | None:
+        """The line of the entry this node comes from (the file is scanned for it on demand)."""
+        return self.source.line(self.path)
 
 
 @dataclass
@@ -32,7 +40,6 @@ class Network:
     inputs: dict[str, Shape]
     nodes: list[Node]
     file: str = "<input>"
-    line: int | None = None
     outputs: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # block instance or repeat → last node
     blocks: dict[str, str] = field(default_factory=dict)  # block instance → its block type
@@ -40,8 +47,13 @@ class Network:
     # block instance, or layer inside a block → its entry as written, before substitution
     written: dict[str, Any] = field(default_factory=dict)
     expect: dict[str, Any] | None = None
-    source_lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    source_lines: SourceLines = field(default=NO_TEXT, repr=False, compare=False)
     source_prefix: tuple[str | int, ...] = ()
+
+    @property
+    def line(self) -> int | None:
+        """The line of the network's table (of its layers list for a file of one network)."""
+        return self.source_lines.line(self.source_prefix or ("layers",))
 
     def line_at(self, *path: str | int) -> int | None:
         """Line of a key under this network's table, or of its nearest enclosing entry."""

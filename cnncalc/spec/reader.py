@@ -14,7 +14,7 @@ from cnncalc.spec.network import Network
 from cnncalc.spec.shorthand import split_tokens
 from cnncalc.spec.source import parse_toml
 from cnncalc.spec.sourcemap import Path as SourcePath
-from cnncalc.spec.sourcemap import locate
+from cnncalc.spec.sourcemap import SourceLines
 
 NETWORK_KEYS = ("name", "input", "layers", "outputs", "expect")
 DEFAULT_MAX_LAYERS = 10_000  # a few seconds for any command; --max-layers raises it
@@ -28,7 +28,7 @@ class Reader(Expander):
     """
 
     def __init__(self, file: str, text: str, max_layers: int = DEFAULT_MAX_LAYERS) -> None:
-        self.setup(file, text, parse_toml(text, file), locate(text), max_layers)
+        self.setup(file, text, parse_toml(text, file), SourceLines(text), max_layers)
 
     @classmethod
     def from_doc(
@@ -36,7 +36,7 @@ class Reader(Expander):
     ) -> Reader:
         """A reader for a document built in memory: no text, so no line numbers."""
         reader = cls.__new__(cls)
-        reader.setup(file, "", doc, {}, max_layers)
+        reader.setup(file, "", doc, SourceLines(""), max_layers)
         return reader
 
     def setup(
@@ -44,7 +44,7 @@ class Reader(Expander):
         file: str,
         text: str,
         doc: dict[str, Any],
-        lines: dict[SourcePath, int],
+        lines: SourceLines,
         max_layers: int,
     ) -> None:
         self.file = file
@@ -180,7 +180,6 @@ class Reader(Expander):
             inputs=inputs,
             nodes=[],
             file=self.file,
-            line=self.line(path or ("layers",)),
             source_lines=self.lines,
             source_prefix=path,
         )
@@ -255,14 +254,12 @@ class Reader(Expander):
         def count_entries(items: list[Any], block: str | None) -> int:
             total = 0
             for item in items:
-                t = (
-                    item.get("type")
-                    if isinstance(item, dict)
-                    else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
-                )
                 reps = item.get("repeat", 1) if isinstance(item, dict) else 1
                 reps = reps if isinstance(reps, int) and reps > 0 else 1
-                unit = sizes.get(t, 1) if isinstance(t, str) and t in self.blocks else 1
+                unit = 1
+                if self.blocks:  # (without blocks, every entry is one layer)
+                    t = self.type_of(item)
+                    unit = sizes.get(t, 1) if isinstance(t, str) and t in self.blocks else 1
                 total += reps * unit
                 if total > self.max_layers:
                     raise self.error(
@@ -303,16 +300,22 @@ class Reader(Expander):
         count_entries(entries, None)
 
     def uses(self, entries: list[Any]) -> list[str]:
+        """The blocks that ``entries`` use, in order."""
+        if not self.blocks:
+            return []
         found = []
         for item in entries:
-            t = (
-                item.get("type")
-                if isinstance(item, dict)
-                else (split_tokens(item)[0] if isinstance(item, str) and item.split() else None)
-            )
+            t = self.type_of(item)
             if isinstance(t, str) and t in self.blocks:
                 found.append(t)
         return found
+
+    @staticmethod
+    def type_of(item: Any) -> Any:
+        """The type an entry names (a table's type key, a string's first word), else None."""
+        if isinstance(item, dict):
+            return item.get("type")
+        return split_tokens(item)[0] if isinstance(item, str) and item.split() else None
 
 
 def unknown_network(name: str, names: Sequence[str], file: str) -> CnnCalcError:

@@ -5,37 +5,60 @@
 same text once more and records where each path (the keys and indices you would use on the
 parsed dict) starts.  The scanner is regex-driven, linear and iterative: nested arrays and
 inline tables live on an explicit stack, so no input depth can hit the recursion limit.
+The scan costs about as much as the parse, and most runs never show a line number, so
+:class:`SourceLines` scans only when a line is first asked for.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 Path = tuple[str | int, ...]
 
-# Possessive quantifiers (Python 3.11+) keep every pattern linear, even on 50 MB strings.
-# Commas are skipped like whitespace: in valid TOML they only ever separate items.
-_SKIP = re.compile(r"(?:[ \t\r\n,]++|#[^\n]*+)*+")
-_KEY = re.compile(r"""[ \t]*+([A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')[ \t]*+""")
-_DOT = re.compile(r"\.")
-_EQUALS = re.compile(r"[ \t]*+=[ \t]*+")
-_CLOSE = re.compile(r"[ \t]*+\]\]?")
-_STRING = re.compile(
-    r'"""(?:[^"\\]++|\\[\s\S]|""?(?!"))*+"{3,5}'  # up to two quotes may precede the closing """
-    r"|'''(?:[^']++|''?(?!'))*+'{3,5}"
-    r'|"(?:[^"\\\n]++|\\.)*+"'
-    r"|'[^'\n]*+'"
-)
-# Numbers, booleans, inf/nan and dates; a date may be followed by " HH:MM..." (RFC 3339).
-_SCALAR = re.compile(r"[^\s,\]}#]++(?: \d\d:[^\s,\]}#]*+)?")
-_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))")
+
+class _Grammar:
+    """The scanner's regular expressions, compiled when the first text is scanned: most runs
+    never show a line number, and compiling them costs more than the rest of this module."""
+
+    def __init__(self) -> None:
+        # Possessive quantifiers (Python 3.11+) keep every pattern linear, even on 50 MB
+        # strings. Commas are skipped like whitespace: in valid TOML they only ever separate
+        # items.
+        self.skip = re.compile(r"(?:[ \t\r\n,]++|#[^\n]*+)*+")
+        self.key = re.compile(
+            r"""[ \t]*+([A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')[ \t]*+"""
+        )
+        self.dot = re.compile(r"\.")
+        self.equals = re.compile(r"[ \t]*+=[ \t]*+")
+        self.close = re.compile(r"[ \t]*+\]\]?")
+        self.string = re.compile(
+            # up to two quotes may precede the closing """
+            r'"""(?:[^"\\]++|\\[\s\S]|""?(?!"))*+"{3,5}'
+            r"|'''(?:[^']++|''?(?!'))*+'{3,5}"
+            r'|"(?:[^"\\\n]++|\\.)*+"'
+            r"|'[^'\n]*+'"
+        )
+        # Numbers, booleans, inf/nan and dates; a date may be followed by " HH:MM..." (RFC 3339).
+        self.scalar = re.compile(r"[^\s,\]}#]++(?: \d\d:[^\s,\]}#]*+)?")
+        self.escape = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))")
+
+
+_GRAMMAR: list[_Grammar] = []
+
+
+def _grammar() -> _Grammar:
+    if not _GRAMMAR:
+        _GRAMMAR.append(_Grammar())
+    return _GRAMMAR[0]
+
+
 _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b"}
 # Paths deeper than this are not marked (no network key sits deeper than six), so a header
 # of 40,000 dotted parts costs 40,000 steps, not the 800 million of marking every prefix.
 MAX_DEPTH = 16
-_ERROR_SUFFIX = re.compile(r"(.*) \(at (?:line (\d+), column \d+|end of document)\)", re.DOTALL)
+_ERROR_SUFFIX = r"(.*) \(at (?:line (\d+), column \d+|end of document)\)"
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -50,7 +73,7 @@ def _key_text(token: str) -> str:
     if token[0] == "'":
         return token[1:-1]
     if token[0] == '"':
-        return _ESCAPE.sub(_unescape, token[1:-1])
+        return _grammar().escape.sub(_unescape, token[1:-1])
     return token
 
 
@@ -62,6 +85,7 @@ class _Scanner:
         self.pos = 0
         self.line = 1
         self.lines: dict[Path, int] = {}
+        self.grammar = _grammar()
 
     def _goto(self, end: int) -> None:
         self.line += self.text.count("\n", self.pos, end)
@@ -87,9 +111,9 @@ class _Scanner:
     def _keys(self) -> list[str]:
         """A dotted key such as ``a . "b.c" . 'd'``, split into its parts."""
         parts: list[str] = []
-        while (match := self._eat(_KEY)) is not None:
+        while (match := self._eat(self.grammar.key)) is not None:
             parts.append(_key_text(match[1]))
-            if self._eat(_DOT) is None:
+            if self._eat(self.grammar.dot) is None:
                 break
         return parts
 
@@ -103,7 +127,7 @@ class _Scanner:
         for part in parts:
             path = self._child(path, part)
             self._mark(path)
-        self._eat(_EQUALS)
+        self._eat(self.grammar.equals)
         return path
 
     def _header(self, arrays: dict[Path, int]) -> Path:
@@ -126,7 +150,7 @@ class _Scanner:
                 self._mark(path)
             elif path in arrays:
                 path = self._child(path, arrays[path] - 1)
-        self._eat(_CLOSE)
+        self._eat(self.grammar.close)
         return path
 
     def _value(self, path: Path) -> int | None:
@@ -137,7 +161,7 @@ class _Scanner:
         if char in "[{":
             self._goto(self.pos + 1)
             return 0 if char == "[" else -1
-        if self._eat(_STRING if char in "\"'" else _SCALAR) is None:
+        if self._eat(self.grammar.string if char in "\"'" else self.grammar.scalar) is None:
             self._goto(self.pos + 1)  # not valid TOML; keep moving
         return None
 
@@ -148,8 +172,9 @@ class _Scanner:
         # Open arrays and inline tables: their paths, and the next index (-1 for a table).
         open_paths: list[Path] = []
         next_index: list[int] = []
+        skip = self.grammar.skip
         while True:
-            self._eat(_SKIP)
+            self._eat(skip)
             if self.pos >= size:
                 return self.lines
             char = text[self.pos]
@@ -187,6 +212,52 @@ def locate(text: str) -> dict[Path, int]:
     return _Scanner(text).run()
 
 
+class SourceLines(Mapping[Path, int]):
+    """The source map of a text (:func:`locate`), built the first time a line is asked for.
+
+    Shared by a document's networks and nodes: a run that reports no error or warning with
+    a line number never scans the text a second time.
+    """
+
+    __slots__ = ("text", "_lines")
+    # Compared and hashed as the object it is: comparing contents would scan the text.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: dict[Path, int] | None = None
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        if self._lines is None:
+            self._lines = locate(self.text) if self.text else {}
+        return self._lines
+
+    def __getitem__(self, path: Path) -> int:
+        return self.lines[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.lines
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def get(self, path: Path, default: int | None = None) -> int | None:  # type: ignore[override]
+        return self.lines.get(path, default)
+
+    def line(self, path: Path) -> int | None:
+        """Line of ``path`` or of its nearest enclosing entry; line 1 for the whole file
+        (None when there is no text: a document built in memory)."""
+        if not self.text:
+            return None
+        found = line_of(self.lines, path)
+        return 1 if found is None else found
+
+
 def line_of(lines: Mapping[Path, int], path: Sequence[str | int]) -> int | None:
     """The line of ``path``, or of its longest prefix in ``lines`` (None if no prefix is).
 
@@ -208,7 +279,7 @@ def decode_error_line(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
     ``... (at line L, column C)`` or ``... (at end of document)`` (line None).
     """
     text = str(exc)
-    match = _ERROR_SUFFIX.fullmatch(text)
+    match = re.fullmatch(_ERROR_SUFFIX, text, re.DOTALL)
     if match is None:
         return None, text
     return (int(match[2]) if match[2] else None), match[1]
