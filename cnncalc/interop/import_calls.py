@@ -148,7 +148,7 @@ def getitem(mp: Mapper, node: Any, x: Any) -> None:
     index = node.args[1]
     special = mp.special.get(x)
     if special is not None and special[0] == "first" and index == 0:
-        return mp.alias(node, x)
+        return mp.alias(node, x, mp.perm.get(x))
     if special is not None and special[0] == "pieces":
         source, (ranges, dim) = special[1], special[2]
         start, end = ranges[index]
@@ -358,6 +358,8 @@ def learned(mp: Mapper, node: Any, op: str, x: Any, p: Any) -> None:
     rank = len(mp.shape(x))
     padded = (1,) * (rank - len(shape)) + shape
     axes = [mp.layout(x)[i] for i, s in enumerate(padded) if s != 1]
+    if op == "add" and rank > 2 and axes not in ([1], []) and padded[0] == 1:
+        return param(mp, node, x, p, padded, "add")
     if axes not in ([1], []):
         what = f"{op} with the learned tensor {mp.target(p)} of shape {list(shape)}"
         return mp.refuse(node, what)
@@ -373,12 +375,37 @@ def learned(mp: Mapper, node: Any, op: str, x: Any, p: Any) -> None:
     mp.refuse(node, f"{op} with the learned tensor {mp.target(p)}")
 
 
+def param(mp: Mapper, node: Any, x: Any, p: Any, shape: tuple[int, ...], mode: str) -> None:
+    """A learned tensor added to ``x`` or put before its tokens (ViT's position embedding
+    and class token): a ``param``, its shape in cnncalc's order through ``x``'s layout."""
+    logical = [1] * len(shape)
+    for i, d in enumerate(mp.layout(x)):
+        logical[d] = shape[i]
+    keys = {"type": "param", "shape": channels_last_of(logical)}
+    if mode != "add":
+        keys["mode"] = mode
+    if mp.kind(node, "param", f"the learned tensor {mp.target(p)}"):
+        name = mp.target(p)
+        params = tuple(str(s.target) for s in mp.sources(p))
+        mp.add(node, keys, [x], op=name.rpartition(".")[2], owner=name, params=params)
+        mp.keep_layout(node, x)
+
+
+def channels_last_of(logical: list[int]) -> list[int]:
+    return [*logical[2:], logical[1]]
+
+
 def cat(mp: Mapper, node: Any, x: Any) -> None:
     tensors = list(arg(node, 0, "tensors"))
     dim = int(arg(node, 1, "dim", default=0))
     rank = len(mp.shape(node))
     if len(tensors) == 1:
         return mp.alias(node, tensors[0])
+    learned = [t for t in tensors if mp.is_param(t)]
+    if len(tensors) == 2 and learned == tensors[:1] and rank == 3:
+        x = tensors[1]
+        if mp.layout(x)[dim % rank] == 2:  # a class token before the tokens
+            return param(mp, node, x, learned[0], mp.shape(learned[0]), "concat")
     if any(mp.layout(t)[dim % rank] != 1 for t in tensors):
         return mp.refuse(node, "torch.cat along an axis other than the channels")
     mp.add(node, {"type": "concat"}, tensors, op="cat")
@@ -508,9 +535,12 @@ HANDLERS: dict[str, Callable[[Mapper, Any, Any], None]] = {
     "permute": lambda mp, node, x: layout.permute(
         mp, node, x, ints(node.args[1:] if len(node.args) > 2 else arg(node, 1, "dims"), 1)
     ),
-    "transpose": lambda mp, node, x: layout.transpose(
-        mp, node, x, int(arg(node, 1, "dim0")), int(arg(node, 2, "dim1"))
-    ),
+    **{
+        name: lambda mp, node, x: layout.transpose(
+            mp, node, x, int(arg(node, 1, "dim0", "axis0")), int(arg(node, 2, "dim1", "axis1"))
+        )
+        for name in ("transpose", "swapaxes", "swapdims")
+    },
     "movedim": lambda mp, node, x: layout.movedim(
         mp, node, x, int(arg(node, 1, "source")), int(arg(node, 2, "destination"))
     ),

@@ -217,6 +217,8 @@ class Mapper:
         for a in [*node.args, *node.kwargs.values()]:
             items = a if isinstance(a, list | tuple) else [a]
             operands += [i for i in items if hasattr(i, "op")]
+        # sizes read off the input (``cls.expand(x.shape[0], -1, -1)``) are no data
+        operands = [a for a in operands if self.is_param(a) or self.shape(a)]
         if not operands or not all(self.is_param(a) for a in operands):
             return False
         found = [s for a in operands for s in self.derived.get(a, [a])]

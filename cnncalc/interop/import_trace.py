@@ -22,6 +22,30 @@ from cnncalc.errors import CnnCalcError
 
 LEAVES = {"LayerScale"}  # modules of cnncalc's exports that are one layer each
 
+# Leaves of the trace, by the module that defines them; cnncalc's own exported helpers
+# (``Attention``, ``PatchMerging``, marked by their ``cnncalc_keys``) are leaves by name.
+TORCHVISION_LEAVES = {
+    "torchvision.models.swin_transformer": {
+        "ShiftedWindowAttention",
+        "ShiftedWindowAttentionV2",
+        "PatchMerging",
+    },
+    "torchvision.models.maxvit": {
+        "RelativePositionalMultiHeadAttention",
+        "WindowPartition",
+        "WindowDepartition",
+    },
+}
+OWN_LEAVES = {"Attention", "PatchMerging"}
+
+
+def is_leaf(m: Any) -> bool:
+    """A module the trace keeps whole, to be mapped by ``module``."""
+    cls = type(m)
+    if cls.__name__ in OWN_LEAVES and hasattr(m, "cnncalc_keys"):
+        return True
+    return cls.__name__ in TORCHVISION_LEAVES.get(cls.__module__, ())
+
 
 @dataclass
 class Traced:
@@ -62,7 +86,9 @@ def fx_trace(model: Any) -> Any:
 
     class Leaves(torch.fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return type(m).__name__ in LEAVES or super().is_leaf_module(m, qualname)
+            if type(m).__name__ in LEAVES or is_leaf(m):
+                return True
+            return super().is_leaf_module(m, qualname)
 
     return torch.fx.GraphModule(model, Leaves().trace(model))
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.interop import import_calls, import_modules
+from cnncalc.interop import import_attention, import_calls, import_modules
 from cnncalc.interop.import_map import Mapper
 from cnncalc.interop.import_net import Imported
 from cnncalc.interop.import_trace import load_class, trace
@@ -52,6 +52,10 @@ def walk(mp: Mapper, tell: Callable[[str], None]) -> Imported:
         if node.op == "output":
             mp.outputs(node.args[0])
         elif node.op in ("call_method", "call_function") and mp.weight_view(node):
+            continue
+        elif node.op == "call_module" and import_attention.module(
+            mp, node, mp.gm.get_submodule(node.target)
+        ):
             continue
         elif not mp.shape(node):
             import_calls.structural(mp, node)  # tuples of tensors; numbers need nothing
