@@ -5,6 +5,7 @@ Importing this package imports every family module, so the registry that
 """
 
 from cnncalc.layers.activation import Elementwise, PReLU
+from cnncalc.layers.attention import Attention, PatchMerging
 from cnncalc.layers.base import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -39,8 +40,14 @@ from cnncalc.layers.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, S
 from cnncalc.layers.pool import AdaptivePool, GlobalPool, Pool
 from cnncalc.layers.resample import Upsample
 from cnncalc.layers.shape import Flatten, Reshape
+from cnncalc.layers.tokens import Grid, Param, Tokens
 
 __all__ = [
+    "Attention",
+    "Grid",
+    "Param",
+    "PatchMerging",
+    "Tokens",
     "Slice",
     "PixelUnshuffle",
     "PixelShuffle",

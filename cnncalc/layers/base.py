@@ -116,6 +116,11 @@ class Field:
     after up-sampling, merges of fields with different strides) ``units`` is None
     and the numbers come from the closed formulas. ``extent`` is the network input's
     size, which a global field covers.
+
+    On a token axis (after ``tokens``) the field stays one per axis of the input: ``grid``
+    is the grid the tokens were flattened from, row-major, and token ``lead + i`` has the
+    field of grid position ``i`` (``lead`` counts tokens prepended before the grid, such
+    as a class token; tokens outside the grid read nothing).
     """
 
     size: tuple[Any, ...]
@@ -124,6 +129,8 @@ class Field:
     extent: tuple[Size, ...]
     is_global: bool = False
     units: tuple[fields.Units, ...] | None = None
+    grid: tuple[Size, ...] | None = None
+    lead: Size = 0
 
     @staticmethod
     def at_input(spatial_sizes: Sequence[Size]) -> Field:
@@ -176,6 +183,7 @@ class Layer:
     """Base of every kind. Subclasses are frozen keyword-only dataclasses."""
 
     kind: ClassVar[str] = ""
+    tokens_aware: ClassVar[bool] = False  # its field rule follows token axes itself
     view: ClassVar[bool] = False  # reinterprets its input's values: no new activations
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
@@ -386,6 +394,31 @@ class Windowed(Layer):
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         assert effect.window is not None
         return window_field(ins[0], effect.window)
+
+
+def carry_tokens(layer: Layer, ins: Sequence[Field], shapes: Sequence[Shape], out: Field) -> Field:
+    """The field after ``layer`` where an input is a token axis (see ``Field``).
+
+    A layer that leaves every token's field as it was (fc, layernorm, an activation) keeps
+    the token axis, and so does a merge of inputs on the same token axis, position by
+    position. A layer that moves along a token axis (a window over the sequence, a
+    broadcast of one token) reads neighbours in the sequence, which wrap around the rows
+    of the grid: its field is reported as the whole input.
+    """
+    marked = [f for f in ins if f.grid is not None and not f.is_global]
+    if layer.tokens_aware or out.is_global or out.grid is not None or not marked:
+        return out
+    live = [f for f in ins if not f.is_global]
+    first = marked[0]
+    same_axis = all(f.grid == first.grid and f.lead == first.lead for f in live)
+    if same_axis and len(live) == len(marked):
+        tagged = dataclasses.replace(out, grid=first.grid, lead=first.lead)
+        if len(ins) == 1:
+            if tagged == first:
+                return tagged
+        elif len({s[0] for s in shapes if len(s) > 1}) == 1 and all(len(s) > 1 for s in shapes):
+            return tagged
+    return first.whole()
 
 
 def lookup(type_name: str) -> tuple[type[Layer], dict[str, Any]] | None:

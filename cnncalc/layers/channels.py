@@ -3,6 +3,7 @@ pixel_unshuffle, pad, crop, identity and drop_path."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +21,7 @@ from cnncalc.layers.base import (
     Shape,
     WindowAxis,
     check_divides,
+    fmt_shape,
     key,
     per_axis,
     register,
@@ -29,6 +31,7 @@ from cnncalc.layers.base import (
 from cnncalc.layers.shape import contiguous_strides, view_strides
 from cnncalc.layers.values import (
     Padding,
+    axis_index,
     choice,
     layer_name,
     nonneg_int,
@@ -114,30 +117,57 @@ class DropPath(Layer):
 @register("slice")
 @dataclass(frozen=True, kw_only=True)
 class Slice(Layer):
-    """Channels start .. end - 1 (ShuffleNetV2's channel split, CSP and Ghost modules)."""
+    """Channels start .. end - 1 (ShuffleNetV2's channel split, CSP and Ghost modules), or
+    positions along another ``axis`` (ViT's class token: the first token)."""
 
+    tokens_aware = True
     start: int = key(nonneg_int, 0)
     end: int = key(positive_int)
+    axis: int = key(axis_index, -1)
+
+    def which(self, shape: Shape) -> int:
+        a = self.axis + len(shape) if self.axis < 0 else self.axis
+        if not 0 <= a < len(shape):
+            raise CnnCalcError(
+                f"axis {self.axis} is outside the {len(shape)} axes of {fmt_shape(shape)}; "
+                f"expected an axis from 0 to {len(shape) - 1}, or -1 (the channels)",
+                key="axis",
+            )
+        return a
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
-        c = ins[0][-1]
-        if self.start >= self.end or (arith.is_int(c) and self.end > c):
+        shape = ins[0]
+        a = self.which(shape)
+        size = shape[a]
+        if self.start >= self.end or (arith.is_int(size) and self.end > size):
+            what = "channel" if a == len(shape) - 1 else f"axis {a}"
+            where = "channels" if a == len(shape) - 1 else "positions"
             raise CnnCalcError(
-                f"the channel range {self.start}..{self.end} (start, end) is outside the "
-                f"{c} channels; expected 0 <= start < end <= {c}",
+                f"the {what} range {self.start}..{self.end} (start, end) is outside the {size} "
+                f"{where}; expected 0 <= start < end <= {size}",
                 key="end",
             )
-        return Effect(shape=(*ins[0][:-1], self.end - self.start))
+        return Effect(shape=(*shape[:a], self.end - self.start, *shape[a + 1 :]))
+
+    def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
+        """Channels keep the field; positions move it back by ``start`` (a crop)."""
+        f, a = ins[0], self.which(shapes[0])
+        if f.is_global or a == len(shapes[0]) - 1 or not self.start:
+            return f
+        if f.grid is not None:
+            return dataclasses.replace(f, lead=f.lead - self.start)
+        return shifted(f, [-self.start if b == a else 0 for b in range(len(f.size))])
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         return NOTHING
 
     def aliases(self, ins: Sequence[Shape], effect: Effect, training: bool) -> bool:
-        """A slice of the channels is a view of the input's memory."""
+        """A slice is a view of the input's memory."""
         return True
 
     def describe(self) -> str:
-        return f"{self.start}:{self.end}"
+        where = "" if self.axis == -1 else f" on axis {self.axis}"
+        return f"{self.start}:{self.end}{where}"
 
 
 @register("channel_shuffle")

@@ -183,3 +183,24 @@ def probability(value: Any) -> float:
 
 
 pad_amounts = padding_of(())
+
+
+def sizes(value: Any) -> tuple[int, ...]:
+    """A tensor's shape: a list of 1 to 4 positive integers (param's ``shape``)."""
+    expected = "a list of 1 to 4 positive integers"
+    if not isinstance(value, list) or not 1 <= len(value) <= 4:
+        raise CnnCalcError(f"expected {expected}, got {show(value)}")
+    try:
+        return tuple(positive_int(v) for v in value)
+    except CnnCalcError as error:
+        raise CnnCalcError(f"expected {expected}, got {show(value)}") from error
+
+
+def axis_index(value: Any) -> int:
+    """An axis of a shape, counted from 0 (the first) or from -1 (the channels)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -4 <= value <= 3:
+        raise CnnCalcError(
+            f"expected an axis from 0 (the first) to 3, or from -1 (the channels) to -4, "
+            f"got {show(value)}"
+        )
+    return value

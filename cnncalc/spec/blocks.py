@@ -10,7 +10,9 @@ from typing import Any
 from cnncalc.layers.values import PADDING_WORDS
 from cnncalc.spec.sourcemap import Path as SourcePath
 
-WORD_KEYS = frozenset({"type", "name", "inputs", "activation", "share", "mode"})
+WORD_KEYS = frozenset(
+    {"type", "name", "inputs", "activation", "share", "mode", "partition", "over", "kv", "to"}
+)
 # What a block's expressions may read of the block's input: its channels and spatial sizes.
 SHAPE_NAMES = ("in_channels", "in_size")
 
