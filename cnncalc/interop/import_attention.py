@@ -89,11 +89,9 @@ def multihead(mp: Mapper, node: Any, m: Any) -> None:
         keys["qkv_bias"] = False
     if m.out_proj.bias is None:
         keys["proj_bias"] = False
-    inputs = [q]
-    if k is not q:
+    if k is not q:  # the layer reads kv's layer as its second input
         keys["kv"] = mp.ref.get(k, "")
-        inputs = [q, k]
-    attention(mp, node, keys, inputs, owned(m, str(node.target)))
+    attention(mp, node, keys, [q], owned(m, str(node.target)))
     mp.special[node] = ("first",)  # (output, weights): weights are None or refused
     mp.perm[node] = mp.layout(q)
 
@@ -157,11 +155,9 @@ def own_attention(mp: Mapper, node: Any, m: Any) -> None:
     """cnncalc's exported ``Attention``: its keys are written on it."""
     x = node.args[0]
     keys = {"type": "attention", **m.cnncalc_keys}
-    inputs = [x]
     if len(node.args) > 1:
         keys["kv"] = mp.ref.get(node.args[1], "")
-        inputs.append(node.args[1])
-    attention(mp, node, keys, inputs, owned(m, str(node.target)))
+    attention(mp, node, keys, [x], owned(m, str(node.target)))
     mp.keep_layout(node, x)
 
 

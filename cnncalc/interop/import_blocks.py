@@ -113,7 +113,7 @@ def fold(net: Any) -> Folded | None:
     """The network with its repeated submodules as blocks, or None when nothing repeats."""
     readers: dict[str, set[str]] = {}
     for layer in net.layers:
-        for i in layer.inputs:
+        for i in [*layer.inputs, *([layer.keys["kv"]] if "kv" in layer.keys else [])]:
             readers.setdefault(i, set()).add(layer.name)
     for o in net.outputs:
         readers.setdefault(o, set()).add("<output>")
