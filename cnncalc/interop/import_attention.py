@@ -45,8 +45,10 @@ def module(mp: Mapper, node: Any, m: Any) -> bool:
             mp.refuse(node, "a window departition of a tensor that was not partitioned")
         else:
             mp.alias(node, x, (0, 1, 2, 3))
-    elif name == "Attention" and hasattr(m, "cnncalc_keys"):
+    elif name == "Attention" and is_leaf(m):
         own_attention(mp, node, m)
+    elif name == "Param" and is_leaf(m):
+        own_param(mp, node, m)
     else:
         return False
     return True
@@ -61,6 +63,14 @@ def channels_last(mp: Mapper, node: Any, x: Any, what: str) -> bool:
     if mp.layout(x)[-1] == 1:
         return True
     mp.refuse(node, f"{what} on a tensor whose last axis is not the channels")
+    return False
+
+
+def channels_first(mp: Mapper, node: Any, x: Any, what: str) -> bool:
+    """cnncalc's own modules read (N, C, spatial…) in that order."""
+    if mp.layout(x) == tuple(range(len(mp.shape(x)))):
+        return True
+    mp.refuse(node, f"{what} on a tensor that is not (N, C, spatial…)")
     return False
 
 
@@ -154,11 +164,27 @@ def partition_attention(mp: Mapper, node: Any, m: Any) -> None:
 def own_attention(mp: Mapper, node: Any, m: Any) -> None:
     """cnncalc's exported ``Attention``: its keys are written on it."""
     x = node.args[0]
+    if not channels_first(mp, node, x, "Attention"):
+        return None
     keys = {"type": "attention", **m.cnncalc_keys}
     if len(node.args) > 1:
         keys["kv"] = mp.ref.get(node.args[1], "")
     attention(mp, node, keys, [x], owned(m, str(node.target)))
     mp.keep_layout(node, x)
+
+
+def own_param(mp: Mapper, node: Any, m: Any) -> None:
+    """cnncalc's exported ``Param``: (C, …) added, or (1, C, n, …) put first."""
+    x = node.args[0]
+    if not channels_first(mp, node, x, "Param"):
+        return None
+    shape = [int(s) for s in m.weight.shape]
+    torch_order = shape[1:] if m.concat else shape
+    keys = {"type": "param", "shape": [*torch_order[1:], torch_order[0]], **m.cnncalc_keys}
+    if mp.kind(node, "param", "Param"):
+        params = owned(m, str(node.target))
+        mp.add(node, keys, [x], op="param", owner=str(node.target), params=params)
+        mp.keep_layout(node, x)
 
 
 def attention(
@@ -172,15 +198,18 @@ def patch_merging(mp: Mapper, node: Any, m: Any) -> None:
     """Swin's 2x2 space-to-depth, layer norm over 4C, bias-free linear 4C → 2C."""
     x = node.args[0]
     what = "PatchMerging"
-    if not channels_last(mp, node, x, what):
+    own = hasattr(m, "cnncalc_keys")  # cnncalc's reads (N, C, …), torchvision's (N, …, C)
+    if not (channels_first(mp, node, x, what) if own else channels_last(mp, node, x, what)):
         return None
-    c = mp.logical(x)[1]
-    if (m.reduction.in_features, m.reduction.out_features) != (4 * c, 2 * c):
-        return mp.refuse(node, f"{what} that does not map 4C channels to 2C")
+    c, n = mp.logical(x)[1], len(mp.shape(x)) - 2
+    keys = {"type": "patch_merging", **getattr(m, "cnncalc_keys", {})}
+    k = keys.get("filters", 2 * c)
+    if (m.reduction.in_features, m.reduction.out_features) != (2**n * c, k):
+        return mp.refuse(node, f"{what} that does not map {2**n}C channels to {k}")
     if m.reduction.bias is not None or not isinstance(m.norm, mp.torch.nn.LayerNorm):
         return mp.refuse(node, f"{what} with a biased reduction or a norm other than LayerNorm")
     if mp.kind(node, "patch_merging", what):
         params = owned(m, str(node.target))
-        mp.add(node, {"type": "patch_merging"}, [x], owner=str(node.target), params=params)
+        mp.add(node, keys, [x], owner=str(node.target), params=params)
         mp.keep_layout(node, x)
     return None

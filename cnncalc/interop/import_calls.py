@@ -33,7 +33,7 @@ ACTIVATIONS = {
     *("hardswish", "hardsigmoid", "mish", "softplus", "selu"),
 }
 SAME = {"contiguous", "clone", "detach", "to", "type_as", "float", "alias", "lift_fresh_copy"}
-RESHAPES = {"view", "reshape", "flatten", "_unsafe_view", "squeeze", "unsqueeze"}
+RESHAPES = {"view", "reshape", "flatten", "unflatten", "_unsafe_view", "squeeze", "unsqueeze"}
 DROPOUTS = {"dropout", "dropout1d", "dropout2d", "dropout3d", "feature_dropout", "alpha_dropout"}
 BINARY = {
     "add": "add",

@@ -23,7 +23,8 @@ from cnncalc.errors import CnnCalcError
 LEAVES = {"LayerScale"}  # modules of cnncalc's exports that are one layer each
 
 # Leaves of the trace, by the module that defines them; cnncalc's own exported helpers
-# (``Attention``, ``PatchMerging``, marked by their ``cnncalc_keys``) are leaves by name.
+# (``Attention``, ``PatchMerging``, ``Param``, marked by their ``cnncalc_keys``) are leaves
+# by name.
 TORCHVISION_LEAVES = {
     "torchvision.models.swin_transformer": {
         "ShiftedWindowAttention",
@@ -36,7 +37,7 @@ TORCHVISION_LEAVES = {
         "WindowDepartition",
     },
 }
-OWN_LEAVES = {"Attention", "PatchMerging"}
+OWN_LEAVES = {"Attention", "PatchMerging", "Param"}
 
 
 def is_leaf(m: Any) -> bool:
