@@ -4,7 +4,9 @@ Each such example in examples.toml must give its model's trainable parameters, i
 parameters with the batchnorm statistics, its MACs (the convolution and matrix-multiply
 FLOPs of ``torch.utils.flop_counter.FlopCounterMode``, halved, as torchvision computes
 its published GFLOPS) and its output shapes, all measured here on the real model
-(``weights=None``, eval mode, one 224x224x3 image). torchvision comes through
+(``weights=None``, eval mode, one 224x224x3 image; attention in PyTorch's math kernel and
+``nn.MultiheadAttention`` off its fused path, so ``Q Kᵀ`` and ``A V`` are ``bmm`` calls the
+counter sees). torchvision comes through
 :mod:`tvmodels`, which says how to install it; without it these tests are skipped.
 """
 
@@ -57,6 +59,9 @@ MODELS: dict[str, Callable[[Any], Any]] = {
             "regnet_y_400mf",
             "convnext_tiny",
             "shufflenet_v2_x1_0",
+            "vit_b_16",
+            "swin_t",
+            "maxvit_t",
         )
     },
     "deeplabv3_resnet50": deeplab,
@@ -72,12 +77,18 @@ def channels_last(shape: Any) -> list[int]:
 def measure(model: Any) -> dict[str, Any]:
     """What cnncalc computes, measured on the model."""
     import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
     model.eval()
     counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        out = model(torch.zeros(1, 3, SIZE, SIZE))
+    fused = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with counter, torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            out = model(torch.zeros(1, 3, SIZE, SIZE))
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fused)
     flops = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
     assert set(flops) <= MATMULS, f"FlopCounterMode counted more: {sorted(flops)}"
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
