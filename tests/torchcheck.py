@@ -28,6 +28,7 @@ from cnncalc.interop.export_file import NetworkInfo
 from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
+from cnncalc.layers.attention import groups as attention_groups
 from cnncalc.layers.fields import bin_of
 from cnncalc.layers.resample import family
 from cnncalc.layers.resample import taps as source_pixels
@@ -314,6 +315,17 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             elif kind in ("pad", "crop"):  # shifted by the start; pad's new units: padding
                 p0 = r.effect.padding[ax][0]  # type: ignore[index]
                 line = [src[o - p0] if 0 <= o - p0 < len(src) else PADDED for o in range(size)]
+            elif kind == "patch_merging":  # 2o and 2o + 1; an odd size is padded at the end
+                line = [
+                    combine([src[t] if t < len(src) else PADDED for t in (2 * o, 2 * o + 1)])
+                    for o in range(size)
+                ]
+            elif kind == "attention":  # a window's real positions (its padding is not read)
+                layer = r.node.layer
+                p = layer.plan(r.input_shapes)
+                step = len(src) // p.window[ax] if layer.partition == "grid" else 1
+                reads = attention_groups(len(src), p.window[ax], p.shift[ax], layer.partition)
+                line = [combine(src[a : b + 1 : step]) for a, b in reads]
             elif kind == "pixel_shuffle":
                 line = [src[o // (size // len(src))] for o in range(size)]
             elif kind == "pixel_unshuffle":
