@@ -149,6 +149,8 @@ def getitem(mp: Mapper, node: Any, x: Any) -> None:
     special = mp.special.get(x)
     if special is not None and special[0] == "first" and index == 0:
         return mp.alias(node, x, mp.perm.get(x))
+    if special is not None and special[0] == "first" and not node.users:
+        return None  # another output nothing reads (nn.MultiheadAttention's weights)
     if special is not None and special[0] == "pieces":
         source, (ranges, dim) = special[1], special[2]
         start, end = ranges[index]
@@ -560,4 +562,10 @@ HANDLERS: dict[str, Callable[[Mapper, Any, Any], None]] = {
     "hardtanh": hardtanh,
     "clamp": hardtanh,
     "identity": lambda mp, node, x: mp.alias(node, x),
+    "scaled_dot_product_attention": lambda mp, node, x: mp.refuse(
+        node,
+        "scaled_dot_product_attention: cnncalc reads it with linear projections of one "
+        "input (or one for the queries, one for keys and values) before it and one after, "
+        "and without a mask",
+    ),
 }
