@@ -63,6 +63,7 @@ TIMM_DEFAULT = {
     "hrnet_w18_small",
     "repvgg_a0",
     "ghostnet_100",
+    "vit_tiny_patch16_224",
 }
 
 

@@ -62,6 +62,9 @@ TIMM_MODELS = [
     "darknet53",
     "nf_resnet26",
     "gernet_s",
+    # transformers that write attention out with F.scaled_dot_product_attention
+    "vit_tiny_patch16_224",
+    "deit_tiny_patch16_224",
 ]
 
 

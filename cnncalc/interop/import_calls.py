@@ -420,6 +420,8 @@ def cat(mp: Mapper, node: Any, x: Any) -> None:
 def fold_pad(mp: Mapper, node: Any, x: Any) -> None:
     """F.pad before a conv or pool is its padding; negative F.pad after a transposed conv
     is its crop (cnncalc's padding of a transposed convolution); any other, a ``pad``."""
+    if any(is_node(p) for p in arg(node, 1, "pad")):
+        return mp.refuse(node, "F.pad by amounts computed in forward")
     pad = [int(p) for p in arg(node, 1, "pad")]
     mode = arg(node, 2, "mode", default="constant")
     n = len(mp.shape(node)) - 2
