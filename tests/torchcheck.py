@@ -315,6 +315,10 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             elif kind in ("pad", "crop"):  # shifted by the start; pad's new units: padding
                 p0 = r.effect.padding[ax][0]  # type: ignore[index]
                 line = [src[o - p0] if 0 <= o - p0 < len(src) else PADDED for o in range(size)]
+            elif kind == "param" and r.node.layer.mode == "concat" and ax == 0:
+                line = [PADDED] * r.node.layer.shape[0] + src  # new tokens: as padding
+            elif kind == "slice" and r.node.layer.axis % len(r.shape) == ax:
+                line = src[r.node.layer.start : r.node.layer.end]
             elif kind == "patch_merging":  # 2o and 2o + 1; an odd size is padded at the end
                 line = [
                     combine([src[t] if t < len(src) else PADDED for t in (2 * o, 2 * o + 1)])

@@ -162,7 +162,8 @@ class Attention(nn.Module):
         self.heads, self.window, self.shift = heads, window, shift
         self.partition, self.linear = partition, linear
         keys = {"heads": heads, "dim": dim if dim != channels else None}
-        keys |= {"qkv_bias": qkv_bias or None, "proj_bias": proj_bias or None}
+        keys |= {"qkv_bias": None if qkv_bias else False}
+        keys |= {"proj_bias": None if proj_bias else False}
         keys |= {"window": window, "shift": shift or None}
         keys |= {"partition": partition if partition != "block" else None}
         keys |= {"relative_bias": relative_bias if relative_bias != (window is not None) else None}
