@@ -84,10 +84,10 @@ def attention(w: Writer, r: LayerResult, x: list[str]) -> None:
         args += "" if layer.proj_bias else ", proj_bias=False"
     if layer.window is not None:
         window = tuple(per_axis("window", layer.window, n))  # one per axis: the table's
-        args += f", window={w.num(window, 'window', w.key(r, 'window'))}"
+        args += f", window={w.num(window, 'window')}"  # a tuple, whatever the block wrote
         if layer.shift and any(layer.shift):
             shift = tuple(per_axis("shift", layer.shift, n))
-            args += f", shift={w.num(shift, 'shift', w.key(r, 'shift'))}"
+            args += f", shift={w.num(shift, 'shift')}"
         if layer.partition != "block":
             args += f", partition={layer.partition!r}"
     if not w.linear and layer.table():
