@@ -238,15 +238,22 @@ def attention_entries(draw: Any, shape: tuple[int, ...]) -> list[dict[str, Any]]
             out.append({"type": "param", "shape": [lead, c], "mode": "concat"})
         if draw(st.booleans()):
             out.append({"type": "param", "shape": [length + lead, c]})
-        last = draw(st.sampled_from(["attention", "first", "grid", "fc"]))
+        if draw(st.booleans()):
+            out.append({"type": "fc", "units": draw(st.integers(1, 4))})
+        # the sequence ends where its fields leave the token axis (attention reads every
+        # token, the grid lays them out again, a flatten reads all): a conv or pool
+        # sliding along a sequence of grid tokens is another matter
+        last = draw(st.sampled_from(["attention", "first", "grid"]))
         if last == "attention":
-            out.append({"type": "attention", "heads": draw(st.sampled_from(divisors(c)))})
+            heads = draw(st.sampled_from(divisors(out[-1].get("units", c))))
+            out.append({"type": "attention", "heads": heads})
         elif last == "first":
             out.append({"type": "slice", "axis": 0, "start": 0, "end": draw(st.integers(1, 2))})
-        elif last == "grid" and not lead:
+            out.append({"type": "flatten"})
+        elif not lead:
             out.append({"type": "grid", "size": list(shape[:-1])})
         else:
-            out.append({"type": "fc", "units": draw(st.integers(1, 4))})
+            out.append({"type": "flatten"})
         return out
     dim = c if draw(st.booleans()) else draw(st.integers(1, 3)) * draw(st.integers(1, 2))
     entry = {"type": "attention", "heads": draw(st.sampled_from(divisors(dim)))}
