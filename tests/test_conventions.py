@@ -159,7 +159,7 @@ def test_presets_are_declared_in_one_vocabulary() -> None:
 
 def test_rules_read_as_sentences() -> None:
     assert PRESETS["thop"].rules() == [
-        "conv, conv_transpose, fc: 1 per multiply-add",
+        "conv, conv_transpose, fc, patch_merging: 1 per multiply-add",
         "softmax: 3 per value, less one per softmax row (exp, add and divide)",
         "prelu, avgpool, upsample: 1 per output value",
         "global_avgpool, adaptive_avgpool: 1 per input value and per output value",
@@ -168,16 +168,57 @@ def test_rules_read_as_sentences() -> None:
         "upsample_linear: 5 per output value",
         "upsample_bilinear: 11 per output value",
         "upsample_bicubic: 259 per output value",
+        "attention: 1 per multiply-add of the Q, K, V and output projections",
     ]
-    assert PRESETS["fvcore"].rules()[-3:] == [
+    assert PRESETS["fvcore"].rules()[-4:-1] == [
         "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
         "upsample: 1 per output value (2-D only)",
         "upsample_bilinear: 4 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
-        "conv, conv_transpose, fc: 2 per multiply-add",
+        "conv, conv_transpose, fc, patch_merging: 2 per multiply-add",
         "bias of conv, conv_transpose: 1 per output value",
     ]
+    assert PRESETS["ptflops"].rules()[-1] == (
+        "attention: 1 per multiply-add of the Q, K, V and output projections and of Q Kᵀ and "
+        "A V; 1 per output value of each projection with a bias; 1 per attention weight "
+        "(softmax)"
+    )
+
+
+def test_attention_and_patch_merging_by_hand() -> None:
+    """Attention written out as nn.Linear projections, torch.matmul and F.softmax: each tool
+    counts the parts it sees (measured with torchinfo, fvcore, ptflops and thop on such a
+    module: 5 tokens of 8 channels, 2 heads; torchinfo's own figure is its deviation, the
+    projections' weights once; DeepSpeed's profiler patches torch.matmul and F.softmax)."""
+    (n,) = load_text(
+        'input = [5, 8]\nlayers = ["attention 2 name=a", "grid [5]", "patch_merging name=m"]',
+        "a.toml",
+    )
+    a = analyze(n)
+    projections, products, bias, weights = 4 * 5 * 8 * 8, 2 * 5 * 5 * 8, 4 * 5 * 8, 2 * 5 * 5
+    attention = {name: layer_cost(a.layers[0], c).total for name, c in PRESETS.items()}
+    assert attention == {
+        "cnncalc": projections + products,
+        "torchvision": projections + products,
+        "torchinfo": projections + bias,
+        "fvcore": projections + products,
+        "ptflops": projections + bias + products + weights,
+        "thop": projections,
+        "deepspeed": 2 * (projections + products) + weights,
+    }
+    # patch merging on [5, 8]: 3 positions of 16 values, a layernorm over them, 16 -> 16
+    merging = {name: layer_cost(a.layers[2], c) for name, c in PRESETS.items()}
+    macs = 3 * 16 * 16
+    assert {name: (c.macs, c.normalization) for name, c in merging.items()} == {
+        "cnncalc": (macs, 0),
+        "torchvision": (macs, 0),
+        "torchinfo": (macs, 32),  # the layernorm's parameters
+        "fvcore": (macs, 5 * 48),
+        "ptflops": (macs, 48),
+        "thop": (macs, 4 * 48),
+        "deepspeed": (2 * macs, 5 * 48),
+    }
 
 
 # --------------------------------------------------------------------------- the real tools

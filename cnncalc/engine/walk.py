@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnnCalcError, Diagnostic, Location, suggest
-from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, carry_tokens, fmt_shape
+from cnncalc.layers.base import FUSED_PARAMS, Effect, Field, Shape, fmt_shape, token_field
 from cnncalc.layers.effects import effect_of
 from cnncalc.layers.merge import MismatchError
 from cnncalc.layers.values import show
@@ -249,9 +249,7 @@ class Walk:
             in_fields = [fields[n] for n in ins]
             try:
                 effect = effect_of(layer, in_shapes, ins)
-                rf = carry_tokens(
-                    layer, in_fields, in_shapes, layer.field(in_fields, effect, in_shapes)
-                )
+                rf = token_field(layer, in_fields, effect, in_shapes)
             except CnnCalcError as error:
                 if isinstance(error, MismatchError):
                     error.message = error.explain([ins[error.first], ins[error.other]])

@@ -191,6 +191,22 @@ class Attention(Layer):
         )
         return Effect(shape=(*ins[0][:-1], dim), params=params, macs=macs)
 
+    def products(self, ins: Sequence[Shape]) -> Size:
+        """The multiply-adds of ``Q Kᵀ`` and ``A V`` (the rest of the MACs are projections)."""
+        p = self.plan(ins)
+        return 2 * p.queries * p.keys * p.dim
+
+    def bias_adds(self, ins: Sequence[Shape]) -> Size:
+        """One add per output value of each projection with a bias."""
+        p = self.plan(ins)
+        qkv = (p.queries + 2 * p.key_rows) * p.dim if self.qkv_bias else 0
+        return qkv + (p.queries * p.dim if self.proj_bias else 0)
+
+    def weights(self, ins: Sequence[Shape]) -> Size:
+        """The attention weights: the values the softmax computes, every head's."""
+        p = self.plan(ins)
+        return self.heads * p.queries * p.keys
+
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         """Global attention reads every token (and kv's); a windowed one reads its window,
         per axis (see ``groups``)."""
@@ -280,12 +296,15 @@ class PatchMerging(Layer):
 
     filters: int | None = key(positive_int, None)
 
+    def merged(self, ins: Sequence[Shape]) -> Shape:
+        """The blocks side by side: what the layernorm normalises and the linear reads."""
+        n = len(ins[0]) - 1
+        return (*(ceildiv(s, 2) for s in ins[0][:-1]), 2**n * ins[0][-1])
+
     def apply(self, ins: Sequence[Shape]) -> Effect:
-        n = spatial_axes(ins[0], "patch_merging")
-        c = ins[0][-1]
-        out = tuple(ceildiv(s, 2) for s in ins[0][:-1])
-        merged = 2**n * c
-        k = 2 * c if self.filters is None else self.filters
+        spatial_axes(ins[0], "patch_merging")
+        *out, merged = self.merged(ins)
+        k = 2 * ins[0][-1] if self.filters is None else self.filters
         return Effect(
             shape=(*out, k), params=2 * merged + merged * k, macs=product(out) * merged * k
         )
@@ -298,7 +317,7 @@ class PatchMerging(Layer):
         """The blocks side by side (a tensor of its own, which the layernorm keeps), its
         mean and inverse deviation per position, and its output (the linear layer's)."""
         positions = product(effect.shape[:-1])
-        merged = new_tensor(positions * 2 ** (len(ins[0]) - 1) * ins[0][-1])
+        merged = new_tensor(product(self.merged(ins)))
         stats = new_tensor(positions)
         return (merged, stats, stats, merged)
 

@@ -396,29 +396,40 @@ class Windowed(Layer):
         return window_field(ins[0], effect.window)
 
 
-def carry_tokens(layer: Layer, ins: Sequence[Field], shapes: Sequence[Shape], out: Field) -> Field:
-    """The field after ``layer`` where an input is a token axis (see ``Field``).
+def token_field(
+    layer: Layer, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]
+) -> Field:
+    """The field after ``layer``, also where an input is a token axis (see ``Field``).
 
     A layer that leaves every token's field as it was (fc, layernorm, an activation) keeps
     the token axis, and so does a merge of inputs on the same token axis, position by
     position. A layer that moves along a token axis (a window over the sequence, a
     broadcast of one token) reads neighbours in the sequence, which wrap around the rows
-    of the grid: its field is reported as the whole input.
+    of the grid: its field is reported as the whole input. Which of the two a layer is,
+    its own rule says on a plain sequence of the tokens' length.
     """
     marked = [f for f in ins if f.grid is not None and not f.is_global]
-    if layer.tokens_aware or out.is_global or out.grid is not None or not marked:
-        return out
-    live = [f for f in ins if not f.is_global]
+    if layer.tokens_aware or not marked:
+        return layer.field(ins, effect, shapes)
     first = marked[0]
-    same_axis = all(f.grid == first.grid and f.lead == first.lead for f in live)
-    if same_axis and len(live) == len(marked):
-        tagged = dataclasses.replace(out, grid=first.grid, lead=first.lead)
-        if len(ins) == 1:
-            if tagged == first:
-                return tagged
-        elif len({s[0] for s in shapes if len(s) > 1}) == 1 and all(len(s) > 1 for s in shapes):
-            return tagged
-    return first.whole()
+    if any(f.is_global for f in ins):
+        return next(f for f in ins if f.is_global)
+    if not all(f.grid == first.grid and f.lead == first.lead for f in ins):
+        return first.whole()
+    if any(len(s) != 2 or s[0] != shapes[0][0] for s in shapes):
+        return first.whole()
+    probe = Field.at_input((shapes[0][0],))
+    if layer.field([probe] * len(ins), effect, shapes) != probe:
+        return first.whole()
+    if len(ins) == 1:
+        return first
+    if any(f.units is None for f in ins):
+        return first.whole()
+    try:
+        axes = [fields.union([f.units[a] for f in ins]) for a in range(len(first.size))]  # type: ignore[index]
+    except fields.Inexact:
+        return first.whole()
+    return dataclasses.replace(Field.exact(axes, first.extent), grid=first.grid, lead=first.lead)
 
 
 def lookup(type_name: str) -> tuple[type[Layer], dict[str, Any]] | None:

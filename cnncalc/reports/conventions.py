@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from cnncalc.engine.walk import Analysis, LayerResult
 from cnncalc.layers.base import ACTIVATIONS, FUSED_PARAMS
@@ -87,7 +88,17 @@ WEIGHTED = (
     "conv_transpose",
     "fc",
     "fc_channels",
-)  # the layer types with multiply-adds and a bias
+    "attention",
+    "patch_merging",
+)  # the layer types with multiply-adds (and a bias: conv, conv_transpose, fc)
+# What a tool may count of an attention layer, written out as nn.Linear projections,
+# torch.matmul for Q Kᵀ and A V, and F.softmax (cnncalc counts the first two).
+ATTENTION_PARTS = {
+    "projections": "the Q, K, V and output projections",
+    "products": "Q Kᵀ and A V",
+    "bias": "1 per output value of each projection with a bias",
+    "softmax": "1 per attention weight (softmax)",
+}
 
 
 @dataclass(frozen=True)
@@ -100,24 +111,30 @@ class Convention:
     per_mac: int = 1  # what one multiply-add counts for: 1, or 2 for FLOPs
     bias: tuple[str, ...] = ()  # layer types whose bias adds count, one per output value
     ops: Mapping[str, Rule] = field(default_factory=dict)
+    attention: tuple[str, ...] = ("projections", "products")  # see ATTENTION_PARTS
     # where the tool has a bug: the layer types it concerns, and what the tool really does
     deviations: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def __post_init__(self) -> None:
         assert set(self.ops) <= set(OP_PART), set(self.ops) - set(OP_PART)
         assert set(self.bias) <= set(WEIGHTED)
+        assert set(self.attention) <= set(ATTENTION_PARTS), self.attention
         for keys, _ in self.deviations:
             assert set(keys) <= set(OP_PART) | set(WEIGHTED), keys
 
     def rules(self) -> list[str]:
         """One line per counted part, for notes and docs."""
-        lines = [f"conv, conv_transpose, fc: {self.per_mac} per multiply-add"]
+        lines = [f"conv, conv_transpose, fc, patch_merging: {self.per_mac} per multiply-add"]
         if self.bias:
             lines.append(f"bias of {', '.join(self.bias)}: 1 per output value")
         grouped: dict[str, list[str]] = {}  # layer types that share a rule, in order
         for key, rule in self.ops.items():
             grouped.setdefault(rule.text(), []).append(key)
         lines += [f"{', '.join(keys)}: {words}" for words, keys in grouped.items()]
+        macs = [ATTENTION_PARTS[p] for p in self.attention if p in ("projections", "products")]
+        said = [f"{self.per_mac} per multiply-add of " + " and of ".join(macs)] if macs else []
+        said += [ATTENTION_PARTS[p] for p in self.attention if p in ("bias", "softmax")]
+        lines.append("attention: " + "; ".join(said))
         return lines
 
 
@@ -165,6 +182,7 @@ PRESETS: dict[str, Convention] = {
                 "scale": Rule("params"),
                 "prelu": Rule("params"),
             },
+            attention=("projections", "bias"),
             deviations=(
                 (
                     ("conv_transpose",),
@@ -175,6 +193,11 @@ PRESETS: dict[str, Convention] = {
                     ("fc_channels",),
                     "counts an fc layer on the channels of a spatial input once, not once per "
                     "position (it multiplies a Linear's weights by the batch size only)",
+                ),
+                (
+                    ("attention", "patch_merging"),
+                    "counts the Linear layers of attention and patch merging once, not once "
+                    "per token, and an nn.MultiheadAttention not at all",
                 ),
             ),
         ),
@@ -204,6 +227,7 @@ PRESETS: dict[str, Convention] = {
                 "groupnorm": Rule("in", 2),  # its hook doubles where the module has .affine,
                 "instancenorm": Rule("in", 2),  # which nn.LayerNorm does not
             },
+            attention=("projections", "bias", "products", "softmax"),
             deviations=(
                 (
                     ("relu", "elu", "gelu", "prelu", *ALL_POOLS, "upsample"),
@@ -234,6 +258,7 @@ PRESETS: dict[str, Convention] = {
                 "upsample_bilinear": Rule("out", 11),
                 "upsample_bicubic": Rule("out", 259),
             },
+            attention=("projections",),
             deviations=(
                 (
                     ("conv_transpose",),
@@ -258,6 +283,7 @@ PRESETS: dict[str, Convention] = {
                 **{n: Rule("in", 5) for n in NORMS},
                 **{n + "_noaffine": Rule("in", 4) for n in NORMS},
             },
+            attention=("projections", "products", "softmax"),
             deviations=(
                 (
                     ("conv_transpose",),
@@ -353,10 +379,45 @@ def fused_activation(r: LayerResult, conv: Convention) -> Size:
     return apply_rule(rule, r)
 
 
+def attention_cost(r: LayerResult, conv: Convention) -> dict[str, Size]:
+    """What ``conv`` counts of an attention layer: the parts its tool sees."""
+    layer: Any = r.node.layer
+    ins = r.input_shapes
+    products = layer.products(ins)
+    counted = {
+        "projections": r.effect.macs - products,
+        "products": products,
+    }
+    parts: dict[str, Size] = {
+        "macs": conv.per_mac * sum((counted[p] for p in conv.attention if p in counted), 0)
+    }
+    if "bias" in conv.attention:
+        parts["bias"] = layer.bias_adds(ins)
+    if "softmax" in conv.attention:
+        parts["activations"] = layer.weights(ins)
+    return parts
+
+
+def merging_norm(r: LayerResult, conv: Convention) -> Size:
+    """patch_merging's layernorm, counted by the convention's layernorm rule on the blocks
+    side by side (4C channels in 2-D)."""
+    rule = conv.ops.get("layernorm")
+    if rule is None or (rule.dims and len(r.input_shapes[0]) - 1 not in rule.dims):
+        return 0
+    merged = r.node.layer.merged(r.input_shapes)  # type: ignore[attr-defined]
+    if rule.basis == "params":
+        return rule.times * 2 * merged[-1]
+    return rule.times * product(merged)
+
+
 def layer_cost(r: LayerResult, conv: Convention) -> Cost:
     """One layer's count under ``conv``: its multiply-adds, bias adds and other operations."""
     parts: dict[str, Size] = {"macs": conv.per_mac * r.effect.macs}
     key = op_key(r)
+    if key == "attention":
+        return Cost(**attention_cost(r, conv))
+    if key == "patch_merging":
+        parts["normalization"] = merging_norm(r, conv)
     if key in conv.bias and getattr(r.node.layer, "bias", False):
         parts["bias"] = values(r.shape)
     rule = conv.ops.get(key)
