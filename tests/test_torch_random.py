@@ -240,10 +240,11 @@ def attention_entries(draw: Any, shape: tuple[int, ...]) -> list[dict[str, Any]]
             out.append({"type": "param", "shape": [length + lead, c]})
         if draw(st.booleans()):
             out.append({"type": "fc", "units": draw(st.integers(1, 4))})
-        # the sequence ends where its fields leave the token axis (attention reads every
-        # token, the grid lays them out again, a flatten reads all): a conv or pool
-        # sliding along a sequence of grid tokens is another matter
-        last = draw(st.sampled_from(["attention", "first", "grid"]))
+        # attention, the first tokens, the grid back, or any layer next (a window sliding
+        # along the sequence sees the whole input)
+        last = draw(st.sampled_from(["attention", "first", "grid", "open"]))
+        if last == "open":
+            return out
         if last == "attention":
             heads = draw(st.sampled_from(divisors(out[-1].get("units", c))))
             out.append({"type": "attention", "heads": heads})
