@@ -10,7 +10,8 @@ a graph of reshapes that says less than the module's name. MaxViT's window parti
 departition are leaves too: a partitioned tensor is the same cnncalc tensor, its tokens
 grouped by window, so they are layout changes (the attention layer says which grouping it
 attends over). ``F.scaled_dot_product_attention`` written out in a user's own module is
-read with the projections around it (``import_sdpa``).
+read with the projections around it (``import_sdpa``). A learned tensor added to the
+tokens or put before them (ViT's position embedding and class token) is a ``param``.
 """
 
 from __future__ import annotations
@@ -213,3 +214,23 @@ def patch_merging(mp: Mapper, node: Any, m: Any) -> None:
         mp.add(node, keys, [x], owner=str(node.target), params=params)
         mp.keep_layout(node, x)
     return None
+
+
+def param(mp: Mapper, node: Any, x: Any, p: Any, shape: tuple[int, ...], mode: str) -> None:
+    """A learned tensor added to ``x`` or put before its tokens (ViT's position embedding
+    and class token): a ``param``, its shape in cnncalc's order through ``x``'s layout."""
+    logical = [1] * len(shape)
+    for i, d in enumerate(mp.layout(x)):
+        logical[d] = shape[i]
+    keys = {"type": "param", "shape": channels_last_of(logical)}
+    if mode != "add":
+        keys["mode"] = mode
+    if mp.kind(node, "param", f"the learned tensor {mp.target(p)}"):
+        name = mp.target(p)
+        params = tuple(str(s.target) for s in mp.sources(p))
+        mp.add(node, keys, [x], op=name.rpartition(".")[2], owner=name, params=params)
+        mp.keep_layout(node, x)
+
+
+def channels_last_of(logical: list[int]) -> list[int]:
+    return [*logical[2:], logical[1]]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnncalc.interop import import_layout as layout
+from cnncalc.interop.import_attention import param
 from cnncalc.interop.import_layers import (
     adaptive_pool,
     conv_keys,
@@ -375,26 +376,6 @@ def learned(mp: Mapper, node: Any, op: str, x: Any, p: Any) -> None:
             mp.used.add(mp.target(p))
             return mp.alias(node, x)
     mp.refuse(node, f"{op} with the learned tensor {mp.target(p)}")
-
-
-def param(mp: Mapper, node: Any, x: Any, p: Any, shape: tuple[int, ...], mode: str) -> None:
-    """A learned tensor added to ``x`` or put before its tokens (ViT's position embedding
-    and class token): a ``param``, its shape in cnncalc's order through ``x``'s layout."""
-    logical = [1] * len(shape)
-    for i, d in enumerate(mp.layout(x)):
-        logical[d] = shape[i]
-    keys = {"type": "param", "shape": channels_last_of(logical)}
-    if mode != "add":
-        keys["mode"] = mode
-    if mp.kind(node, "param", f"the learned tensor {mp.target(p)}"):
-        name = mp.target(p)
-        params = tuple(str(s.target) for s in mp.sources(p))
-        mp.add(node, keys, [x], op=name.rpartition(".")[2], owner=name, params=params)
-        mp.keep_layout(node, x)
-
-
-def channels_last_of(logical: list[int]) -> list[int]:
-    return [*logical[2:], logical[1]]
 
 
 def cat(mp: Mapper, node: Any, x: Any) -> None:
