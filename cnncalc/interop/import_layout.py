@@ -27,8 +27,30 @@ def permute(mp: Mapper, node: Any, x: Any, dims: list[int]) -> None:
         return
     if grouped is not None:
         return mp.refuse(node, "a permute of channels split into groups, other than a shuffle")
+    flat_to_last(mp, x, dims)
     old = mp.layout(x)
     mp.alias(node, x, tuple(old[d] for d in dims))
+
+
+def flat_to_last(mp: Mapper, x: Any, dims: list[int]) -> None:
+    """``v.reshape(n, a, 1).permute(0, 2, 1)`` of a flat ``v`` is cnncalc's reshape to
+    ``[a, 1]``, channels last (what the export writes), not the ``[1, a]`` a reshape to
+    ``(n, c, 1)`` alone reads as (a squeeze-and-excitation gate): the permute says which."""
+    rank = len(mp.shape(x))
+    layer = mp.layer_of.get(mp.ref.get(x, ""))
+    source = x.args[0] if x.op != "call_module" and x.args else None
+    if (
+        layer is not None
+        and layer.keys.get("type") == "reshape"
+        and len(x.users) == 1
+        and hasattr(source, "op")
+        and len(mp.shape(source)) == 2
+        and mp.layout(x) == identity(rank)
+        and dims == [0, rank - 1, *range(1, rank - 1)]
+        and all(s == 1 for s in mp.shape(x)[2:])
+    ):
+        layer.keys["shape"] = list(mp.shape(x)[1:])
+        mp.perm[x] = channels_last_perm(rank)
 
 
 def transpose(mp: Mapper, node: Any, x: Any, a: int, b: int) -> None:
