@@ -182,6 +182,9 @@ class Mapper:
         else:
             self.untranslated.append(f"{node.name} in {self.where(node)} ({what})")
         self.ref[node] = node.name
+        x = node.args[0] if node.args else None  # the layers after it read its axes alike,
+        if hasattr(x, "op") and len(self.shape(x)) == len(self.shape(node)):  # so that only
+            self.keep_layout(node, x)  # what cannot be translated is named
 
     def leave_out(self, node: Any, what: str, to: Any) -> None:
         """Parameter-free and shape-preserving: left out, with a warning naming it."""
