@@ -85,7 +85,10 @@ def multihead(mp: Mapper, node: Any, m: Any) -> None:
     what = "nn.MultiheadAttention"
     if m.bias_k is not None or m.add_zero_attn:
         return mp.refuse(node, f"{what} with add_bias_kv or add_zero_attn")
-    if any(node.kwargs.get(k) is not None for k in ("key_padding_mask", "attn_mask")):
+    masks = [node.kwargs.get(k) for k in ("key_padding_mask", "attn_mask")]
+    if any(m is not None for m in masks + list(node.args[3:4] + node.args[5:6])):
+        return mp.refuse(node, f"{what} with a mask")
+    if node.kwargs.get("is_causal") or (len(node.args) > 7 and node.args[7]):
         return mp.refuse(node, f"{what} with a mask")
     if k is not v:
         return mp.refuse(node, f"{what} whose key and value are different tensors")

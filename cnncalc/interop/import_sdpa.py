@@ -84,7 +84,7 @@ def back(mp: Mapper, node: Any, nodes: set[Any]) -> Any:
 def match(mp: Mapper, call: Any) -> Found | None:
     if call.kwargs.get("attn_mask") is not None or call.kwargs.get("is_causal"):
         return None  # a mask changes what each query reads: left to the walk, which refuses
-    if len(call.args) > 3 and call.args[3] is not None:
+    if len(call.args) > 3 and call.args[3] is not None or len(call.args) > 5 and call.args[5]:
         return None
     nodes: set[Any] = {call}
     projections = [back(mp, a, nodes) for a in call.args[:3]]
