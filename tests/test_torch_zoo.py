@@ -128,7 +128,7 @@ def test_a_failure_names_the_operation_and_module() -> None:
             self.pos = nn.Parameter(torch.zeros(1, 8, 4, 4))
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.conv(x) + self.pos
+            return self.conv(x) * self.pos
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -141,6 +141,6 @@ def test_a_failure_names_the_operation_and_module() -> None:
     with pytest.raises(CnnCalcError) as error:
         import_model(Net(), "Net", {"input": [16, 16, 3]})
     assert str(error.value) == (
-        "Net: no cnncalc layer for add in stem (add with the learned tensor stem.pos of "
+        "Net: no cnncalc layer for mul in stem (mul with the learned tensor stem.pos of "
         "shape [1, 8, 4, 4])"
     )
