@@ -25,6 +25,8 @@ MOVES = {
     *("chunk", "split", "unbind", "getitem", "movedim", "swapaxes", "mul", "truediv"),
 }
 
+SIZES = {"getattr", "size", "dim"}  # reads of a tensor's shape, not of its values
+
 
 @dataclass
 class Found:
@@ -113,9 +115,8 @@ def match(mp: Mapper, call: Any) -> Found | None:
         return None
     nodes.update(p for p in projections)
     nodes.add(out)
-    inside = nodes | {out}
     for n in nodes - {out}:  # nothing outside reads what happens in between, but sizes
-        if any(u not in inside and mp.shape(u) for u in n.users):
+        if any(u not in nodes and op(mp, u) not in SIZES for u in n.users):
             return None
     return Found(query, source, list(dict.fromkeys(projections)), out, heads, nodes)
 
