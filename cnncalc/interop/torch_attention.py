@@ -184,17 +184,23 @@ class Attention(nn.Module):
     def forward(self, x: Tensor, kv: Tensor | None = None) -> Tensor:
         n, sizes = x.shape[0], list(x.shape[2:])
         if self.window is None:
-            q = x.flatten(2).transpose(1, 2)
-            k = q if kv is None else kv.flatten(2).transpose(1, 2)
-            out = self.attend(q, k, None, None)
-            return out.transpose(1, 2).reshape(n, -1, *sizes)
+            source = x if kv is None else kv
+            if self.linear:  # every query reads every key (and itself)
+                reach = source.flatten(2).sum(2, keepdim=True).expand(-1, -1, x[0, 0].numel())
+                return (reach + (x.flatten(2) if kv is not None else 0)).reshape(x.shape)
+            q = self.project(self.q, x).flatten(2)
+            k, v = (self.project(m, source).flatten(2) for m in (self.k, self.v))
+            return self.attend(q, k, v, None, None).reshape(n, -1, *sizes)
         d, window = len(sizes), self.window
         padded = [-(-s // w) * w for s, w in zip(sizes, window)]
         shift = [0 if p <= w else s for p, w, s in zip(padded, window, self.shift or [0] * d)]
-        x = F.pad(x, [v for s, p in zip(sizes[::-1], padded[::-1]) for v in (0, p - s)])
+        if padded != sizes:  # torch pads the input, then projects every position
+            x = F.pad(x, [v for s, p in zip(sizes[::-1], padded[::-1]) for v in (0, p - s)])
         axes = list(range(2, 2 + d))
+        parts = [x] if self.linear else [self.project(m, x) for m in (self.q, self.k, self.v)]
         if any(shift):
-            x = torch.roll(x, [-s for s in shift], axes)
+            parts = [torch.roll(t, [-s for s in shift], axes) for t in parts]
+        parts = [self.split(t, padded, window) for t in parts]
         mask = None
         if any(shift):  # a shifted window's wrapped part may not attend across the wrap
             label = torch.zeros(padded, dtype=x.dtype)
@@ -202,77 +208,94 @@ class Attention(nn.Module):
                 pos = torch.arange(p)
                 part = (pos >= p - w).to(x.dtype) + (pos >= p - s).to(x.dtype)
                 label = label + (3.0**a) * part.reshape([-1 if b == a else 1 for b in range(d)])
-            groups = self.split(label[None, None], padded, window)[..., 0]
+            groups = self.split(label[None, None], padded, window)[:, 0]
             mask = groups[:, :, None] != groups[:, None, :]
-        bias = None
-        if self.table is not None:
-            bias = self.table[self.index(window)].permute(2, 0, 1)
-        out = self.attend(*[self.split(x, padded, window)] * 2, bias, mask)
+        if self.linear:  # each position sums the positions of its window it may attend to
+            allowed = torch.ones(parts[0].shape[0], parts[0].shape[2], parts[0].shape[2])
+            if mask is not None:
+                allowed = allowed.masked_fill(mask.repeat(n, 1, 1), 0.0)
+            out = torch.bmm(parts[0], allowed.to(x.dtype).transpose(1, 2))
+        else:
+            bias = None if self.table is None else self.relative(window)
+            out = self.attend(*parts, bias, mask)
         out = self.merge(out, n, padded, window)
         if any(shift):
             out = torch.roll(out, shift, axes)
-        return out[(slice(None), slice(None), *[slice(0, s) for s in sizes])]
+        if padded != sizes:
+            out = out[(slice(None), slice(None), *[slice(0, s) for s in sizes])].contiguous()
+        return out
+
+    def project(self, linear: nn.Linear, x: Tensor) -> Tensor:
+        """(N, C, positions…) → (N, dim, positions…): the linear map at every position, as
+        one batched product that keeps x itself for the gradient (not a transposed copy)."""
+        out = torch.bmm(linear.weight.expand(x.shape[0], -1, -1), x.flatten(2))
+        if linear.bias is not None:
+            out = out + linear.bias[:, None]
+        return out.reshape(x.shape[0], -1, *x.shape[2:])
 
     def order(self, padded: list[int], window: tuple[int, ...]) -> tuple[list[int], list[int]]:
         """(N, C, *padded) split per axis into (group, position in window) for blocks,
-        (position, group) for a grid; and the axes in (N, groups…, positions…, C) order."""
+        (position, group) for a grid; and the axes in (N, groups…, C, positions…) order."""
         split, groups, places = [], [], []
         for a, (p, w) in enumerate(zip(padded, window)):
             block = self.partition == "block"
             split += [p // w, w] if block else [w, p // w]
             groups.append(2 + 2 * a + (0 if block else 1))
             places.append(2 + 2 * a + (1 if block else 0))
-        return split, [0, *groups, *places, 1]
+        return split, [0, *groups, 1, *places]
 
     def split(self, x: Tensor, padded: list[int], window: tuple[int, ...]) -> Tensor:
-        """(N, C, *padded) → (N * groups, positions per window, C)."""
+        """(N, C, *padded) → (N * groups, C, positions per window)."""
         split, perm = self.order(padded, window)
         positions = 1
         for w in window:
             positions *= w
         parts = x.reshape(x.shape[0], x.shape[1], *split).permute(perm)
-        return parts.reshape(-1, positions, x.shape[1])
+        return parts.reshape(-1, x.shape[1], positions)
 
     def merge(self, out: Tensor, n: int, padded: list[int], window: tuple[int, ...]) -> Tensor:
-        """The inverse of split: (N * groups, positions, C) → (N, C, *padded)."""
+        """The inverse of split: (N * groups, C, positions) → (N, C, *padded)."""
         split, perm = self.order(padded, window)
-        shape = [n, out.shape[-1], *split]
+        shape = [n, out.shape[1], *split]
         out = out.reshape([shape[p] for p in perm])
         inverse = [perm.index(i) for i in range(len(perm))]
         return out.permute(inverse).reshape(n, -1, *padded)
 
-    def index(self, window: tuple[int, ...]) -> Tensor:
-        """Each pair of positions in a window → its row of the bias table."""
-        axes = torch.meshgrid(*[torch.arange(w) for w in window], indexing="ij")
-        coords = torch.stack(axes).flatten(1)
-        offset = coords[:, :, None] - coords[:, None, :]
-        index = torch.zeros(offset.shape[1:], dtype=torch.long)
+    def relative(self, window: tuple[int, ...]) -> Tensor:
+        """The bias of each pair of positions in a window, per head: (heads, W, W). The
+        table has a row per offset (2w - 1 per axis, row-major); position i reads offset
+        i - j + w - 1 from j, windows of the table unfolded (no index tensor to keep)."""
+        d = len(window)
+        t = self.table.reshape(*[2 * w - 1 for w in window], -1)
         for a, w in enumerate(window):
-            index = index * (2 * w - 1) + offset[a] + w - 1
-        return index
+            t = t.unfold(a, w, 1)
+        t = t.flip(list(range(d + 1, 2 * d + 1)))
+        t = t.permute(d, *range(d), *range(d + 1, 2 * d + 1))
+        positions = 1
+        for w in window:
+            positions *= w
+        return t.reshape(t.shape[0], positions, positions)
 
     def attend(
-        self, q_in: Tensor, kv_in: Tensor, bias: Tensor | None, mask: Tensor | None
+        self, q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, mask: Tensor | None
     ) -> Tensor:
-        b, length, keys = q_in.shape[0], q_in.shape[1], kv_in.shape[1]
-        if mask is not None:
-            mask = mask.repeat(b // mask.shape[0], 1, 1)
-        if self.linear:
-            a = torch.ones(b, length, keys, dtype=q_in.dtype)
-            if mask is not None:
-                a = a.masked_fill(mask, 0.0)
-            return a @ kv_in + (q_in if kv_in is not q_in else 0)
-        h = self.heads
-        q = self.q(q_in).reshape(b, length, h, -1).transpose(1, 2)
-        k = self.k(kv_in).reshape(b, keys, h, -1).transpose(1, 2)
-        v = self.v(kv_in).reshape(b, keys, h, -1).transpose(1, 2)
-        a = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
+        """(B, dim, queries) and (B, dim, keys) → the projected output (B, dim, queries),
+        in batched products of views, so that autograd keeps Q, K, V, the softmax's
+        output and the heads' output, and nothing else."""
+        b, dim, length = q.shape
+        keys, h = k.shape[2], self.heads
+        d = dim // h
+        a = torch.bmm(q.reshape(b * h, d, length).transpose(1, 2), k.reshape(b * h, d, keys))
+        a = (a * d**-0.5).reshape(b, h, length, keys)
         if bias is not None:
             a = a + bias
         if mask is not None:
-            a = a.masked_fill(mask[:, None], float("-inf"))
-        out = (a.softmax(-1) @ v).transpose(1, 2).reshape(b, length, -1)
-        return self.proj(out)
+            blocked = torch.zeros(mask.shape, dtype=a.dtype).masked_fill(mask, float("-inf"))
+            a = a + blocked.repeat(b // mask.shape[0], 1, 1)[:, None]
+        a = a.softmax(-1).reshape(b * h, length, keys)
+        o = torch.bmm(a, v.reshape(b * h, d, keys).transpose(1, 2))
+        o = o.reshape(b, h, length, d).permute(0, 1, 3, 2).reshape(b, dim, length)
+        return self.project(self.proj, o)
 ''',
     "PatchMerging": '''
 class PatchMerging(nn.Module):
