@@ -16,8 +16,8 @@ from tvmodels import load as torchvision_models
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
-from cnncalc.layers.attention import groups
-from conftest import by_name, net
+from cnncalc.layers.attention import grid_groups
+from conftest import DATA, by_name, golden, net
 
 
 def layer(a: Any, name: str) -> Any:
@@ -192,8 +192,11 @@ def test_windowed_attention_counts_the_padded_positions(
 def test_shift_is_left_out_where_one_window_covers_the_axis() -> None:
     a = net([3, 9, 8], "attention 2 window=4 shift=2 name=a")
     h, w = layer(a, "a").field.units
-    assert [h.at(t) for t in range(3)] == [(0, 2)] * 3  # one window, not shifted
-    assert [w.at(t) for t in range(9)] == [(0, 1)] * 2 + [(2, 5)] * 4 + [(6, 8)] * 3
+    # H: one window of 4 (3 rows and a padded one), not shifted
+    assert [h.at(t) for t in range(3)] == [(0, 3)] * 3
+    # W: the first two columns read what wrapped around, masked: outside the input
+    assert [w.at(t) for t in range(9)] == [(-2, 1)] * 2 + [(2, 5)] * 4 + [(6, 9)] * 3
+    assert cnncalc_spans(w, 9) == [(0, 1)] * 2 + [(2, 5)] * 4 + [(6, 8)] * 3
 
 
 def test_the_grid_partition_spreads_over_the_axis() -> None:
@@ -247,36 +250,46 @@ def test_tokens_then_grid_keeps_the_field(size: list[int], kernel: int) -> None:
     shift=st.integers(0, 4),
     data=st.data(),
 )
-def test_a_window_reads_its_group_and_never_more_than_the_input(
+def test_a_window_reads_its_group_and_grows_the_field_by_the_window(
     size: list[int], window: int, shift: int, data: st.DataObject
 ) -> None:
     shift %= window
     a = net([*size, 4], f"attention 2 window={window} shift={shift} name=a")
     f = layer(a, "a").field
-    assert not f.is_global
+    assert not f.is_global and f.size == (window,) * len(size)
     for axis, s in enumerate(size):
         units = f.units[axis]
         t = data.draw(st.integers(0, s - 1))
         lo, hi = units.at(t)
-        assert 0 <= lo <= t <= hi < s  # reads itself, inside the input
-        assert hi - lo + 1 <= window
-        assert f.size[axis] <= min(s, window)
+        assert lo <= t <= hi and hi - lo + 1 == window
+        # the outputs of one group read the same positions
+        assert all(units.at(u) == (lo, hi) for u in range(max(lo, 0), min(hi + 1, s)))
 
 
-@given(size=st.integers(1, 30), window=st.integers(1, 7), shift=st.integers(0, 6))
-def test_groups_partition_the_axis(size: int, window: int, shift: int) -> None:
-    """Every position is in exactly one group, and a group's members share it."""
-    shift %= window
-    spans = groups(size, window, shift, "block")
-    for t, (lo, hi) in enumerate(spans):
-        assert all(spans[u] == (lo, hi) for u in range(lo, hi + 1))
-        assert lo <= t <= hi
+@given(
+    size=st.lists(st.integers(2, 9), min_size=1, max_size=3),
+    window=st.integers(1, 4),
+    kernel=st.integers(1, 3),
+)
+def test_a_windowed_field_never_exceeds_the_global_one(
+    size: list[int], window: int, kernel: int
+) -> None:
+    layers = [f"conv 4 kernel={kernel} padding=same", f"attention 2 window={window} name=w"]
+    a = net([*size, 4], *layers, "attention 2 name=a")
+    windowed, whole = layer(a, "w").field, layer(a, "a").field
+    assert whole.is_global and not windowed.is_global
+    for axis, s in enumerate(size):
+        lo = min(windowed.units[axis].at(t)[0] for t in range(s))
+        hi = max(windowed.units[axis].at(t)[1] for t in range(s))
+        # the input, and at most a conv's padding and the last window's beyond it
+        assert -(kernel // 2) <= lo and hi < s + kernel // 2 + window
+        assert windowed.size[axis] <= whole.size[axis] + kernel + window
 
 
 @given(grid=st.integers(1, 4), per=st.integers(1, 4))
 def test_grid_groups_are_spaced_evenly(grid: int, per: int) -> None:
     size = grid * per
-    for t, (lo, hi) in enumerate(groups(size, grid, 0, "grid")):
+    for t, (lo, hi) in enumerate(grid_groups(size, grid)):
         assert lo == t % per and hi == lo + per * (grid - 1)
 
 
@@ -405,3 +418,13 @@ def test_errors_say_what_is_wrong(shape: list[int], layers: list[str], message: 
     with pytest.raises(CnnCalcError) as caught:
         net(shape, *layers)
     assert message in str(caught.value)
+
+
+# --------------------------------------------------------------------------- what users see
+
+
+@pytest.mark.parametrize("report", ["summary", "shapes", "receptive-field"])
+def test_golden_reports_of_a_small_transformer(report: str, cli: Any) -> None:
+    code, out, err = cli(report, str(DATA / "nets" / "tiny_transformer.toml"))
+    assert (code, err) == (0, "")
+    golden(f"tiny_transformer-{report}.txt", out)

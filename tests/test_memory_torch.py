@@ -31,6 +31,7 @@ from torchcheck import analyses_of_file, analyses_of_text  # noqa: E402
 
 from cnncalc.engine.walk import Analysis, LayerResult  # noqa: E402
 from cnncalc.reports.memory import Settings, measure  # noqa: E402
+from conftest import skip_unexported  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -43,7 +44,9 @@ RANDOM = max(int(os.environ.get("CNNCALC_RANDOM_NETWORKS", "500")) // 10, 20)
 
 
 def analysis(path: Path, name: str) -> Analysis:
-    return next(a for a in analyses_of_file(path) if a.network.name == name)
+    a = next(a for a in analyses_of_file(path) if a.network.name == name)
+    skip_unexported(a)
+    return a
 
 
 def overallocated(r: LayerResult) -> bool:

@@ -53,23 +53,11 @@ class Plan:
     shift: tuple[Size, ...] = ()  # per axis, as applied (0 where the window covers the axis)
 
 
-def groups(size: int, window: int, shift: int, partition: str) -> list[tuple[int, int]]:
-    """The positions output t attends to along one axis, as (first, last), clipped to the
-    input: padding and the masked wrap-around of a shifted window are not read.
-
-    Rolling by -shift and masking the last window's wrapped part (torchvision's Swin)
-    gives the groups [0, s), [s, s + w), [s + w, s + 2w), … in input positions; MaxViT's
-    grid partition groups the positions t mod (size / window), spaced size / window apart.
-    """
-    if partition == "grid":
-        step = size // window
-        return [(t % step, t % step + step * (window - 1)) for t in range(size)]
-    out = []
-    for t in range(size):
-        first = 0 if t < shift else shift + window * ((t - shift) // window)
-        last = shift - 1 if t < shift else first + window - 1
-        out.append((first, min(last, size - 1)))
-    return out
+def grid_groups(size: int, window: int) -> list[tuple[int, int]]:
+    """MaxViT's grid partition along one axis: output t attends to the positions t mod
+    (size / window), spaced size / window apart, as (first, last)."""
+    step = size // window
+    return [(t % step, t % step + step * (window - 1)) for t in range(size)]
 
 
 @register("attention")
@@ -172,7 +160,14 @@ class Attention(Layer):
             applied.append(0 if arith.is_int(whole) and whole <= w else s)
         positions = product(padded)
         return Plan(
-            dim, x[-1], x[-1], positions, product(window), positions, window, tuple(applied)
+            dim,
+            x[-1],
+            x[-1],
+            positions,
+            product(window),
+            positions,
+            window,
+            tuple(applied),
         )
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
@@ -209,7 +204,7 @@ class Attention(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         """Global attention reads every token (and kv's); a windowed one reads its window,
-        per axis (see ``groups``)."""
+        per axis (``repeating``, ``grid_groups``)."""
         f = ins[0]
         if self.window is None or f.is_global:
             return f.whole()
@@ -221,14 +216,11 @@ class Attention(Layer):
             )
         p = self.plan(shapes)
         sizes = shapes[0][:-1]
-        if all(arith.is_int(sizes[a]) for a in range(len(f.size))):
-            exact = f.follow(
-                lambda a, u: spans(u, groups(sizes[a], p.window[a], p.shift[a], self.partition))
-            )
-            if exact is not None:
-                return exact
         if self.partition == "grid":
-            return f.whole()
+            if not all(arith.is_int(sizes[a]) for a in range(len(f.size))):
+                return f.whole()
+            exact = f.follow(lambda a, u: spans(u, grid_groups(sizes[a], p.window[a])))
+            return f.whole() if exact is None else exact
         periodic = f.follow(lambda a, u: repeating(u, p.window[a], p.shift[a]))
         if periodic is not None:
             return periodic
@@ -242,10 +234,12 @@ class Attention(Layer):
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
-        """Attention written out (projections, ``Q Kᵀ``, softmax, ``A V``): the input (and
+        """Attention written out (``nn.Linear`` projections, ``torch.matmul`` for ``Q Kᵀ``
+        and ``A V``, ``F.softmax``), as autograd keeps it from two samples on: the input (and
         kv's) for the projections' weights, Q, K and V for the two products, the softmax's
         output (for its own gradient and A V's), and the heads' output for the last
-        projection."""
+        projection. (With one sample torch's matmul keeps Q, K and V as views of the one
+        projection's output and a scaled Q besides.)"""
         p = self.plan(ins)
         inputs = (KEEPS_INPUT,) if self.kv is None else (KEEPS_INPUT, Saved("input", 1))
         rows = new_tensor(p.queries * p.dim)
@@ -274,8 +268,12 @@ def spans(u: fields.Units, reads: list[tuple[int, int]]) -> fields.Units:
 
 
 def repeating(u: fields.Units, window: int, shift: Size) -> fields.Units:
-    """The windows' pattern where the size is a symbol: every window, the first and last
-    included, is read whole (as a convolution reads its padding)."""
+    """Block windows along one axis, repeating every ``window`` outputs: output t reads
+    ``w*floor(t/w)`` .. ``+ w - 1``, or with a shift s the groups [s - w, s), [s, s + w), …
+    (torchvision's Swin rolls by -s and masks the last window's part that wrapped around
+    from the other end). Positions beyond the input, the padding up to whole windows and
+    that masked part, count as a convolution counts its padding: inside the span, outside
+    the input. So the pattern is the same at every size, and exact for symbols too."""
     if not arith.is_int(shift):
         raise fields.Inexact
     s = int(shift)

@@ -85,17 +85,18 @@ class Grid(Layer):
         return Effect(shape=(*self.size, ins[0][-1]))
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
-        """Exact where the tokens came from this grid with nothing before them; a sequence
-        laid on a grid of one axis keeps its field; otherwise the whole input."""
+        """Exact where the tokens came from this grid with nothing before them (for symbolic
+        sizes: where they can be equal); a sequence laid on a grid of one axis keeps its
+        field; otherwise the whole input."""
         f = ins[0]
         if f.is_global:
             return f
         if f.grid is None and len(self.size) == 1 and len(f.size) == 1:
             return f
-        if (
+        if (  # sizes equal only for some values of the symbols: those, as merges assume
             f.grid is not None
-            and arith.shapes_match(f.grid, self.size) is True
-            and arith.sizes_match(f.lead, 0) is True
+            and arith.shapes_match(f.grid, self.size) is not False
+            and arith.sizes_match(f.lead, 0) is not False
         ):
             return dataclasses.replace(f, grid=None, lead=0)
         return f.whole()
