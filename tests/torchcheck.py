@@ -28,7 +28,6 @@ from cnncalc.interop.export_file import NetworkInfo
 from cnncalc.interop.torch_export import Export, export_pytorch
 from cnncalc.interop.torch_import import import_torch
 from cnncalc.interop.torch_shapes import dilation_of
-from cnncalc.layers.attention import groups as attention_groups
 from cnncalc.layers.fields import bin_of
 from cnncalc.layers.resample import family
 from cnncalc.layers.resample import taps as source_pixels
@@ -324,12 +323,13 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
                     combine([src[t] if t < len(src) else PADDED for t in (2 * o, 2 * o + 1)])
                     for o in range(size)
                 ]
-            elif kind == "attention":  # a window's real positions (its padding is not read)
+            elif kind == "attention":  # a window's positions, its padding as padding
                 layer = r.node.layer
                 p = layer.plan(r.input_shapes)
-                step = len(src) // p.window[ax] if layer.partition == "grid" else 1
-                reads = attention_groups(len(src), p.window[ax], p.shift[ax], layer.partition)
-                line = [combine(src[a : b + 1 : step]) for a, b in reads]
+                line = [
+                    combine([src[t] if 0 <= t < len(src) else PADDED for t in reads])
+                    for reads in window_reads(len(src), p.window[ax], p.shift[ax], layer.partition)
+                ]
             elif kind == "pixel_shuffle":
                 line = [src[o // (size // len(src))] for o in range(size)]
             elif kind == "pixel_unshuffle":
@@ -358,6 +358,23 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             axes.append(line)
         state[r.name] = axes
     return state
+
+
+def window_reads(size: int, window: int, shift: int, partition: str) -> list[list[int]]:
+    """Along one axis, the positions each output attends to, as torchvision's Swin and
+    MaxViT compute them: block windows start at ``shift + k * window`` (the first at
+    ``shift - window``: with the roll and the mask, the positions before the shift attend
+    among themselves); a window reaching past either end reads padding (-1 here), as
+    torch pads the end to whole windows. A grid reads every (size / window)-th position."""
+    if partition == "grid":
+        step = size // window
+        return [[t % step + step * k for k in range(window)] for t in range(size)]
+    out = []
+    for t in range(size):
+        first = shift + window * ((t - shift) // window)
+        reads = [q for q in range(first, first + window) if 0 <= q < size]
+        out.append(reads + ([-1] if first < 0 or first + window > size else []))
+    return out
 
 
 def runs_of(states: list[int], count: int, want: int = EMPTY) -> list[int]:

@@ -242,13 +242,16 @@ class Attention(Layer):
         projection's output and a scaled Q besides.)"""
         p = self.plan(ins)
         inputs = (KEEPS_INPUT,) if self.kv is None else (KEEPS_INPUT, Saved("input", 1))
+        if arith.sizes_match(p.queries, product(ins[0][:-1])) is False:
+            inputs = (new_tensor(p.queries * p.channels),)  # padded to whole windows: a copy
         rows = new_tensor(p.queries * p.dim)
         keys = new_tensor(p.key_rows * p.dim)
         weights = new_tensor(self.heads * p.queries * p.keys)
         return (*inputs, rows, keys, keys, weights, rows)
 
     def weight_tensors(self) -> int:
-        return 2 + (2 if self.qkv_bias else 0) + (1 if self.proj_bias else 0) + self.table()
+        """Q, K, V and output projections, each a weight and a bias, and the bias table."""
+        return 4 + (3 if self.qkv_bias else 0) + (1 if self.proj_bias else 0) + self.table()
 
     def describe(self) -> str:
         text = f"{self.heads} heads"
