@@ -206,9 +206,11 @@ def test_the_grid_partition_spreads_over_the_axis() -> None:
     assert layer(a, "a").field.size == (9, 9)
 
 
-def test_relative_bias_can_be_left_out() -> None:
+def test_relative_bias_can_be_left_out_and_a_zero_shift_needs_no_window() -> None:
     a = net([8, 8, 8], "attention 2 window=4 relative_bias=false name=a")
     assert layer(a, "a").effect.params == 4 * 72
+    b = net([8, 8, 8], "attention 2 shift=0 relative_bias=false name=a")
+    assert layer(b, "a").effect.params == 4 * 72 and layer(b, "a").field.is_global
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
@@ -428,3 +430,36 @@ def test_golden_reports_of_a_small_transformer(report: str, cli: Any) -> None:
     code, out, err = cli(report, str(DATA / "nets" / "tiny_transformer.toml"))
     assert (code, err) == (0, "")
     golden(f"tiny_transformer-{report}.txt", out)
+
+
+def test_two_swin_blocks_chained_read_what_cnncalc_says() -> None:
+    """A plain and a shifted block (norms, MLPs and residual adds included): the shifted
+    windows read across two plain ones, exactly as autograd shows."""
+    torchvision_models()
+    import torch
+    from torchvision.models.swin_transformer import SwinTransformerBlock
+
+    torch.manual_seed(0)
+    blocks = torch.nn.Sequential(
+        *(SwinTransformerBlock(8, 2, [4, 4], [s, s], stochastic_depth_prob=0.0) for s in (0, 2))
+    )
+    blocks = blocks.double().eval()
+    size = (10, 9)
+    x = torch.randn(1, *size, 8, dtype=torch.float64, requires_grad=True)
+    measured = reads(blocks, x, lambda out, i: out[0, i[0], i[1]])
+    swin = []
+    for k, shift in enumerate((0, 2)):
+        before = "input" if k == 0 else "y0"
+        swin += [
+            f"layernorm inputs=[{before}]",
+            f"attention 2 window=4 shift={shift} name=a{k}",
+            f"add inputs=[{before},a{k}] name=x{k}",
+            "layernorm",
+            "fc 32 activation=gelu",
+            f"fc 8 name=m{k}",
+            f"add inputs=[x{k},m{k}] name=y{k}",
+        ]
+    a = net([*size, 8], *swin)
+    f = layer(a, "y1").field
+    assert [cnncalc_spans(f.units[k], size[k]) for k in range(2)] == measured
+    assert a.totals.params == sum(p.numel() for p in blocks.parameters())

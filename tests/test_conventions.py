@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
 import io
 import math
 import re
@@ -219,6 +220,67 @@ def test_attention_and_patch_merging_by_hand() -> None:
         "thop": (macs, 4 * 48),
         "deepspeed": (2 * macs, 5 * 48),
     }
+
+
+def written_out_attention(tokens: int, dim: int, heads: int) -> Any:
+    """Attention as the presets assume it is written: nn.Linear projections, torch.matmul
+    for Q Kᵀ and A V, F.softmax."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Attention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv = nn.Linear(dim, 3 * dim)
+            self.proj = nn.Linear(dim, dim)
+
+        def forward(self, x: Any) -> Any:
+            n = x.shape[0]
+            qkv = self.qkv(x).reshape(n, tokens, 3, heads, dim // heads).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = torch.matmul(q * (dim // heads) ** -0.5, k.transpose(-2, -1))
+            out = torch.matmul(F.softmax(scores, dim=-1), v)
+            return self.proj(out.transpose(1, 2).reshape(n, tokens, dim))
+
+    return Attention().eval()
+
+
+def test_attention_as_the_tools_count_it() -> None:
+    """The presets' attention rules against torchinfo, fvcore, ptflops and thop themselves."""
+    import torch
+
+    tokens, dim, heads = 5, 8, 2
+    model, x = written_out_attention(tokens, dim, heads), torch.randn(1, tokens, dim)
+    (n,) = load_text(f'input = [{tokens}, {dim}]\nlayers = ["attention {heads}"]', "a.toml")
+    r = analyze(n).layers[0]
+    want = {name: layer_cost(r, PRESETS[name]).total for name in PRESETS}
+    got: dict[str, int] = {}
+    if importlib.util.find_spec("torchinfo"):
+        from torchinfo import summary
+
+        got["torchinfo"] = quietly(
+            lambda: summary(model, input_data=[x], verbose=0)
+        ).total_mult_adds
+        # its deviation: the Linear layers' weights once, not once per token
+        want["torchinfo"] = r.effect.params
+    if importlib.util.find_spec("fvcore"):
+        flops = quietly(lambda: importlib.import_module("fvcore.nn").FlopCountAnalysis)(model, x)
+        got["fvcore"] = quietly(
+            lambda: flops.unsupported_ops_warnings(False).uncalled_modules_warnings(False).total()
+        )
+    if importlib.util.find_spec("thop"):
+        from thop import profile
+
+        got["thop"] = int(quietly(lambda: profile(model, inputs=(x,), verbose=False))[0])
+    if importlib.util.find_spec("ptflops"):
+        info = import_ptflops().get_model_complexity_info
+        got["ptflops"] = quietly(
+            lambda: info(model, (tokens, dim), as_strings=False, print_per_layer_stat=False)
+        )[0]
+    if not got:
+        pytest.skip("none of torchinfo, fvcore, ptflops and thop is installed")
+    assert got == {name: want[name] for name in got}
 
 
 # --------------------------------------------------------------------------- the real tools

@@ -100,7 +100,8 @@ class Attention(Layer):
                 key="heads",
             )
         if self.window is None:
-            for name, given in (("shift", self.shift), ("relative_bias", self.relative_bias)):
+            shifted = self.shift is not None and any(self.shift)
+            for name, given in (("shift", shifted), ("relative_bias", self.relative_bias)):
                 if given:
                     raise CnnCalcError(f"{name} needs a window; expected window = N", key=name)
             if self.partition != "block":
