@@ -3,8 +3,9 @@
 Hypothesis builds valid networks layer by layer (1-D to 3-D, every layer type, odd
 kernels, strides, dilations, asymmetric padding pairs, groups, ceil pooling, branches
 joined by add, multiply (broadcast gates) and concat, transposed convolutions with
-output_padding, upsampling, reshapes). Each is exported, run by torch and compared with
-cnncalc; a failure prints the shrunk network as a TOML file.
+output_padding, upsampling, reshapes; attention global and in shifted or grid windows,
+patch merging, tokens with class tokens and position embeddings). Each is exported, run
+by torch and compared with cnncalc; a failure prints the shrunk network as a TOML file.
 """
 
 from __future__ import annotations
@@ -218,6 +219,66 @@ def norm_entry(draw: Any, channels: int) -> dict[str, Any]:
     return entry
 
 
+def attention_entries(draw: Any, shape: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Attention (global; or in block windows, shifted or not; or a grid), its options,
+    patch merging, or tokens with a class token, a position embedding, the first token
+    and the grid back."""
+    n, c = len(shape) - 1, shape[-1]
+    kind = draw(st.sampled_from(["attention", "windowed", "grid", "merge", "tokens"]))
+    if kind == "merge":
+        entry: dict[str, Any] = {"type": "patch_merging"}
+        if draw(st.booleans()):
+            entry["filters"] = draw(st.integers(1, 6))
+        return [entry]
+    if kind == "tokens":
+        lead = draw(st.integers(0, 2))
+        out: list[dict[str, Any]] = [{"type": "tokens"}]
+        length = 1
+        for size in shape[:-1]:
+            length *= size
+        if lead:
+            out.append({"type": "param", "shape": [lead, c], "mode": "concat"})
+        if draw(st.booleans()):
+            out.append({"type": "param", "shape": [length + lead, c]})
+        if draw(st.booleans()):
+            out.append({"type": "fc", "units": draw(st.integers(1, 4))})
+        # attention, the first tokens, the grid back, or any layer next (a window sliding
+        # along the sequence sees the whole input)
+        last = draw(st.sampled_from(["attention", "first", "grid", "open"]))
+        if last == "open":
+            return out
+        if last == "attention":
+            heads = draw(st.sampled_from(divisors(out[-1].get("units", c))))
+            out.append({"type": "attention", "heads": heads})
+        elif last == "first":
+            out.append({"type": "slice", "axis": 0, "start": 0, "end": draw(st.integers(1, 2))})
+            out.append({"type": "flatten"})
+        elif not lead:
+            out.append({"type": "grid", "size": list(shape[:-1])})
+        else:
+            out.append({"type": "flatten"})
+        return out
+    dim = c if draw(st.booleans()) else draw(st.integers(1, 3)) * draw(st.integers(1, 2))
+    entry = {"type": "attention", "heads": draw(st.sampled_from(divisors(dim)))}
+    if dim != c:
+        entry["dim"] = dim
+    for bias in ("qkv_bias", "proj_bias"):
+        if draw(st.integers(0, 3)) == 0:
+            entry[bias] = False
+    if kind == "windowed":
+        window = per_axis(draw, n, st.integers(1, 4))
+        entry["window"] = window
+        widths = window if isinstance(window, list) else [window] * n
+        if draw(st.booleans()):
+            entry["shift"] = [draw(st.integers(0, w - 1)) for w in widths]
+    elif kind == "grid":
+        entry["window"] = [draw(st.sampled_from(divisors(s))) for s in shape[:-1]]
+        entry["partition"] = "grid"
+    if kind != "attention" and draw(st.integers(0, 3)) == 0:
+        entry["relative_bias"] = False
+    return [entry]
+
+
 @st.composite
 def networks(draw: Any) -> str:
     """A valid random network as TOML text."""
@@ -254,6 +315,7 @@ def networks(draw: Any) -> str:
                     + ["conv_transpose", "conv_transpose", "pool", "pool", "upsample", "simple"]
                     + ["add", "concat", "skip", "global_pool", "flatten", "reshape", "gate"]
                     + ["norm", "norm", "fc", "adaptive_pool", "surgery", "surgery"]
+                    + ["attention", "attention"]
                 )
             )
         c = current[-1]
@@ -315,6 +377,8 @@ def networks(draw: Any) -> str:
             ok = add(norm_entry(draw, c))
         elif kind == "surgery":
             ok = add(surgery_entry(draw, current))
+        elif kind == "attention":
+            ok = add(*attention_entries(draw, current))
         elif kind == "adaptive_pool":  # to sizes around the input's: bins of several widths
             out = [max(1, s + draw(st.integers(-s, 2))) for s in current[:-1]]
             mode = draw(st.sampled_from(["avg", "max"]))

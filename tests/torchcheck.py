@@ -263,6 +263,7 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
     state: dict[str, list[list[int]]] = {
         name: [[READS] * size for size in shape[:-1]] for name, shape in a.network.inputs.items()
     }
+    by_name = {r.name: r for r in a.layers}
 
     def combine(values: list[int]) -> int:
         if any(v == PADDED for v in values):
@@ -275,6 +276,17 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             continue
         ins = [state[n] for n in r.inputs]
         kind = r.node.layer.kind
+        if f.grid is not None or any(
+            n in by_name and by_name[n].field.grid is not None for n in r.inputs
+        ):
+            # a token axis (tokens, param, a per-token layer, grid back): each token has the
+            # field of its grid position, so the units are the grid's, position by position
+            live = [i for i in ins if len(i) == len(ins[0])]
+            state[r.name] = [
+                [combine([i[ax][o] for i in live]) for o in range(len(ins[0][ax]))]
+                for ax in range(len(ins[0]))
+            ]
+            continue
         axes: list[list[int]] = []
         for ax in range(len(r.shape) - 1):  # every spatial axis, split channels too
             size = r.shape[ax]
@@ -302,6 +314,22 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             elif kind in ("pad", "crop"):  # shifted by the start; pad's new units: padding
                 p0 = r.effect.padding[ax][0]  # type: ignore[index]
                 line = [src[o - p0] if 0 <= o - p0 < len(src) else PADDED for o in range(size)]
+            elif kind == "param" and r.node.layer.mode == "concat" and ax == 0:
+                line = [PADDED] * r.node.layer.shape[0] + src  # new tokens: as padding
+            elif kind == "slice" and r.node.layer.axis % len(r.shape) == ax:
+                line = src[r.node.layer.start : r.node.layer.end]
+            elif kind == "patch_merging":  # 2o and 2o + 1; an odd size is padded at the end
+                line = [
+                    combine([src[t] if t < len(src) else PADDED for t in (2 * o, 2 * o + 1)])
+                    for o in range(size)
+                ]
+            elif kind == "attention":  # a window's positions, its padding as padding
+                layer = r.node.layer
+                p = layer.plan(r.input_shapes)
+                line = [
+                    combine([src[t] if 0 <= t < len(src) else PADDED for t in reads])
+                    for reads in window_reads(len(src), p.window[ax], p.shift[ax], layer.partition)
+                ]
             elif kind == "pixel_shuffle":
                 line = [src[o // (size // len(src))] for o in range(size)]
             elif kind == "pixel_unshuffle":
@@ -330,6 +358,23 @@ def interior(a: Analysis) -> dict[str, list[list[int]]]:
             axes.append(line)
         state[r.name] = axes
     return state
+
+
+def window_reads(size: int, window: int, shift: int, partition: str) -> list[list[int]]:
+    """Along one axis, the positions each output attends to, as torchvision's Swin and
+    MaxViT compute them: block windows start at ``shift + k * window`` (the first at
+    ``shift - window``: with the roll and the mask, the positions before the shift attend
+    among themselves); a window reaching past either end reads padding (-1 here), as
+    torch pads the end to whole windows. A grid reads every (size / window)-th position."""
+    if partition == "grid":
+        step = size // window
+        return [[t % step + step * k for k in range(window)] for t in range(size)]
+    out = []
+    for t in range(size):
+        first = shift + window * ((t - shift) // window)
+        reads = [q for q in range(first, first + window) if 0 <= q < size]
+        out.append(reads + ([-1] if first < 0 or first + window > size else []))
+    return out
 
 
 def runs_of(states: list[int], count: int, want: int = EMPTY) -> list[int]:
@@ -382,6 +427,18 @@ def plan(r: LayerResult, inner: dict[str, list[list[int]]]) -> Plan | None:
     return Plan(r, runs, full)
 
 
+def position(r: LayerResult, unit: tuple[int, ...]) -> tuple[int, ...]:
+    """A probed unit's index in the layer's tensor: on a token axis, the token of that grid
+    position (row-major, after the tokens put before the grid)."""
+    grid = r.field.grid
+    if grid is None:
+        return unit
+    token = 0
+    for i, size in zip(unit, grid, strict=True):
+        token = token * int(size) + i
+    return (int(r.field.lead) + token,)
+
+
 def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Mismatch, int]:
     """Compare every spatial layer's exact fields with what autograd shows on a linear copy.
 
@@ -413,7 +470,10 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
             model(*xs)
         loss = torch.zeros((), dtype=dtype)
         for b, (name, unit) in enumerate(part):
-            loss = loss + tensor_of(model, seen, info, name)[(b, 0, *unit)].sum()
+            loss = (
+                loss
+                + tensor_of(model, seen, info, name)[(b, 0, *position(by_name[name], unit))].sum()
+            )
         grads = torch.autograd.grad(loss, xs, allow_unused=True)
         reach = [g.abs() > 0 for g in grads if g is not None]  # (probes, 1, spatial…) each
         for b, (name, unit) in enumerate(part):
@@ -442,7 +502,8 @@ def measure_fields(a: Analysis, directory: Path, chunk: int = 48) -> tuple[Misma
         assert f.units is not None
         for ax, run in enumerate(p.runs):
             u = f.units[ax]
-            whole = len(run) == u.period == p.layer.shape[ax]  # every unit of the axis listed
+            extent = (f.grid or p.layer.shape)[ax]
+            whole = len(run) == u.period == extent  # every unit of the axis listed
             if (len(run) < u.period + 1 and not whole) or not p.reads:
                 continue
             unclipped += 1

@@ -5,19 +5,21 @@ Inception v3), the segmentation models at 520x520 and the detection models' back
 (with their feature pyramids). timm: ``TIMM_MODELS`` below, ``pretrained=False``. For
 each the oracle is torch itself: trainable parameters, conv + linear MACs from
 ``torch.utils.flop_counter.FlopCounterMode`` (FLOPs halved) and the output shapes.
+
+Attention is measured apart. FlopCounterMode counts the batched products ``Q Kᵀ`` and
+``A V`` as ``bmm`` where a model writes them out (Swin, MaxViT), but counts nothing for
+``F.scaled_dot_product_attention``'s fused CPU kernel, and nothing at all, projections
+included, for ``nn.MultiheadAttention``'s inference fast path (ViT). So the models run
+with that fast path off and attention on its plain "math" kernel, which is made of
+``bmm``: the projections are then ``addmm`` (conv + linear) and the products ``bmm``,
+compared with the products of cnncalc's ``attention`` layers
+(``2 * heads * queries * keys * d_head`` MACs each).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-# Transformers: their attention is not a cnncalc layer yet (the attention issue).
-ATTENTION = {
-    "vit": "multi-head self-attention and a learned position embedding",
-    "swin": "windowed self-attention with a relative position bias",
-    "maxvit": "block and grid self-attention",
-}
 
 # ResNet-D, EfficientNet, MobileNetV3, RegNet, ConvNeXt, CSPNet, DLA, HRNet, RepVGG, GhostNet
 # and the other convolutional families timm is used for.
@@ -60,6 +62,9 @@ TIMM_MODELS = [
     "darknet53",
     "nf_resnet26",
     "gernet_s",
+    # transformers that write attention out with F.scaled_dot_product_attention
+    "vit_tiny_patch16_224",
+    "deit_tiny_patch16_224",
 ]
 
 
@@ -69,6 +74,10 @@ class Measured:
     macs: int  # conv + linear
     outputs: list[list[int]]  # cnncalc's order
     layers: int = 0  # cnncalc layers, blocks expanded
+    attention: int = 0  # the batched products of attention (Q Kᵀ and A V)
+
+    def figures(self) -> tuple[int, int, int, list[list[int]]]:
+        return self.params, self.macs, self.attention, self.outputs
 
 
 def cnncalc_order(shape: Any) -> list[int]:
@@ -87,18 +96,27 @@ def tensors(result: Any) -> list[Any]:
 def measure(model: Any, shape: list[int]) -> Measured:
     """What torch says: trainable parameters, conv + linear MACs, output shapes."""
     import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
     aten = torch.ops.aten
     model.eval()
     x = torch.zeros(1, shape[-1], *shape[:-1])
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        result = model(x)
+    fast = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            with FlopCounterMode(display=False) as counter:
+                result = model(x)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
     counts = counter.get_flop_counts()["Global"]
-    matmul = (aten.convolution, aten._convolution, aten.mm, aten.addmm, aten.bmm)
+    matmul = (aten.convolution, aten._convolution, aten.mm, aten.addmm)
     flops = sum(v for k, v in counts.items() if k in matmul)
+    products = sum(v for k, v in counts.items() if k == aten.bmm)
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return Measured(params, flops // 2, [cnncalc_order(t.shape) for t in tensors(result)])
+    outputs = [cnncalc_order(t.shape) for t in tensors(result)]
+    return Measured(params, flops // 2, outputs, attention=products // 2)
 
 
 def torchvision_models() -> list[tuple[str, str]]:
@@ -139,7 +157,14 @@ def build_timm(name: str) -> tuple[Any, list[int]]:
 
 # Models that do not import exactly yet, and why; the zoo test fails when one starts to, so
 # the list stays true. (timm models carry a "timm:" prefix.)
+SWIN_V2 = (
+    "Swin V2's cosine attention: a learned logit scale per head and a position-bias MLP "
+    "in place of the bias table"
+)
 WAITING: dict[str, str] = {
+    "swin_v2_t": SWIN_V2,
+    "swin_v2_s": SWIN_V2,
+    "swin_v2_b": SWIN_V2,
     "timm:convnextv2_atto": "global response normalisation: an L2 norm over the spatial axes "
     "and a learned affine map of it (torch.norm, mean over the channels, addcmul)",
     "timm:resnest14d": "split attention: a sum over the radix splits and a softmax across "
@@ -150,9 +175,6 @@ WAITING: dict[str, str] = {
 
 def waiting(name: str) -> str | None:
     """Why a model cannot import exactly yet, or None when it must."""
-    for family, reason in ATTENTION.items():
-        if name.startswith(family + "_"):
-            return f"waiting for the attention issue: {reason}"
     return WAITING.get(name)
 
 
@@ -166,7 +188,13 @@ def imported(model: Any, name: str, shape: list[int]) -> Measured:
     a = analyze(network)
     t = a.totals
     outputs = [list(s) for s in a.outputs.values()]
-    return Measured(int(t.trainable_params), int(t.macs), outputs, len(a.layers))
+    products = 0
+    for r in a.layers:
+        if r.node.layer.kind == "attention":
+            plan: Any = r.node.layer.plan(r.input_shapes)  # type: ignore[attr-defined]
+            products += 2 * plan.queries * plan.keys * plan.dim
+    macs = int(t.macs) - products
+    return Measured(int(t.trainable_params), macs, outputs, len(a.layers), products)
 
 
 def row(name: str, build: Any) -> str:
@@ -180,8 +208,12 @@ def row(name: str, build: Any) -> str:
     except CnnCalcError as error:
         why = str(error).partition(": no cnncalc layer for ")[2] or str(error)
         return f"| `{name}` | | {want.params:,} | {want.macs:,} | no: {why[:160]} |"
-    exact = (got.params, got.macs, got.outputs) == (want.params, want.macs, want.outputs)
+    exact = got.figures() == want.figures()
     verdict = "exact" if exact else f"no: cnncalc {got.params:,} / {got.macs:,} / {got.outputs}"
+    if want.attention or got.attention:
+        verdict += f" (+ {got.attention:,} MACs of attention products)"
+        if not exact:
+            verdict += f"; torch {want.attention:,}"
     return f"| `{name}` | {got.layers:,} | {got.params:,} | {got.macs:,} | {verdict} |"
 
 
@@ -192,19 +224,17 @@ def main() -> None:
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
     import conftest  # noqa: F401  (torchvision without its compiled operators)
 
-    zoos = sys.argv[1:] or ["torchvision", "timm"]  # or some of them, or torchvision groups
+    # zoos, torchvision groups or single models: `python tests/zoo.py vit_b_16 timm`
+    zoos = sys.argv[1:] or ["torchvision", "timm"]
     print("| model | layers | trainable params | MACs | exact |")
     print("|---|---|---|---|---|")
     for group, name in torchvision_models():
-        if "torchvision" not in zoos and group not in zoos:
-            continue
-        reason = waiting(name)
-        if reason is not None and reason.startswith("waiting for the attention"):
-            print(f"| `{name}` | | | | {reason} |", flush=True)
+        if not {"torchvision", group, name} & set(zoos):
             continue
         print(row(name, lambda g=group, n=name: build_torchvision(g, n)), flush=True)
-    for name in TIMM_MODELS if "timm" in zoos else []:
-        print(row(f"timm {name}", lambda n=name: build_timm(n)), flush=True)
+    for name in TIMM_MODELS:
+        if {"timm", name} & set(zoos):
+            print(row(f"timm {name}", lambda n=name: build_timm(n)), flush=True)
 
 
 if __name__ == "__main__":

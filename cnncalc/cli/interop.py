@@ -105,8 +105,10 @@ def import_(
 
     ONNX files are read with the `onnx` package alone (`pip install 'cnncalc[onnx]'`);
     Keras models from their `config.json`, with neither Keras nor TensorFlow; PyTorch
-    modules are traced with torch.fx (needs torch, and runs the file). An operator or
-    layer without a cnncalc equivalent is an error that names it.
+    modules are traced with torch.fx (needs torch, and runs the file); attention
+    (`nn.MultiheadAttention`, `F.scaled_dot_product_attention` with its projections,
+    torchvision's ViT, Swin and MaxViT blocks) becomes `attention` layers. An operator
+    or layer without a cnncalc equivalent is an error that names it.
 
     Examples: `cnncalc import model.onnx -o model.toml`;
     `cnncalc import model.py:ResNet --input 224x224x3 -o resnet.toml`

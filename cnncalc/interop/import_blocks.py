@@ -77,7 +77,11 @@ def candidate(path: str, layers: list[Layer], readers: dict[str, set[str]]) -> S
     """The run as a block instance, if it is one: one input, read only at its end."""
     names = {layer.name for layer in layers}
     outside = {i for layer in layers for i in layer.inputs if i not in names}
-    if len(outside) != 1 or len(layers) < 2 or any("share" in x.keys for x in layers):
+    if (
+        len(outside) != 1
+        or len(layers) < 2
+        or any("share" in x.keys or "kv" in x.keys for x in layers)
+    ):
         return None
     depth = layers[0].path.index(path)
     if layers[0].classes[depth] in CONTAINERS:
@@ -109,7 +113,7 @@ def fold(net: Any) -> Folded | None:
     """The network with its repeated submodules as blocks, or None when nothing repeats."""
     readers: dict[str, set[str]] = {}
     for layer in net.layers:
-        for i in layer.inputs:
+        for i in [*layer.inputs, *([layer.keys["kv"]] if "kv" in layer.keys else [])]:
             readers.setdefault(i, set()).add(layer.name)
     for o in net.outputs:
         readers.setdefault(o, set()).add("<output>")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnncalc.interop import import_layout as layout
+from cnncalc.interop.import_attention import param
 from cnncalc.interop.import_layers import (
     adaptive_pool,
     conv_keys,
@@ -33,7 +34,7 @@ ACTIVATIONS = {
     *("hardswish", "hardsigmoid", "mish", "softplus", "selu"),
 }
 SAME = {"contiguous", "clone", "detach", "to", "type_as", "float", "alias", "lift_fresh_copy"}
-RESHAPES = {"view", "reshape", "flatten", "_unsafe_view", "squeeze", "unsqueeze"}
+RESHAPES = {"view", "reshape", "flatten", "unflatten", "_unsafe_view", "squeeze", "unsqueeze"}
 DROPOUTS = {"dropout", "dropout1d", "dropout2d", "dropout3d", "feature_dropout", "alpha_dropout"}
 BINARY = {
     "add": "add",
@@ -148,7 +149,9 @@ def getitem(mp: Mapper, node: Any, x: Any) -> None:
     index = node.args[1]
     special = mp.special.get(x)
     if special is not None and special[0] == "first" and index == 0:
-        return mp.alias(node, x)
+        return mp.alias(node, x, mp.perm.get(x))
+    if special is not None and special[0] == "first" and not node.users:
+        return None  # another output nothing reads (nn.MultiheadAttention's weights)
     if special is not None and special[0] == "pieces":
         source, (ranges, dim) = special[1], special[2]
         start, end = ranges[index]
@@ -358,6 +361,8 @@ def learned(mp: Mapper, node: Any, op: str, x: Any, p: Any) -> None:
     rank = len(mp.shape(x))
     padded = (1,) * (rank - len(shape)) + shape
     axes = [mp.layout(x)[i] for i, s in enumerate(padded) if s != 1]
+    if op == "add" and rank > 2 and axes not in ([1], []) and padded[0] == 1:
+        return param(mp, node, x, p, padded, "add")
     if axes not in ([1], []):
         what = f"{op} with the learned tensor {mp.target(p)} of shape {list(shape)}"
         return mp.refuse(node, what)
@@ -379,6 +384,11 @@ def cat(mp: Mapper, node: Any, x: Any) -> None:
     rank = len(mp.shape(node))
     if len(tensors) == 1:
         return mp.alias(node, tensors[0])
+    learned = [t for t in tensors if mp.is_param(t)]
+    if len(tensors) == 2 and learned == tensors[:1] and rank == 3:
+        x = tensors[1]
+        if mp.layout(x)[dim % rank] == 2:  # a class token before the tokens
+            return param(mp, node, x, learned[0], mp.shape(learned[0]), "concat")
     if any(mp.layout(t)[dim % rank] != 1 for t in tensors):
         return mp.refuse(node, "torch.cat along an axis other than the channels")
     mp.add(node, {"type": "concat"}, tensors, op="cat")
@@ -391,6 +401,8 @@ def cat(mp: Mapper, node: Any, x: Any) -> None:
 def fold_pad(mp: Mapper, node: Any, x: Any) -> None:
     """F.pad before a conv or pool is its padding; negative F.pad after a transposed conv
     is its crop (cnncalc's padding of a transposed convolution); any other, a ``pad``."""
+    if any(is_node(p) for p in arg(node, 1, "pad")):
+        return mp.refuse(node, "F.pad by amounts computed in forward")
     pad = [int(p) for p in arg(node, 1, "pad")]
     mode = arg(node, 2, "mode", default="constant")
     n = len(mp.shape(node)) - 2
@@ -508,9 +520,12 @@ HANDLERS: dict[str, Callable[[Mapper, Any, Any], None]] = {
     "permute": lambda mp, node, x: layout.permute(
         mp, node, x, ints(node.args[1:] if len(node.args) > 2 else arg(node, 1, "dims"), 1)
     ),
-    "transpose": lambda mp, node, x: layout.transpose(
-        mp, node, x, int(arg(node, 1, "dim0")), int(arg(node, 2, "dim1"))
-    ),
+    **{
+        name: lambda mp, node, x: layout.transpose(
+            mp, node, x, int(arg(node, 1, "dim0", "axis0")), int(arg(node, 2, "dim1", "axis1"))
+        )
+        for name in ("transpose", "swapaxes", "swapdims")
+    },
     "movedim": lambda mp, node, x: layout.movedim(
         mp, node, x, int(arg(node, 1, "source")), int(arg(node, 2, "destination"))
     ),
@@ -530,4 +545,10 @@ HANDLERS: dict[str, Callable[[Mapper, Any, Any], None]] = {
     "hardtanh": hardtanh,
     "clamp": hardtanh,
     "identity": lambda mp, node, x: mp.alias(node, x),
+    "scaled_dot_product_attention": lambda mp, node, x: mp.refuse(
+        node,
+        "scaled_dot_product_attention: cnncalc reads it with linear projections of one "
+        "input (or one for the queries, one for keys and values) before it and one after, "
+        "and without a mask",
+    ),
 }

@@ -27,8 +27,30 @@ def permute(mp: Mapper, node: Any, x: Any, dims: list[int]) -> None:
         return
     if grouped is not None:
         return mp.refuse(node, "a permute of channels split into groups, other than a shuffle")
+    flat_to_last(mp, x, dims)
     old = mp.layout(x)
     mp.alias(node, x, tuple(old[d] for d in dims))
+
+
+def flat_to_last(mp: Mapper, x: Any, dims: list[int]) -> None:
+    """``v.reshape(n, a, 1).permute(0, 2, 1)`` of a flat ``v`` is cnncalc's reshape to
+    ``[a, 1]``, channels last (what the export writes), not the ``[1, a]`` a reshape to
+    ``(n, c, 1)`` alone reads as (a squeeze-and-excitation gate): the permute says which."""
+    rank = len(mp.shape(x))
+    layer = mp.layer_of.get(mp.ref.get(x, ""))
+    source = x.args[0] if x.op != "call_module" and x.args else None
+    if (
+        layer is not None
+        and layer.keys.get("type") == "reshape"
+        and len(x.users) == 1
+        and hasattr(source, "op")
+        and len(mp.shape(source)) == 2
+        and mp.layout(x) == identity(rank)
+        and dims == [0, rank - 1, *range(1, rank - 1)]
+        and all(s == 1 for s in mp.shape(x)[2:])
+    ):
+        layer.keys["shape"] = list(mp.shape(x)[1:])
+        mp.perm[x] = channels_last_perm(rank)
 
 
 def transpose(mp: Mapper, node: Any, x: Any, a: int, b: int) -> None:
@@ -66,6 +88,8 @@ def reshape(mp: Mapper, node: Any, x: Any) -> None:
         return mp.refuse(node, "a reshape of channels split into groups, other than a shuffle")
     perm = mp.layout(x)
     rank = len(before)
+    if token_layout(mp, node, x, before, after):
+        return None
     if (
         rank > 2
         and perm == identity(rank)
@@ -99,6 +123,48 @@ def reshape(mp: Mapper, node: Any, x: Any) -> None:
         return mp.alias(node, x)
     mp.add(node, {"type": "reshape", "shape": target}, [x], op="reshape")
     return None
+
+
+def token_layout(
+    mp: Mapper, node: Any, x: Any, before: tuple[int, ...], after: tuple[int, ...]
+) -> bool:
+    """The spatial axes flattened into one token axis (``x.flatten(2)``, ViT's
+    ``reshape(n, c, h * w)``, channels-last ``(n, h * w, c)``) is ``tokens``; one token
+    axis unflattened into spatial axes is ``grid``."""
+    perm, rank = mp.layout(x), len(before)
+    first = perm == identity(rank)
+    if not first and perm != channels_last_perm(rank):
+        return False
+    c = before[1] if first else before[-1]
+    spatial = before[2:] if first else before[1:-1]
+    new = after[2:] if first else after[1:-1]
+    if (after[1] if first else after[-1]) != c or before[0] != after[0]:
+        return False
+    if rank > 3 and len(after) == 3 and new[0] == product(spatial):
+        if mp.kind(node, "tokens", "spatial axes flattened into tokens"):
+            mp.add(node, {"type": "tokens"}, [x], op="tokens")
+            mp.perm[node] = identity(3) if first else (0, 2, 1)
+        return True
+    if rank == 3 and len(after) > 3 and product(new) == spatial[0]:
+        if mp.kind(node, "grid", "tokens unflattened into spatial axes"):
+            mp.add(node, {"type": "grid", "size": list(new)}, [x], op="grid")
+            mp.perm[node] = identity(len(after)) if first else channels_last_perm(len(after))
+        return True
+    return False
+
+
+def token_at(mp: Mapper, node: Any, x: Any, i: int) -> None:
+    """``x[:, i]`` on the token axis (ViT's class token): a ``slice`` of one token, flat."""
+    if mp.kind(node, "slice", f"token {i}"):
+        mp.add(node, {"type": "slice", "axis": 0, "start": i, "end": i + 1}, [x], op="token")
+        mp.add(node, {"type": "flatten"}, [node], op="flatten")
+
+
+def product(sizes: tuple[int, ...]) -> int:
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
 
 
 def pieces(mp: Mapper, node: Any, x: Any, sizes: list[int], dim: int) -> None:
@@ -136,6 +202,8 @@ def index(mp: Mapper, node: Any, x: Any, items: Any) -> None:
         size = mp.shape(x)[d]
         start, end, _ = s.indices(size)
         return channel_range(mp, node, x, d % rank, start, end)
+    if len(cut) == 1 and isinstance(cut[0][1], int) and rank == 3 and mp.layout(x)[cut[0][0]] == 2:
+        return token_at(mp, node, x, cut[0][1] % mp.shape(x)[cut[0][0]])
     keys = index_keys(items, mp.shape(x))
     if keys is not None and keys["type"] == "crop" and mp.layout(x) == identity(rank):
         if mp.kind(node, "crop", "a spatial crop"):

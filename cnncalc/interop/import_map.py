@@ -182,6 +182,9 @@ class Mapper:
         else:
             self.untranslated.append(f"{node.name} in {self.where(node)} ({what})")
         self.ref[node] = node.name
+        x = node.args[0] if node.args else None  # the layers after it read its axes alike,
+        if hasattr(x, "op") and len(self.shape(x)) == len(self.shape(node)):  # so that only
+            self.keep_layout(node, x)  # what cannot be translated is named
 
     def leave_out(self, node: Any, what: str, to: Any) -> None:
         """Parameter-free and shape-preserving: left out, with a warning naming it."""
@@ -217,6 +220,8 @@ class Mapper:
         for a in [*node.args, *node.kwargs.values()]:
             items = a if isinstance(a, list | tuple) else [a]
             operands += [i for i in items if hasattr(i, "op")]
+        # sizes read off the input (``cls.expand(x.shape[0], -1, -1)``) are no data
+        operands = [a for a in operands if self.is_param(a) or self.shape(a)]
         if not operands or not all(self.is_param(a) for a in operands):
             return False
         found = [s for a in operands for s in self.derived.get(a, [a])]

@@ -22,6 +22,31 @@ from cnncalc.errors import CnnCalcError
 
 LEAVES = {"LayerScale", "Standardize"}  # modules of cnncalc's exports that are one layer each
 
+# Leaves of the trace, by the module that defines them; cnncalc's own exported helpers
+# (``Attention``, ``PatchMerging``, ``Param``, marked by their ``cnncalc_keys``) are leaves
+# by name.
+TORCHVISION_LEAVES = {
+    "torchvision.models.swin_transformer": {
+        "ShiftedWindowAttention",
+        "ShiftedWindowAttentionV2",
+        "PatchMerging",
+    },
+    "torchvision.models.maxvit": {
+        "RelativePositionalMultiHeadAttention",
+        "WindowPartition",
+        "WindowDepartition",
+    },
+}
+OWN_LEAVES = {"Attention", "PatchMerging", "Param"}
+
+
+def is_leaf(m: Any) -> bool:
+    """A module the trace keeps whole, to be mapped by ``module``."""
+    cls = type(m)
+    if cls.__name__ in OWN_LEAVES and hasattr(m, "cnncalc_keys"):
+        return True
+    return cls.__name__ in TORCHVISION_LEAVES.get(cls.__module__, ())
+
 
 @dataclass
 class Traced:
@@ -62,9 +87,28 @@ def fx_trace(model: Any) -> Any:
 
     class Leaves(torch.fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return type(m).__name__ in LEAVES or super().is_leaf_module(m, qualname)
+            if type(m).__name__ in LEAVES or is_leaf(m):
+                return True
+            return super().is_leaf_module(m, qualname)
 
-    return torch.fx.GraphModule(model, Leaves().trace(model))
+    return torch.fx.GraphModule(model, Leaves().trace(model, concrete_args=defaults(model)))
+
+
+def defaults(model: Any) -> dict[str, Any] | None:
+    """Arguments of ``forward`` after the first that have a plain default (timm's
+    ``attn_mask=None``): traced with that value, not as inputs."""
+    import inspect
+
+    params = list(inspect.signature(model.forward).parameters.values())[1:]
+    plain = (type(None), bool, int, float, str)
+    found = {
+        p.name: p.default
+        for p in params
+        if p.default is not p.empty
+        and isinstance(p.default, plain)
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    return found or None
 
 
 def examples(shapes: dict[str, list[int]], names: list[str]) -> list[Any]:
@@ -79,8 +123,8 @@ def examples(shapes: dict[str, list[int]], names: list[str]) -> list[Any]:
 
 
 def placeholder_names(model: Any, gm: Any | None) -> list[str]:
-    if gm is not None:
-        return [n.name for n in gm.graph.nodes if n.op == "placeholder"]
+    if gm is not None:  # (a placeholder with a default is an argument traced as that value)
+        return [n.name for n in gm.graph.nodes if n.op == "placeholder" and not n.args]
     import inspect
 
     params = inspect.signature(model.forward).parameters.values()
@@ -130,7 +174,7 @@ def trace(
                 + f": {type(cause).__name__}: {' '.join(str(cause).split())}",
                 key="--input",
             ) from None
-        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder" and not n.args]
         return Traced(gm, "torch.fx", placeholders), shapes
     tell(f"tracing {name} with torch.export, which torch.fx cannot")
     try:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
-from cnncalc.interop import import_calls, import_modules
+from cnncalc.interop import import_attention, import_calls, import_modules, import_sdpa
 from cnncalc.interop.import_map import Mapper
 from cnncalc.interop.import_net import Imported
 from cnncalc.interop.import_trace import load_class, trace
@@ -45,13 +45,20 @@ def import_model(
 def walk(mp: Mapper, tell: Callable[[str], None]) -> Imported:
     """Every node once, in order: modules, calls and methods to their mappings."""
     nodes = list(mp.gm.graph.nodes)
+    claimed = import_sdpa.find(mp)  # attention written out around F.scaled_dot_product_...
     for k, node in enumerate(nodes, 1):
         tell(f"translating node {k} of {len(nodes)}: {node.name}")
         if node.op == "placeholder" or node.op == "get_attr":
             continue  # inputs are named already; weights are counted where they are used
-        if node.op == "output":
+        if node in claimed:
+            import_sdpa.write(mp, node, claimed[node])
+        elif node.op == "output":
             mp.outputs(node.args[0])
         elif node.op in ("call_method", "call_function") and mp.weight_view(node):
+            continue
+        elif node.op == "call_module" and import_attention.module(
+            mp, node, mp.gm.get_submodule(node.target)
+        ):
             continue
         elif not mp.shape(node):
             import_calls.structural(mp, node)  # tuples of tensors; numbers need nothing

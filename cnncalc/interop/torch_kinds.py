@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.engine.walk import LayerResult
+from cnncalc.interop import torch_attention
 from cnncalc.interop.torch_shapes import collapse, pad_arg
 from cnncalc.layers.base import per_axis
 
@@ -88,11 +89,6 @@ def adaptive_pool(w: Writer, r: LayerResult, x: list[str]) -> None:
 
 def identity(w: Writer, r: LayerResult, x: list[str]) -> None:
     w.finish(r, x[0])
-
-
-def slice_(w: Writer, r: LayerResult, x: list[str]) -> None:
-    layer: Any = r.node.layer
-    w.finish(r, x[0] if w.linear else f"{x[0]}[:, {layer.start}:{layer.end}]")
 
 
 def channel_shuffle(w: Writer, r: LayerResult, x: list[str]) -> None:
@@ -178,7 +174,7 @@ KINDS = {
     "upsample": upsample,
     "identity": identity,
     "drop_path": identity,
-    "slice": slice_,
+    "slice": torch_attention.slice_,
     "channel_shuffle": channel_shuffle,
     "pixel_shuffle": pixel_shuffle,
     "pixel_unshuffle": pixel_shuffle,
@@ -190,10 +186,12 @@ KINDS = {
     "instancenorm": instancenorm,
     "scale": scale,
     "standardize": standardize,
+    **torch_attention.KINDS,
 }
 
 # Modules the generated file defines when a network needs them, by class name.
 HELPERS = {
+    **torch_attention.HELPERS,
     "LayerScale": '''
 class LayerScale(nn.Module):
     """A learned scale per channel (and a shift with bias=True): ConvNeXt's layer scale."""

@@ -192,6 +192,14 @@ class Writer:
             expr = " + ".join(known) if len(known) == len(ins) else None
         elif kind in ("flatten", "reshape"):
             expr = None
+        elif kind == "attention" and getattr(r.node.layer, "dim", None) is not None:
+            expr = self.key(r, "dim")
+        elif kind == "patch_merging":
+            expr = self.key(r, "filters") or (f"2 * {ins[0]}" if ins[0] else None)
+        elif (
+            kind == "slice" and getattr(r.node.layer, "axis", -1) % len(r.shape) == len(r.shape) - 1
+        ):
+            expr = None  # fewer channels
         else:
             expr = ins[0]
         self.channels[r.name] = expr

@@ -235,21 +235,23 @@ class Attention(Layer):
         return Field(tuple(size), tuple(stride), tuple(start), f.extent)
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
-        """Attention written out (``nn.Linear`` projections, ``torch.matmul`` for ``Q Kᵀ``
-        and ``A V``, ``F.softmax``), as autograd keeps it from two samples on: the input (and
-        kv's) for the projections' weights, Q, K and V for the two products, the softmax's
-        output (for its own gradient and A V's), and the heads' output for the last
-        projection. (With one sample torch's matmul keeps Q, K and V as views of the one
-        projection's output and a scaled Q besides.)"""
+        """Attention as the PyTorch export writes it (each projection a batched product of
+        the input itself, ``Q Kᵀ`` and ``A V`` batched products of views, ``softmax``): the
+        input (and kv's) for the projections' weights, or the copy padded to whole windows
+        when there is padding; Q, K and V for the two products, the softmax's output (for
+        its own gradient and A V's), and the heads' output for the last projection."""
         p = self.plan(ins)
         inputs = (KEEPS_INPUT,) if self.kv is None else (KEEPS_INPUT, Saved("input", 1))
+        if arith.sizes_match(p.queries, product(ins[0][:-1])) is False:
+            inputs = (new_tensor(p.queries * p.channels),)  # padded to whole windows: a copy
         rows = new_tensor(p.queries * p.dim)
         keys = new_tensor(p.key_rows * p.dim)
         weights = new_tensor(self.heads * p.queries * p.keys)
         return (*inputs, rows, keys, keys, weights, rows)
 
     def weight_tensors(self) -> int:
-        return 2 + (2 if self.qkv_bias else 0) + (1 if self.proj_bias else 0) + self.table()
+        """Q, K, V and output projections, each a weight and a bias, and the bias table."""
+        return 4 + (3 if self.qkv_bias else 0) + (1 if self.proj_bias else 0) + self.table()
 
     def describe(self) -> str:
         text = f"{self.heads} heads"
