@@ -62,6 +62,29 @@ def overallocated(r: LayerResult) -> bool:
     )
 
 
+def reshapes_a_partial_slice(a: Analysis) -> bool:
+    """A reshape (flatten, reshape, tokens, grid) of a view of part of an axis (a slice).
+
+    Known defect: cnncalc's memory model takes every view to be of contiguous memory, as
+    each layer's own output is. The view of part of an axis is not (its batch stride is the
+    whole axis's), and torch copies it where a later reshape needs contiguous memory, which
+    cnncalc does not count. Such networks are not compared; the regression example below
+    keeps the case in sight.
+    """
+    strided: dict[str, bool] = {}
+    for r in a.layers:
+        layer = r.node.layer
+        reads = any(strided.get(n, False) for n in r.inputs)
+        if layer.kind in ("flatten", "reshape", "tokens", "grid") and reads:
+            return True
+        if layer.kind == "slice":
+            axis = layer.which(r.input_shapes[0])
+            strided[r.name] = reads or r.shape[axis] != r.input_shapes[0][axis]
+        elif layer.aliases(r.input_shapes, r.effect, True):
+            strided[r.name] = reads
+    return False
+
+
 def disagreements(a: Analysis, workdir: Path, dtype: str) -> list[str]:
     """Every difference between cnncalc and torch at batch 1 and 3 in one dtype."""
     built = build(a, workdir, dtype)
@@ -115,6 +138,9 @@ def test_random_networks_memory_equals_torch(text: str, dtype: str, workdir: Pat
     if any(overallocated(r) for r in a.layers):
         note("a padded 3-D conv_transpose: torch's output buffer is larger; not compared")
         return
+    if reshapes_a_partial_slice(a):
+        note("a reshape of part of an axis: torch's copy is not in cnncalc's model")
+        return
     try:
         bad = disagreements(a, workdir, dtype)
     except NotImplementedError:  # torch's CPU 3-D average pooling has no bfloat16
@@ -137,3 +163,24 @@ def test_optimizer_states_equal_torch(
             pytest.skip(f"torch cannot train {a.network.name} in {dtype} on the CPU: {error}")
         m = measure(a, Settings(dtype=dtype, device="cpu", optimizer=optimizer))
         assert m.optimizer_bytes == measured, a.network.name
+
+
+PARTIAL_SLICE_RESHAPED = """
+name = "random"
+input = [2, 2, 1]
+layers = [
+  { type = "tokens", name = "l1" },
+  { type = "slice", axis = 0, start = 0, end = 2, name = "l2" },
+  { type = "flatten", name = "l3" },
+  { type = "reshape", shape = [2, 1], name = "l4" },
+]
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a reshape's copy of a partial slice (see above)")
+def test_a_reshape_of_part_of_an_axis_counts_torch_copy(workdir: Path) -> None:
+    """Found by the random networks: at batch 3 torch copies l4 (its input's batch stride is
+    the whole token axis's), 24 bytes live that cnncalc does not count."""
+    (a,) = analyses_of_text(PARTIAL_SLICE_RESHAPED, "random.toml")
+    assert reshapes_a_partial_slice(a)
+    assert not disagreements(a, workdir, "float32")

@@ -415,7 +415,7 @@ def plan(r: LayerResult, inner: dict[str, list[list[int]]]) -> Plan | None:
     if all(u.empty == 0 for u in f.units):  # every unit reads something: walk the diagonal
         k = min(len(line) for line in lines)
         diagonal = [tuple(line[i] for line in lines) + extra for i in range(k)]
-        return Plan(r, [diagonal] * n, True)
+        return on_tensor(Plan(r, [diagonal] * n, True))
     # other axes stay on an interior unit that reads something, when there is one
     base, full = [], True
     for ax, line in enumerate(lines):
@@ -424,7 +424,17 @@ def plan(r: LayerResult, inner: dict[str, list[list[int]]]) -> Plan | None:
         full = full and bool(reading)
         base.append(min(reading, key=lambda t: abs(t - middle)) if reading else line[0])
     runs = [[(*base[:ax], t, *base[ax + 1 :], *extra) for t in lines[ax]] for ax in range(n)]
-    return Plan(r, runs, full)
+    return on_tensor(Plan(r, runs, full))
+
+
+def on_tensor(p: Plan) -> Plan | None:
+    """The plan without the grid positions a token axis no longer holds (a slice of the
+    tokens keeps the grid's field for the tokens it keeps)."""
+    r = p.layer
+    if r.field.grid is None:
+        return p
+    runs = [[u for u in run if 0 <= position(r, u)[0] < r.shape[0]] for run in p.runs]
+    return Plan(r, runs, p.reads) if any(runs) else None
 
 
 def position(r: LayerResult, unit: tuple[int, ...]) -> tuple[int, ...]:

@@ -23,7 +23,10 @@ MODULE_ATTRIBUTES = frozenset(
 )
 # Names the generated code itself uses: its imports, and the helper modules it may define
 # (torch_kinds.HELPERS), which no network or block class may take.
-RESERVED = frozenset({"self", "torch", "nn", "F", "Tensor", "super", "LayerScale", "Standardize"})
+RESERVED = frozenset(
+    {"self", "torch", "nn", "F", "Tensor", "super"}
+    | {"Attention", "LayerScale", "Param", "PatchMerging", "Standardize"}
+)
 
 
 def inert(text: str) -> str:

@@ -86,13 +86,13 @@ class Grid(Layer):
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         """Exact where the tokens came from this grid with nothing before them (for symbolic
-        sizes: where they can be equal); a sequence laid on a grid of one axis keeps its
-        field; otherwise the whole input."""
+        sizes: where they can be equal); a sequence that stays on the grid's first axis (the
+        others of size 1) keeps its field; otherwise the whole input."""
         f = ins[0]
         if f.is_global:
             return f
-        if f.grid is None and len(self.size) == 1 and len(f.size) == 1:
-            return f
+        if f.grid is None and len(f.size) == 1 and arith.sizes_match(self.size[0], shapes[0][0]):
+            return f  # the sequence stays on the first axis; the others are 1, as a reshape
         if (  # sizes equal only for some values of the symbols: those, as merges assume
             f.grid is not None
             and arith.shapes_match(f.grid, self.size) is not False
