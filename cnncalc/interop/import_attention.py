@@ -22,6 +22,15 @@ from cnncalc.interop.import_map import Mapper
 from cnncalc.interop.import_trace import is_leaf, module_path
 
 
+def without_biases(keys: dict[str, Any], qkv_bias: bool, proj_bias: bool) -> None:
+    """Write ``qkv_bias = false`` and ``proj_bias = false`` where the projections have no
+    bias: true is the keys' default, so a file states only what differs."""
+    if not qkv_bias:
+        keys["qkv_bias"] = False
+    if not proj_bias:
+        keys["proj_bias"] = False
+
+
 def module(mp: Mapper, node: Any, m: Any) -> bool:
     """Map an attention-family module; False when the module is none of them."""
     name = type(m).__name__
@@ -99,10 +108,7 @@ def multihead(mp: Mapper, node: Any, m: Any) -> None:
         if not channels_last(mp, node, t, what):
             return None
     keys: dict[str, Any] = {"type": "attention", "heads": int(m.num_heads)}
-    if m.in_proj_bias is None:
-        keys["qkv_bias"] = False
-    if m.out_proj.bias is None:
-        keys["proj_bias"] = False
+    without_biases(keys, m.in_proj_bias is not None, m.out_proj.bias is not None)
     if k is not q:  # the layer reads kv's layer as its second input
         keys["kv"] = mp.ref.get(k, "")
     attention(mp, node, keys, [q], owned(m, str(node.target)))
@@ -127,10 +133,7 @@ def shifted_window(mp: Mapper, node: Any, m: Any) -> None:
     keys["window"] = window[0] if len(set(window)) == 1 else window
     if any(shift):  # the layer, as torch, shifts no axis that one window covers
         keys["shift"] = shift[0] if len(set(shift)) == 1 else shift
-    if m.qkv.bias is None:
-        keys["qkv_bias"] = False
-    if m.proj.bias is None:
-        keys["proj_bias"] = False
+    without_biases(keys, m.qkv.bias is not None, m.proj.bias is not None)
     attention(mp, node, keys, [x], owned(m, str(node.target)))
     mp.keep_layout(node, x)
 
@@ -157,10 +160,7 @@ def partition_attention(mp: Mapper, node: Any, m: Any) -> None:
     keys["window"] = int(layer.g if grid else layer.p)
     if grid:
         keys["partition"] = "grid"
-    if m.to_qkv.bias is None:
-        keys["qkv_bias"] = False
-    if m.merge.bias is None:
-        keys["proj_bias"] = False
+    without_biases(keys, m.to_qkv.bias is not None, m.merge.bias is not None)
     attention(mp, node, keys, [x], owned(m, str(node.target)))
     mp.keep_layout(node, x)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnncalc.interop.import_attention import without_biases
 from cnncalc.interop.import_map import Mapper
 
 # Operations that only move values between the projections and the call: splitting into
@@ -172,10 +173,7 @@ def write(mp: Mapper, node: Any, found: Found) -> None:
     keys: dict[str, Any] = {"type": "attention", "heads": found.heads}
     if dim != in_q:
         keys["dim"] = dim
-    if not biases.pop():
-        keys["qkv_bias"] = False
-    if out[1] is None:
-        keys["proj_bias"] = False
+    without_biases(keys, biases.pop(), out[1] is not None)
     if kv is not x:
         keys["kv"] = mp.ref.get(kv, "")
     params = tuple(n for *_, names in [*parts, out] for n in names)
