@@ -17,9 +17,9 @@ from cnncalc.layers.base import (
     MismatchError,
     Shape,
     fmt_shape,
-    token_field,
 )
 from cnncalc.layers.effects import effect_of
+from cnncalc.layers.token_field import token_field
 from cnncalc.layers.values import show
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
