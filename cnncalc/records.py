@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar, dataclass_transform, get_origin
 
 T = TypeVar("T")
 MISSING = dataclasses.MISSING
+NO_METADATA: MappingProxyType[Any, Any] = MappingProxyType({})  # what dataclass gives a plain field
 FIELDS = "__record_fields__"
 
 
@@ -38,7 +40,7 @@ class Spec:
         else:
             self.default, self.default_factory = value, MISSING
             self.repr = self.compare = True
-            self.metadata = dataclasses.field().metadata  # the empty mapping dataclass gives
+            self.metadata = NO_METADATA
 
     @property
     def required(self) -> bool:
