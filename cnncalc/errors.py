@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+
+from cnncalc.records import record, replace
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -38,7 +39,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """Where a diagnostic points: file, line, and the network/layer/key path.
 
@@ -91,7 +92,7 @@ class CnnCalcError(Exception):
         return self.location.prefix() + self.message
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     """A warning or a failed expectation: reported, but the analysis goes on."""
 

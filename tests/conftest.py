@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,13 @@ from cnncalc.engine.walk import Analysis
 from cnncalc.spec.load import load_text
 
 DATA = Path(__file__).parent / "data"
+
+# The cache of parsed files (cnncalc/spec/parsecache.py) lives in a directory of this test
+# run, so that the tests neither read nor fill the user's, and every CLI run of the suite
+# after the first one reads a large file through it.
+if "CNNCALC_CACHE_DIR" not in os.environ:
+    os.environ["CNNCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="cnncalc-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CNNCALC_CACHE_DIR"], ignore_errors=True)
 REGENERATE = os.environ.get("CNNCALC_REGENERATE_GOLDENS") == "1"
 
 # Property tests are deterministic by default, in CI and in a fresh clone alike: each test

@@ -7,7 +7,6 @@ hand so that a failure says which rule moved.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import ClassVar
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.activation import Elementwise
 from cnncalc.layers.base import REGISTRY, Effect, Layer, register
+from cnncalc.records import record
 from cnncalc.reports.memory import Settings, fit, measure, parse_budget
 from conftest import DATA, golden, net
 
@@ -128,7 +128,7 @@ def test_bad_budget(text: str) -> None:
 
 
 def test_a_kind_without_a_rule_is_named() -> None:
-    @dataclass(frozen=True, kw_only=True)
+    @record(frozen=True, kw_only=True)
     class Mystery(Layer):
         kind: ClassVar[str] = "mystery"
 

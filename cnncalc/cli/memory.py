@@ -161,8 +161,7 @@ def set_values(sets: list[str] | None) -> list[list[str]]:
 
 def with_values(n: Any, chosen: list[str], rename: bool) -> Any:
     """A copy of the network with ``--set`` applied, named after the values when several."""
-    from dataclasses import replace
-
+    from cnncalc.records import replace
     from cnncalc.spec.symbols import substitute_inputs
 
     copy = replace(n, inputs=dict(n.inputs))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from functools import cached_property
 from typing import Any
@@ -21,11 +20,12 @@ from cnncalc.layers.base import (
 from cnncalc.layers.effects import effect_of
 from cnncalc.layers.token_field import token_field
 from cnncalc.layers.values import show
+from cnncalc.records import record, replace
 from cnncalc.spec.network import Network, Node
 from cnncalc.symbolic.arith import Size, known_below, product
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Totals:
     """Network-wide sums; adds like numbers so a total is ``sum(layers, Totals())``."""
 
@@ -50,7 +50,7 @@ class Totals:
         return self.params - self.trainable_params
 
 
-@dataclass
+@record
 class LayerResult:
     """Everything cnncalc knows about one layer after the walk."""
 
@@ -88,7 +88,7 @@ class LayerResult:
         return Totals(self.own_params, self.effect.params, self.effect.macs, activations)
 
 
-@dataclass
+@record
 class Analysis:
     network: Network
     layers: list[LayerResult]  # in file order

@@ -110,9 +110,7 @@ def need(kind: str, *keys: str) -> None:
     entry = REGISTRY.get(kind)
     if entry is None:
         raise Refused(f"needs cnncalc's '{kind}' layer kind, which this version does not have")
-    import dataclasses
-
-    have = {f.name for f in dataclasses.fields(entry[0])}  # type: ignore[arg-type]
+    have = {f.name for f in entry[0].keys()}
     missing = [k for k in keys if k not in have]
     if missing:
         raise Refused(f"needs the '{missing[0]}' key of cnncalc's '{kind}', not in this version")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cnncalc.errors import CnnCalcError
@@ -22,6 +21,7 @@ from cnncalc.layers.base import (
     register,
 )
 from cnncalc.layers.values import boolean
+from cnncalc.records import record
 from cnncalc.symbolic.arith import product
 
 # What torch's autograd keeps for each activation (measured with saved_tensors_hooks):
@@ -44,7 +44,7 @@ KEEPS = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Elementwise(Layer):
     """Activations, dropout and LRN: no parameters, no change of shape."""
 
@@ -79,7 +79,7 @@ for _name in ACTIVATIONS:
 
 
 @register("prelu")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PReLU(Layer):
     """A leaky ReLU whose negative slope is learned: one, or one per channel."""
 

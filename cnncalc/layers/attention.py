@@ -4,7 +4,6 @@ shifted windows, MaxViT's block and grid partitions), and Swin's patch merging."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from cnncalc.errors import CnnCalcError
@@ -35,11 +34,12 @@ from cnncalc.layers.values import (
     positive_int,
     spatial,
 )
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, ceildiv, exact_half, product, settle
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Plan:
     """What one attention layer computes on its input shapes."""
 
@@ -61,7 +61,7 @@ def grid_groups(size: int, window: int) -> list[tuple[int, int]]:
 
 
 @register("attention")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Attention(Layer):
     """Multi-head attention: Q, K and V projections, softmax(Q Kᵀ / sqrt(d)) V per head, and
     the output projection; over every token, or within windows of a spatial input."""
@@ -290,7 +290,7 @@ def repeating(u: fields.Units, window: int, shift: Size) -> fields.Units:
 
 
 @register("patch_merging")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PatchMerging(Layer):
     """Swin's down-sampling: every 2 x 2 block's channels side by side (odd sizes padded at
     the end), a layernorm over them, and a linear layer without bias to ``filters`` (2C)."""

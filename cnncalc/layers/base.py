@@ -8,17 +8,18 @@ one class in the module of its family (conv, pool, norm, activation, merge, shap
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
+from cnncalc import records
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
 from cnncalc.layers.values import (
     MISSING,
     Padding,
 )
+from cnncalc.records import Spec, record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, ceildiv, exact_half, floordiv, maximum, settle
 
@@ -45,7 +46,7 @@ def key(coerce: Callable[[Any], Any], default: Any = MISSING, *, main: bool = Fa
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Effect:
     """What one layer does to its inputs: the numbers every report draws from."""
 
@@ -58,7 +59,7 @@ class Effect:
     window: tuple[WindowAxis, ...] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Saved:
     """One tensor PyTorch's autograd keeps for the backward pass of a layer.
 
@@ -92,7 +93,7 @@ class NoMemoryRule(CnnCalcError):
     """A kind whose saved tensors were never measured: the memory report refuses to guess."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WindowAxis:
     """A sliding window resolved on one spatial axis."""
 
@@ -105,7 +106,7 @@ class WindowAxis:
     out: Size
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     """Receptive field per spatial axis of the network input.
 
@@ -269,7 +270,7 @@ def register(*names: str, **preset: Any) -> Callable[[type[Layer]], type[Layer]]
 
 
 class Layer:
-    """Base of every kind. Subclasses are frozen keyword-only dataclasses."""
+    """Base of every kind. Subclasses are frozen keyword-only records (cnncalc.records)."""
 
     kind: ClassVar[str] = ""
     tokens_aware: ClassVar[bool] = False  # its field rule follows token axes itself
@@ -316,8 +317,8 @@ class Layer:
         return self.kind
 
     @classmethod
-    def keys(cls) -> tuple[dataclasses.Field[Any], ...]:
-        return dataclasses.fields(cls)  # type: ignore[arg-type]
+    def keys(cls) -> tuple[Spec, ...]:
+        return records.fields(cls)
 
     @classmethod
     def main_key(cls) -> str | None:

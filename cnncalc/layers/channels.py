@@ -3,9 +3,7 @@ pixel_unshuffle, pad, crop, identity and drop_path."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -39,6 +37,7 @@ from cnncalc.layers.values import (
     positive_int,
     probability,
 )
+from cnncalc.records import record, replace
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, settle
 
@@ -80,7 +79,7 @@ def pairs(amounts: Padding, n: int) -> tuple[tuple[int, int], ...]:
 
 
 @register("identity")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Identity(Layer):
     view = True
 
@@ -95,7 +94,7 @@ class Identity(Layer):
 
 
 @register("drop_path")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class DropPath(Layer):
     """Stochastic depth: drops a residual branch while training, nothing at inference."""
 
@@ -115,7 +114,7 @@ class DropPath(Layer):
 
 
 @register("slice")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Slice(Layer):
     """Channels start .. end - 1 (ShuffleNetV2's channel split, CSP and Ghost modules), or
     positions along another ``axis`` (ViT's class token: the first token)."""
@@ -155,7 +154,7 @@ class Slice(Layer):
         if f.is_global or a == len(shapes[0]) - 1 or not self.start:
             return f
         if f.grid is not None:
-            return dataclasses.replace(f, lead=f.lead - self.start)
+            return replace(f, lead=f.lead - self.start)
         return shifted(f, [-self.start if b == a else 0 for b in range(len(f.size))])
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
@@ -171,7 +170,7 @@ class Slice(Layer):
 
 
 @register("channel_shuffle")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ChannelShuffle(Layer):
     groups: int = key(positive_int, main=True)
 
@@ -187,7 +186,7 @@ class ChannelShuffle(Layer):
 
 
 @register("pixel_shuffle", "depth_to_space")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PixelShuffle(Layer):
     """Channels into space: C*r**n channels become r times every spatial size, C channels."""
 
@@ -227,7 +226,7 @@ class PixelShuffle(Layer):
 
 
 @register("pixel_unshuffle", "space_to_depth")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PixelUnshuffle(Layer):
     """Space into channels (YOLOv2's reorg, YOLOv5's focus): r x r blocks become channels."""
 
@@ -261,7 +260,7 @@ class PixelUnshuffle(Layer):
 
 
 @register("pad")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Pad(Layer):
     """Padding as a layer of its own: zeros, or the edge reflected or repeated."""
 
@@ -295,7 +294,7 @@ class Pad(Layer):
 
 
 @register("crop")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Crop(Layer):
     """Removes [start, end] per axis, or centre-crops to the spatial size of the layer ``to``
     names (the original U-Net's skip connections); the odd pixel goes from the end."""

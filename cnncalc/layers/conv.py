@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc.errors import CnnCalcError
@@ -38,12 +37,13 @@ from cnncalc.layers.values import (
     spatial,
     transpose_padding,
 )
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import ceildiv, floordiv, product
 
 
 @register("conv")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Conv(Windowed):
     filters: int = key(positive_int, main=True)
     kernel: tuple[int, ...] = key(spatial)
@@ -93,7 +93,7 @@ class Conv(Windowed):
 
 
 @register("conv_transpose", "deconv")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ConvTranspose(Layer):
     filters: int = key(positive_int, main=True)
     kernel: tuple[int, ...] = key(spatial)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.layers.base import (
     KEEPS_INPUT,
@@ -19,11 +18,12 @@ from cnncalc.layers.values import (
     boolean,
     positive_int,
 )
+from cnncalc.records import record
 from cnncalc.symbolic.arith import product
 
 
 @register("fc", "dense", "linear")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Dense(Layer):
     units: int = key(positive_int, main=True)
     bias: bool = key(boolean, True)

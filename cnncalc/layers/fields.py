@@ -16,11 +16,11 @@ This is what autograd measures on the exported model; the tests check it unit by
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
+from cnncalc.records import record
 from cnncalc.symbolic.arith import (
     Size,
     ceildiv,
@@ -51,7 +51,7 @@ def highest(values: Sequence[Size]) -> Size:
     return largest(list(values))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Units:
     """The exact field of every unit along one axis: periodic, moving ``jump`` per period."""
 

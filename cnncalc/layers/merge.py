@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
@@ -17,6 +16,7 @@ from cnncalc.layers.base import (
     fmt_shape,
     register,
 )
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, product
 
@@ -157,7 +157,7 @@ class Broadcast(Merge):
 
 
 @register("add")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Add(Broadcast):
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         """Each input's gradient is the output's (summed over broadcast axes): nothing kept."""
@@ -165,7 +165,7 @@ class Add(Broadcast):
 
 
 @register("multiply", "mul")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Multiply(Broadcast):
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         """torch multiplies left to right, ``(a * b) * c``: each product keeps one factor for
@@ -183,7 +183,7 @@ class Multiply(Broadcast):
 
 
 @register("concat")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Concat(Merge):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         for j, other in enumerate(ins[1:], 1):

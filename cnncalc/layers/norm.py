@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
@@ -20,6 +19,7 @@ from cnncalc.layers.base import (
     spatial_axes,
 )
 from cnncalc.layers.values import boolean, choice, positive_int
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import product
 
@@ -31,7 +31,7 @@ def stats_size(device: str) -> int:
 
 
 @register("batchnorm", "bn")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class BatchNorm(Layer):
     def apply(self, ins: Sequence[Shape]) -> Effect:
         c = ins[0][-1]
@@ -58,7 +58,7 @@ class Normalize(Layer):
 
 
 @register("layernorm")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class LayerNorm(Normalize):
     """Over the channels at every position (ConvNeXt's LayerNorm2d), or over every axis."""
 
@@ -87,7 +87,7 @@ class LayerNorm(Normalize):
 
 
 @register("groupnorm")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class GroupNorm(Normalize):
     groups: int = key(positive_int, main=True)
     affine: bool = key(boolean, True)
@@ -120,7 +120,7 @@ class GroupNorm(Normalize):
 
 
 @register("instancenorm")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class InstanceNorm(Normalize):
     """PyTorch's defaults: no affine weights, no running statistics (so each sample's own)."""
 
@@ -160,7 +160,7 @@ class InstanceNorm(Normalize):
 
 
 @register("standardize", "normalization")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Standardize(Layer):
     """Fixed statistics per channel: (x - mean) / sqrt(variance), the mean and variance
     measured on data beforehand (Keras's adapted Normalization) and never trained. With
@@ -181,7 +181,7 @@ class Standardize(Layer):
 
 
 @register("scale")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Scale(Layer):
     """A learned multiplier per channel (ConvNeXt's layer scale), and a shift with bias."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.layers import fields
 from cnncalc.layers.base import (
@@ -31,6 +30,7 @@ from cnncalc.layers.values import (
     padding,
     spatial,
 )
+from cnncalc.records import record
 from cnncalc.symbolic.arith import ceildiv, exact_half, product, settle
 
 
@@ -42,7 +42,7 @@ def torch_pool_count(size: int, kernel: int, stride: int, pad: int, ceil: bool) 
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PoolPlan:
     """How a pooling layer becomes torch: its own padding, or F.pad then no padding."""
 
@@ -90,7 +90,7 @@ def torch_plan(w: Sequence[WindowAxis], ceil: bool, avg3d: bool = False) -> Pool
 @register("pool")
 @register("maxpool", mode="max")
 @register("avgpool", mode="avg")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Pool(Windowed):
     kernel: tuple[int, ...] = key(spatial, main=True)
     mode: str = key(choice("max", "avg"), "max")
@@ -132,7 +132,7 @@ class Pool(Windowed):
 
 
 @register("global_pool")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class GlobalPool(Layer):
     mode: str = key(choice("max", "avg"), "avg")
 
@@ -155,7 +155,7 @@ class GlobalPool(Layer):
 
 
 @register("adaptive_pool")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class AdaptivePool(Layer):
     """PyTorch's adaptive pooling: output i of O pools the input's floor(i*I/O) ..
     ceil((i+1)*I/O) - 1, so neighbouring windows may differ in size (and overlap)."""

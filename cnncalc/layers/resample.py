@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -32,6 +31,7 @@ from cnncalc.layers.base import (
     spatial_axes,
 )
 from cnncalc.layers.values import boolean, choice, per_axis_list, show, spatial
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, settle
 
@@ -103,7 +103,7 @@ def family(mode: str) -> str:
 
 
 @register("upsample")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Upsample(Layer):
     """By ``scale`` (output floor(I * scale), torch's rule) or to ``size``."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
@@ -20,6 +19,7 @@ from cnncalc.layers.base import (
 from cnncalc.layers.values import (
     reshape_shape,
 )
+from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, product
 
@@ -93,7 +93,7 @@ def torch_view(shape: Shape, target: Shape) -> bool:
 
 
 @register("flatten")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Flatten(Layer):
     view = True
 
@@ -113,7 +113,7 @@ class Flatten(Layer):
 
 
 @register("reshape")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Reshape(Layer):
     view = True
     shape: tuple[int, ...] = key(reshape_shape, main=True)

@@ -7,11 +7,11 @@ whole input), is decided here once for every kind, from the kind's own rule.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from cnncalc.layers import fields
 from cnncalc.layers.base import Effect, Field, Layer, Shape
+from cnncalc.records import replace
 
 
 def token_field(
@@ -47,4 +47,4 @@ def token_field(
         axes = [fields.union([f.units[a] for f in ins]) for a in range(len(first.size))]  # type: ignore[index]
     except fields.Inexact:
         return first.whole()
-    return dataclasses.replace(Field.exact(axes, first.extent), grid=first.grid, lead=first.lead)
+    return replace(Field.exact(axes, first.extent), grid=first.grid, lead=first.lead)

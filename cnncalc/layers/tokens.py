@@ -3,9 +3,7 @@ added to or prepended before them (param: ViT's position embedding and class tok
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import (
@@ -23,6 +21,7 @@ from cnncalc.layers.base import (
     window_field,
 )
 from cnncalc.layers.values import choice, sizes, spatial
+from cnncalc.records import record, replace
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import product
 
@@ -36,7 +35,7 @@ def token_input(shape: Shape, kind: str) -> None:
 
 
 @register("tokens")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Tokens(Layer):
     """``[*spatial, C]`` to ``[prod(spatial), C]``, row-major: torch's ``flatten(2)
     .transpose(1, 2)`` on (N, C, …). Each token keeps its position's field."""
@@ -54,7 +53,7 @@ class Tokens(Layer):
             return f  # already a sequence: nothing moves
         if f.grid is not None or len(f.size) != len(grid):
             return f.whole()
-        return dataclasses.replace(f, grid=grid, lead=0)
+        return replace(f, grid=grid, lead=0)
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         return ()
@@ -65,7 +64,7 @@ class Tokens(Layer):
 
 
 @register("grid")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Grid(Layer):
     """``[L, C]`` to ``[*size, C]``: the tokens laid back on a grid, row-major."""
 
@@ -98,7 +97,7 @@ class Grid(Layer):
             and arith.shapes_match(f.grid, self.size) is not False
             and arith.sizes_match(f.lead, 0) is not False
         ):
-            return dataclasses.replace(f, grid=None, lead=0)
+            return replace(f, grid=None, lead=0)
         return f.whole()
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
@@ -113,7 +112,7 @@ class Grid(Layer):
 
 
 @register("param")
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class Param(Layer):
     """A learned tensor: added (broadcast, ViT's position embedding) or prepended along the
     first axis (ViT's class token)."""
@@ -152,7 +151,7 @@ class Param(Layer):
             return f
         n = self.shape[0]
         if f.grid is not None:
-            return dataclasses.replace(f, lead=f.lead + n)
+            return replace(f, lead=f.lead + n)
         if len(shapes[0]) == 1:
             return f
         moves = [WindowAxis(0, 1, 1, 1, n if a == 0 else 0, 0, 0) for a in range(len(f.size))]

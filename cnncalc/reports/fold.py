@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 from cnncalc.engine.walk import Analysis, LayerResult, Totals
 from cnncalc.layers.base import Effect, Layer
+from cnncalc.records import record, replace
 from cnncalc.symbolic.arith import Size
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class BlockInstance(Layer):
     """A folded block instance: what it is and how many layers it holds, for the report."""
 
@@ -90,7 +90,7 @@ def folded_row(a: Analysis, key: str, members: list[LayerResult]) -> LayerResult
     )
 
 
-@dataclass
+@record
 class TypeTotals:
     kind: str
     count: int

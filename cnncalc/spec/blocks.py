@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from cnncalc.layers.values import PADDING_WORDS
+from cnncalc.records import record
 from cnncalc.spec.sourcemap import Path as SourcePath
 
 WORD_KEYS = frozenset(
@@ -17,7 +17,7 @@ WORD_KEYS = frozenset(
 SHAPE_NAMES = ("in_channels", "in_size")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Block:
     name: str
     args: dict[str, Any]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from cnncalc.layers.base import Layer, Shape
+from cnncalc.records import record
 from cnncalc.spec.sourcemap import SourceLines
 
 NO_TEXT = SourceLines("")  # the source of a network built in memory: no line numbers
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Node:
     """One layer instance after blocks and ``repeat`` are expanded."""
 
@@ -34,7 +35,7 @@ class Node:
         return self.source.line(self.path)
 
 
-@dataclass
+@record
 class Network:
     name: str
     inputs: dict[str, Shape]

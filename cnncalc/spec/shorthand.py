@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
@@ -46,6 +45,8 @@ def shorthand_value(text: str) -> Any:
         inner = text[1:-1] if text.endswith("]") else None
         if inner is not None and "[" not in inner and "]" not in inner:  # [3,3] or [a, b]
             return [shorthand_value(item.strip()) for item in inner.split(",") if item.strip()]
+        import tomllib  # nested lists only: most runs never need the parser
+
         try:
             return tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from typing import Any
 
 from cnncalc.errors import CnnCalcError
+from cnncalc.spec import parsecache
 from cnncalc.spec.sourcemap import decode_error_line
 
 MAX_FILE_BYTES = 16 * 2**20
@@ -75,6 +75,18 @@ def deep_key(text: str) -> re.Match[str] | None:
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """The document of TOML text, from the cache of parsed files when it holds it."""
+    path = parsecache.entry(text)
+    if path is not None:
+        doc = parsecache.recall(path)
+        if doc is None:
+            doc = parse_new(text, file)
+            parsecache.keep(path, doc)
+        return doc
+    return parse_new(text, file)
+
+
+def parse_new(text: str, file: str) -> dict[str, Any]:
     deep = deep_key(text)
     if deep is not None:  # tomllib's time grows with the square of a dotted key's length
         raise CnnCalcError(
@@ -83,6 +95,8 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
             file=file,
             line=text.count("\n", 0, deep.start()) + 1,
         )
+    import tomllib  # only here: a file the cache holds needs no parser
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

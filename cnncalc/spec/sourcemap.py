@@ -12,7 +12,10 @@ The scan costs about as much as the parse, and most runs never show a line numbe
 from __future__ import annotations
 
 import re
-import tomllib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 
 Path = tuple[str | int, ...]
