@@ -10,6 +10,7 @@ merged shape must be the one torch broadcasts to.
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -72,7 +73,7 @@ def merge_network(draw: Any) -> tuple[str, dict[str, str], list[dict[str, int]]]
             layers.append('global_pool name=g inputs=["a"]; flatten; fc 4 name=gate')
         merged.insert(draw(st.integers(0, 2)), gate)
     kind = draw(st.sampled_from(["add", "multiply"]))
-    layers.append(f"{kind} name=m inputs=[{','.join(f'{chr(34)}{n}{chr(34)}' for n in merged)}]")
+    layers.append(f"{kind} name=m inputs={json.dumps(merged, separators=(',', ':'))}")
     after = draw(st.sampled_from(AFTER))
     if after:
         layers.append(after)
