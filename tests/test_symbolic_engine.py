@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from cnncalc.engine.walk import Analysis, analyze
 from cnncalc.errors import CnnCalcError
 from cnncalc.reports.conditions import collect
-from cnncalc.spec.load import inline_network
+from cnncalc.spec.load import INLINE, inline_network
+from cnncalc.spec.reader import Reader
+from cnncalc.spec.shorthand import parse_dims
 from cnncalc.symbolic.formula import Formula, evaluate
 from conftest import examples
 
@@ -53,6 +55,17 @@ def analyze_inline(layers: str, shape: str) -> Analysis:
     return analyze(inline_network(layers, shape))
 
 
+def analyze_inputs(layers: str, inputs: dict[str, str]) -> Analysis:
+    """A network of one input (``{"input": "HxWx3"}``) or of several, read by name."""
+    if list(inputs) == ["input"]:
+        return analyze_inline(layers, inputs["input"])
+    doc = {
+        "input": {k: parse_dims(v) for k, v in inputs.items()},
+        "layers": [part.strip() for part in layers.split(";")],
+    }
+    return analyze(Reader.from_doc(INLINE, doc).network("network", doc, ()))
+
+
 def compare(layers: str, rank: int, channels: int, sizes: list[int]) -> int:
     """Symbolic analysis, then numeric analysis at each size, field by field.
 
@@ -60,15 +73,25 @@ def compare(layers: str, rank: int, channels: int, sizes: list[int]) -> int:
     """
     names = SYMBOLS[3 - rank :]
     symbolic_shape = "x".join([*names, str(channels)])
-    sym = analyze_inline(layers, symbolic_shape)
+    # different sizes, alike mod 4
+    envs = [{n: size + 12 * i for i, n in enumerate(names)} for size in sizes]
+    return compare_at(layers, {"input": symbolic_shape}, envs)
+
+
+def compare_at(layers: str, inputs: dict[str, str], envs: list[dict[str, int]]) -> int:
+    """Symbolic analysis of ``inputs`` (shapes with symbols), then numeric analysis with
+    each env's sizes put in, field by field. Returns how many the numeric engine accepted."""
+    sym = analyze_inputs(layers, inputs)
     conditions = collect(sym)
     checked = 0
-    for size in sizes:
-        env = {n: size + 12 * i for i, n in enumerate(names)}  # different sizes, alike mod 4
-        numeric_shape = "x".join([*(str(env[n]) for n in names), str(channels)])
+    for env in envs:
+        numeric = {
+            k: "x".join(str(env.get(part, part)) for part in v.split("x"))
+            for k, v in inputs.items()
+        }
         failing = [c for c in conditions if c.kind != "unread" and not c.holds(env)]
         try:
-            num = analyze_inline(layers, numeric_shape)
+            num = analyze_inputs(layers, numeric)
         except CnnCalcError as error:
             assert failing, f"numeric engine refused {env} ({error}) but every condition holds"
             continue
@@ -288,16 +311,32 @@ def test_merges_that_match_for_some_sizes_warn() -> None:
 
 
 def test_merges_that_never_match_are_errors_as_with_numbers() -> None:
-    layers = (
-        "conv 3 kernel=1 stride=2 name=a; "
-        'conv 3 kernel=3 stride=2 name=b inputs=["input"]; add inputs=["a","b"]'
-    )
+    # 2H and 3H: never equal, and neither is ever 1
+    layers = 'upsample 2 name=a; upsample 3 name=b inputs=["input"]; add inputs=["a","b"]'
     with pytest.raises(CnnCalcError) as caught:
         analyze_inline(layers, "HxWx3")
     assert str(caught.value) == (
         "<layers>: network, add1, inputs: add needs sizes that are equal or 1 on every axis "
-        "(NumPy's broadcasting, aligned at the channels), got a [⌈H/2⌉, ⌈W/2⌉, 3] "
-        "and b [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 3]"
+        "(NumPy's broadcasting, aligned at the channels), got a [2·H, 2·W, 3] "
+        "and b [3·H, 3·W, 3]"
+    )
+
+
+def test_merges_that_never_match_but_broadcast_where_one_is_1_are_valid_there() -> None:
+    # ⌈H/2⌉ and ⌊(H − 1)/2⌋ are never equal, but at H = 3 they are 2 and 1: a broadcast
+    layers = (
+        "conv 3 kernel=1 stride=2 name=a; "
+        'conv 3 kernel=3 stride=2 name=b inputs=["input"]; add inputs=["a","b"]'
+    )
+    assert analyze_inline(layers, "3x3x3").layers[-1].shape == (2, 2, 3)
+    # odd sizes: at H = 4 the two convs leave the same pixel unread, one condition for both
+    envs = [{"H": h, "W": w} for h in range(1, 12, 2) for w in range(1, 12, 2)]
+    assert compare_at(layers, {"input": "HxWx3"}, envs) == 1  # H = W = 3 only
+    (warning,) = analyze_inline(layers, "HxWx3").layers[-1].warnings
+    assert warning.message == (
+        "the merged sizes [⌈H/2⌉, ⌈W/2⌉, 3] and [⌊(H − 1)/2⌋, ⌊(W − 1)/2⌋, 3] broadcast only "
+        "for some input sizes (on every axis equal, or one of them 1); `cnncalc solve` lists "
+        "them"
     )
 
 

@@ -303,3 +303,27 @@ def broadcast(units: Sequence[Units], constant: Sequence[Span], size: Size) -> U
         extra = [None if c is None else (c[0] + moved, c[1] + moved) for c in constant]
         spans.append(merge([joined.at(t), *extra]))
     return build(period, size * k * joined.jump // joined.period, spans)
+
+
+def blend(cases: Sequence[tuple[Size, Units]]) -> Units:
+    """Fields that hold each for some values of the symbols, as one: every bound the sum of
+    the cases' bounds, each times its weight (a formula that is 1 where the case holds and
+    0 elsewhere). Needs the cases to move alike and to agree on which units read nothing."""
+    first = cases[0][1]
+    if len({u.stride for _, u in cases}) > 1:
+        raise Inexact
+    period = lcm(*(u.period for _, u in cases))
+    check_work(period, len(cases))
+    jump = first.jump * (period // first.period)
+    spans: list[Span] = []
+    for t in range(period):
+        found = [(w, u.at(t)) for w, u in cases]
+        if all(s is None for _, s in found):
+            spans.append(None)
+            continue
+        if any(s is None for _, s in found):
+            raise Inexact
+        lo = sum((w * s[0] for w, s in found if s is not None), 0)
+        hi = sum((w * s[1] for w, s in found if s is not None), 0)
+        spans.append((lo, hi))
+    return build(period, jump, spans)

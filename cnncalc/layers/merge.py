@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from cnncalc.layers import fields
@@ -33,6 +34,12 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
             return Field.exact(axes, first.extent), warnings
         except fields.Inexact:
             pass
+    return closed(ins), warnings
+
+
+def closed(ins: Sequence[Field]) -> Field:
+    """The closed formulas of a union: the widest extent, the finest stride (an estimate)."""
+    first = ins[0]
     size, stride, start = [], [], []
     for a in range(len(first.size)):
         lo = arith.smallest([f.start[a] - arith.half(f.size[a] - 1) for f in ins])
@@ -40,7 +47,7 @@ def union(ins: Sequence[Field]) -> tuple[Field, tuple[str, ...]]:
         size.append(hi - lo + 1)
         start.append((lo + hi) / 2)
         stride.append(arith.smallest([f.stride[a] for f in ins]))
-    return Field(tuple(size), tuple(stride), tuple(start), first.extent), warnings
+    return Field(tuple(size), tuple(stride), tuple(start), first.extent)
 
 
 def stride_warnings(ins: Sequence[Field]) -> tuple[str, ...]:
@@ -86,10 +93,19 @@ def one(size: Size) -> bool:
     return arith.is_int(size) and size == 1
 
 
+def maybe_one(size: Size) -> bool:
+    """1 for some values of the symbols, and not for all: a broadcast that may or may not be."""
+    return not arith.is_int(size) and arith.sizes_match(size, 1) is None
+
+
 def broadcast(ins: Sequence[Shape], kind: str) -> tuple[Shape, tuple[str, ...]]:
     """NumPy's broadcasting on channels-last shapes: sizes equal, or 1, on every axis.
 
-    A flat ``[C]`` input (a gate from an fc layer) counts as ``[1, …, 1, C]``.
+    A flat ``[C]`` input (a gate from an fc layer) counts as ``[1, …, 1, C]``. Where a
+    symbol meets another size the output is what it is at every valid size: a number
+    other than 1 (``W`` and ``3`` broadcast only at W = 3 or W = 1, to 3 both times), else
+    the largest of the symbolic sizes (``W`` and ``H``: equal, or one of them 1, so the
+    other, ``max(H, W)``).
     """
     rank = max(len(s) for s in ins)
     for j, other in enumerate(ins):
@@ -97,23 +113,90 @@ def broadcast(ins: Sequence[Shape], kind: str) -> tuple[Shape, tuple[str, ...]]:
             raise MismatchError(f"{kind} needs inputs of one rank, or a flat [C] vector", ins, j)
     shapes = [(1,) * (rank - len(s)) + tuple(s) for s in ins]
     out: list[Size] = []
-    warnings: tuple[str, ...] = ()
+    some: list[str] = []  # the axes that broadcast only for some values of the symbols
+    pair: tuple[int, int] | None = None
     for a in range(rank):
         wide = [i for i, s in enumerate(shapes) if not one(s[a])]
-        for j in wide[1:]:
-            same = arith.sizes_match(shapes[j][a], shapes[wide[0]][a])
-            if same is False:
-                raise MismatchError(
-                    f"{kind} needs sizes that are equal or 1 on every axis (NumPy's "
-                    "broadcasting, aligned at the channels)",
-                    ins,
-                    j,
-                    wide[0],
-                )
-            if same is None and not warnings:
-                warnings = symbolic_match([shapes[wide[0]], shapes[j]], rank)
-        out.append(shapes[wide[0]][a] if wide else 1)
+        unsure = ""
+        for n, i in enumerate(wide):
+            for j in wide[n + 1 :]:
+                x, y = shapes[i][a], shapes[j][a]
+                same = arith.sizes_match(y, x)
+                if same is False and not (maybe_one(x) or maybe_one(y)):
+                    raise MismatchError(
+                        f"{kind} needs sizes that are equal or 1 on every axis (NumPy's "
+                        "broadcasting, aligned at the channels)",
+                        ins,
+                        j,
+                        i,
+                    )
+                if same is not True and not unsure:
+                    unsure = broadcast_rule(x, y)
+                    pair = pair or (i, j)
+        if unsure:
+            some.append(unsure)
+        numbers = [shapes[i][a] for i in wide if arith.is_int(shapes[i][a])]
+        if numbers:
+            out.append(numbers[0])
+        else:
+            out.append(arith.largest([shapes[i][a] for i in wide]) if wide else 1)
+    warnings: tuple[str, ...] = ()
+    if pair is not None:
+        first, other = shapes[pair[0]], shapes[pair[1]]
+        if all(rule.endswith(EITHER) for rule in some):
+            some = [f"on every axis {EITHER}"]
+        warnings = (
+            f"the merged sizes {fmt_shape(first)} and {fmt_shape(other)} broadcast only for "
+            f"some input sizes ({'; '.join(some)}); `cnncalc solve` lists them",
+        )
     return tuple(out), warnings
+
+
+def unsure_inputs(sizes: Sequence[Size], out: Size) -> list[int]:
+    """The inputs that broadcast on this axis for some values of the symbols only: a size
+    that may be 1 (``W``) where the output's may be more (``3``)."""
+    return [
+        k for k, s in enumerate(sizes) if maybe_one(s) and arith.sizes_match(s, out) is not True
+    ]
+
+
+def axis_units(units: Sequence[fields.Units], sizes: Sequence[Size], out: Size) -> fields.Units:
+    """The fields of a broadcast along one axis, unit by unit. An input whose size is a
+    symbol that may be 1 is spread over the output where it is 1 and not where it is not
+    (``W`` with ``3``: spread at W = 1, merged unit by unit at W = 3): both fields, each
+    weighted by a formula that is 1 where it holds, ``[W = 1] = 1 − min(W − 1, 1)``."""
+    unsure = unsure_inputs(sizes, out)
+    if not unsure:
+        return spread_units(units, [one(s) and not one(out) for s in sizes], out)
+    if not arith.is_int(out) or len(unsure) > 3:
+        raise fields.Inexact  # spread over a symbolic number of units
+    cases = []
+    for pattern in itertools.product((False, True), repeat=len(unsure)):
+        spread = [one(s) and not one(out) for s in sizes]
+        weight: Size = 1
+        for k, is_one in zip(unsure, pattern, strict=True):
+            spread[k] = is_one and not one(out)
+            above = arith.smallest([sizes[k] - 1, 1])  # 0 where the size is 1, else 1
+            weight = weight * (1 - above if is_one else above)
+        cases.append((weight, spread_units(units, spread, out)))
+    return fields.blend(cases)
+
+
+def spread_units(units: Sequence[fields.Units], spread: Sequence[bool], out: Size) -> fields.Units:
+    moving = [u for u, w in zip(units, spread, strict=True) if not w]
+    still = [u.at(0) for u, w in zip(units, spread, strict=True) if w]
+    return fields.broadcast(moving, still, out)
+
+
+EITHER = "equal, or one of them 1"
+
+
+def broadcast_rule(x: Size, y: Size) -> str:
+    """What two sizes on one axis must be for a broadcast: ``W must be 3 or 1``."""
+    if arith.is_int(x) or arith.is_int(y):
+        number, size = (x, y) if arith.is_int(x) else (y, x)
+        return f"{size} must be {number} or 1"
+    return f"{x} and {y} must be {EITHER}"
 
 
 class Broadcast(Merge):
@@ -128,26 +211,30 @@ class Broadcast(Merge):
         out = effect.shape
         if any(f.is_global for f in ins):
             return next(f for f in ins if f.is_global)
-        kept = [f for f, s in zip(ins, shapes, strict=True) if len(s) == len(out)]
+        pairs = [(f, s) for f, s in zip(ins, shapes, strict=True) if len(s) == len(out)]
+        kept = [f for f, _ in pairs]
+        unsure = any(
+            unsure_inputs([s[a] for _, s in pairs], out[a]) for a in range(len(kept[0].size))
+        )
         spread = [
-            [one(s[a]) and not one(out[a]) for a in range(len(kept[0].size))]
-            for s in shapes
-            if len(s) == len(out)
+            [one(s[a]) and not one(out[a]) for a in range(len(kept[0].size))] for _, s in pairs
         ]
-        if not any(any(row) for row in spread):
+        if not unsure and not any(any(row) for row in spread):
             return union(kept)[0]
         if all(f.units is not None for f in kept):
             try:
-                axes = []
-                for a in range(len(kept[0].size)):
-                    units = [f.units[a] for f in kept]  # type: ignore[index]
-                    moving = [u for u, w in zip(units, spread, strict=True) if not w[a]]
-                    still = [u.at(0) for u, w in zip(units, spread, strict=True) if w[a]]
-                    axes.append(fields.broadcast(moving, still, out[a]))
+                axes = [
+                    axis_units(
+                        [f.units[a] for f in kept],  # type: ignore[index]
+                        [s[a] for _, s in pairs],
+                        out[a],
+                    )
+                    for a in range(len(kept[0].size))
+                ]
                 return Field.exact(axes, kept[0].extent)
             except fields.Inexact:
                 pass
-        return union(kept)[0]  # the closed formulas, as where sizes are symbols
+        return closed(kept)  # spread over a symbolic number of units: the closed formulas
 
     def field_warnings(self, ins: Sequence[Field], shapes: Sequence[Shape]) -> tuple[str, ...]:
         """Only inputs of the output's shape step with it: a broadcast one has one unit."""

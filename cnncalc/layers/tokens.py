@@ -133,7 +133,24 @@ class Param(Layer):
                     "expected on every axis the input's size or 1, aligned at the channels",
                     key="shape",
                 )
-            return Effect(shape=x, params=product(p))
+            # a symbol where the param's size is a number other than 1 must be that number
+            unsure = [
+                (x[extra + a], s)
+                for a, s in enumerate(p)
+                if s != 1 and arith.sizes_match(s, x[extra + a]) is None
+            ]
+            shape = tuple(
+                s if s != 1 and not arith.is_int(x[extra + a]) else x[extra + a]
+                for a, s in enumerate(p)
+            )
+            warnings: tuple[str, ...] = ()
+            if unsure:
+                rules = ", ".join(f"{size} must be {s}" for size, s in unsure)
+                warnings = (
+                    f"the param of shape {fmt_shape(p)} fits the input {fmt_shape(x)} only for "
+                    f"some input sizes ({rules}); `cnncalc solve` lists them",
+                )
+            return Effect(shape=(*x[:extra], *shape), params=product(p), warnings=warnings)
         if len(p) != len(x) or arith.shapes_match(tuple(p[1:]), tuple(x[1:])) is False:
             raise CnnCalcError(
                 f"a param of shape {fmt_shape(p)} cannot be prepended to {fmt_shape(x)}; "

@@ -28,6 +28,7 @@ class Condition:
     value: Value  # the formula the relation is about
     relation: str  # "<= 0", ">= 1" or "= 0"
     text: str  # what it says, for people
+    factors: tuple[Value, ...] = ()  # the value as a product, when it is one ("= 0": any is)
     run: Callable[[Env], Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +68,7 @@ class Condition:
             substitute(self.value, values),
             self.relation,
             self.text,
+            tuple(substitute(f, values) for f in self.factors),
         )
 
 
@@ -111,27 +113,14 @@ def layer_conditions(r: LayerResult) -> list[Condition]:
                 size_axis = syms[0] if len(syms) == 1 else None
                 out.append(Condition(r.name, "size", size_axis, factor, ">= 1", text))
     if kind in ("add", "multiply", "concat") and r.input_shapes:
-        first = r.input_shapes[0]
-        axes = len(first) - (1 if kind == "concat" else 0)
-        for other in r.input_shapes[1:]:
-            for a in range(min(axes, len(other))):
-                d = other[a] - first[a]
-                if isinstance(d, Formula):
-                    text = f"{readable(first[a])} = {readable(other[a])}"
-                    if kind != "concat":  # add broadcasts: a size of 1 matches any other
-                        d = d * (first[a] - 1) * (other[a] - 1)
-                        text += " (or either is 1)"
-                    merged = AXIS_NAMES.get(len(first) - 1, ())
-                    out.append(
-                        Condition(
-                            r.name,
-                            "match",
-                            merged[a] if a < len(merged) else None,
-                            d,
-                            "= 0",
-                            text,
-                        )
-                    )
+        out.extend(merge_conditions(r))
+    if kind == "param" and getattr(r.node.layer, "mode", "") == "add" and r.input_shapes:
+        x, p = r.input_shapes[0], getattr(r.node.layer, "shape", ())
+        for a, s in enumerate(p):
+            d = x[len(x) - len(p) + a] - s
+            if s != 1 and isinstance(d, Formula):  # the param broadcasts into the input
+                text = f"{readable(x[len(x) - len(p) + a])} = {s}"
+                out.append(Condition(r.name, "match", axis_name(len(x), a), d, "= 0", text))
     if kind == "reshape" and r.input_shapes:
         total = product(r.input_shapes[0])
         target = getattr(r.node.layer, "shape", ())
@@ -149,6 +138,38 @@ def layer_conditions(r: LayerResult) -> list[Condition]:
         if isinstance(c, Formula):
             text = f"{readable(c)} is a multiple of groups = {groups}"
             out.append(Condition(r.name, "groups", None, mod(c, groups), "= 0", text))
+    return out
+
+
+def axis_name(rank: int, a: int) -> str | None:
+    names = AXIS_NAMES.get(rank - 1, ())
+    return names[a] if a < len(names) else None
+
+
+def merge_conditions(r: LayerResult) -> list[Condition]:
+    """Merged sizes that match: concat's equal on every axis but the channels; add's and
+    multiply's equal or 1, pair by pair, with a flat ``[C]`` as ``[1, …, 1, C]``."""
+    out: list[Condition] = []
+    ins = list(r.input_shapes)
+    if r.node.kind == "concat":
+        pairs = [(ins[0], other) for other in ins[1:]]
+        axes = len(ins[0]) - 1
+    else:
+        axes = max(len(s) for s in ins)
+        ins = [(1,) * (axes - len(s)) + tuple(s) for s in ins]
+        pairs = [(x, y) for i, x in enumerate(ins) for y in ins[i + 1 :]]
+    for first, other in pairs:
+        for a in range(min(axes, len(other))):
+            d = other[a] - first[a]
+            text = f"{readable(first[a])} = {readable(other[a])}"
+            factors: tuple[Value, ...] = ()
+            if r.node.kind != "concat":  # a size of 1 matches any other: W and W − 1 at W = 2
+                factors = (d, first[a] - 1, other[a] - 1)
+                d = d * factors[1] * factors[2]
+                text += " (or either is 1)"
+            if isinstance(d, Formula):
+                axis = axis_name(len(first), a)
+                out.append(Condition(r.name, "match", axis, d, "= 0", text, factors))
     return out
 
 

@@ -17,6 +17,7 @@ from cnncalc.reports.congruences import (
     threshold,
 )
 from cnncalc.reports.solve_text import congruence_text, verb
+from cnncalc.symbolic.formula import Formula
 from cnncalc.symbolic.periods import period, slope
 
 MAX_SEARCH = 100_000  # values (or tuples) tried when no exact method applies
@@ -51,6 +52,10 @@ def solve_symbol(name: str, conds: list[Condition], count: int) -> SymbolSolutio
     direct: list[Condition] = []  # no usable period: evaluated value by value
     finite: set[int] | None = None
     for c in others:
+        found = factor_roots(c, name)
+        if found is not None:
+            finite = found if finite is None else finite & found
+            continue
         s = slope(c.value, name)
         p = period(c.value, name)
         if s is None or p is None or p > MAX_MODULUS or (s != 0 and c.relation != "= 0"):
@@ -78,6 +83,24 @@ def solve_symbol(name: str, conds: list[Condition], count: int) -> SymbolSolutio
     out.valid = smallest_modulus(modulus, valid)
     out.values = first_values(out.valid, lowest, count)
     return out
+
+
+def factor_roots(c: Condition, name: str) -> set[int] | None:
+    """The solutions of a product equal to 0 (a broadcast: ``(W − 3)·(W − 1) = 0``), each
+    factor's own, when every factor grows or falls steadily; else None."""
+    if c.relation != "= 0" or not c.factors:
+        return None
+    found: set[int] = set()
+    for f in c.factors:
+        if not isinstance(f, Formula):
+            if f == 0:
+                return None  # holds for every value: no finite answer
+            continue
+        s, p = slope(f, name), period(f, name)
+        if f.symbols() != {name} or not s or p is None or p > MAX_MODULUS:
+            return None
+        found |= roots(Condition(c.layer, c.kind, c.axis, f, "= 0", c.text), name, p, s)
+    return found
 
 
 def conflict(name: str, periodic: list[tuple[Condition, int, set[int]]]) -> str:

@@ -124,9 +124,9 @@ def share(part: Any, whole: Any) -> Any:
 
 ESTIMATE_NOTE = (
     "estimate: cnncalc cannot follow every unit's field here (linear or cubic up-sampling "
-    "of a symbolic size, merged fields whose strides differ, a size-1 axis broadcast over "
-    "a symbolic size, a pattern longer than 512 units), so the size, stride and start "
-    "come from the closed formulas"
+    "of a symbolic size, merged fields whose strides differ, a size-1 axis (or one that may "
+    "be 1) broadcast over a symbolic size, a pattern longer than 512 units), so the size, "
+    "stride and start come from the closed formulas"
 )
 
 
