@@ -25,6 +25,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CNNCALC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("CNNCALC_NO_CACHE", raising=False)
     monkeypatch.setattr(parsecache, "MIN_CHARS", 0)
+    monkeypatch.setattr(parsecache, "_enabled", [True])
     return tmp_path / parsecache.FORMAT
 
 
@@ -121,7 +122,18 @@ def test_switched_off_sizes_and_unwritable_places(
     assert parse_toml("a = 2\n", "t") == {"a": 2}
 
 
+def test_the_python_api_leaves_the_cache_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CNNCALC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(parsecache, "_enabled", [False])
+    assert parsecache.directory() is None
+    load(str(EXAMPLES), only="lenet5")
+    assert entries(tmp_path / parsecache.FORMAT) == []
+
+
 def test_the_default_place_follows_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsecache, "_enabled", [True])
     monkeypatch.delenv("CNNCALC_CACHE_DIR", raising=False)
     monkeypatch.delenv("CNNCALC_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")

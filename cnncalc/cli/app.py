@@ -17,6 +17,7 @@ import typer
 from cnncalc import __version__
 from cnncalc.cli.lean import LeanGroup
 from cnncalc.errors import EXIT_INVALID, EXIT_OK, CnnCalcError, printable
+from cnncalc.spec import parsecache
 
 # The command list of `cnncalc --help`: one line each, short enough not to be cut off.
 SHORT_HELP = {
@@ -126,6 +127,7 @@ def root(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every user error is one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
+    parsecache.enable()  # a user runs the same files many times a minute
     try:
         result: Any = app_for(args)(args=args, prog_name="cnncalc", standalone_mode=False)
         sys.stdout.flush()  # a full disk fails here, inside main, not at exit

@@ -9,6 +9,8 @@ that parse are kept (errors always come from the parser itself). Entries are wri
 (a temporary file renamed), at most ``MAX_ENTRIES`` of them (the oldest go first), and a
 directory that cannot be written to only means no cache.
 
+The command line turns it on (``enable``); the Python API leaves it off, since a program
+that parses many texts of its own would fill it with entries it never reads again.
 ``CNNCALC_NO_CACHE=1`` turns it off; ``CNNCALC_CACHE_DIR`` moves it.
 """
 
@@ -28,11 +30,17 @@ MIN_CHARS = 8 * 1024  # a smaller file parses in about a millisecond: not worth 
 MAX_CHARS = 2 * 2**20  # entries stay small; larger files are parsed every time
 MAX_ENTRIES = 32
 FORMAT = f"toml-py{sys.version_info[0]}.{sys.version_info[1]}-m{marshal.version}"
+_enabled = [False]
+
+
+def enable(on: bool = True) -> None:
+    """Use the cache from now on in this process (the command line does)."""
+    _enabled[0] = on
 
 
 def directory() -> str | None:
     """Where entries live, or None when the cache is off."""
-    if os.environ.get("CNNCALC_NO_CACHE"):
+    if not _enabled[0] or os.environ.get("CNNCALC_NO_CACHE"):
         return None
     base = os.environ.get("CNNCALC_CACHE_DIR")
     if not base:
