@@ -19,6 +19,7 @@ from cnncalc.reports.conventions import (
     deviations,
     layer_cost,
     network_cost,
+    present_types,
 )
 from cnncalc.reports.jsonreport import number
 from cnncalc.reports.tables import COUNT, TABLES, Column, Table, header, share
@@ -30,7 +31,8 @@ def title(conv: Convention) -> str:
 
 def notes(a: Analysis, conv: Convention) -> list[str]:
     """What the convention counts, and what the tool does differently where it has a bug."""
-    lines = [f"{conv.name}: counted as {conv.tool}: " + "; ".join(conv.rules())]
+    rules = conv.rules(present_types(a)) or ["nothing it counts is in this network"]
+    lines = [f"{conv.name}: counted as {conv.tool}: " + "; ".join(rules)]
     lines += [
         f"{conv.name} itself {d}: cnncalc counts what it means to" for d in deviations(a, conv)
     ]

@@ -13,7 +13,7 @@ a tool has a bug the table follows what the tool means to count, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -122,19 +122,29 @@ class Convention:
         for keys, _ in self.deviations:
             assert set(keys) <= set(OP_PART) | set(WEIGHTED), keys
 
-    def rules(self) -> list[str]:
-        """One line per counted part, for notes and docs."""
-        lines = [f"conv, conv_transpose, fc, patch_merging: {self.per_mac} per multiply-add"]
-        if self.bias:
-            lines.append(f"bias of {', '.join(self.bias)}: 1 per output value")
+    def rules(self, present: Collection[str] | None = None) -> list[str]:
+        """One line per counted part, for notes and docs; with ``present`` (see
+        :func:`present_types`), only the lines of the layer types a network has."""
+
+        def kept(keys: Sequence[str]) -> list[str]:
+            return [k for k in keys if present is None or k in present]
+
+        lines = []
+        weighted = kept(("conv", "conv_transpose", "fc", "patch_merging"))
+        if weighted:
+            lines.append(f"{', '.join(weighted)}: {self.per_mac} per multiply-add")
+        if kept(self.bias):
+            lines.append(f"bias of {', '.join(kept(self.bias))}: 1 per output value")
         grouped: dict[str, list[str]] = {}  # layer types that share a rule, in order
         for key, rule in self.ops.items():
-            grouped.setdefault(rule.text(), []).append(key)
+            if kept([key]):
+                grouped.setdefault(rule.text(), []).append(key)
         lines += [f"{', '.join(keys)}: {words}" for words, keys in grouped.items()]
-        macs = [ATTENTION_PARTS[p] for p in self.attention if p in ("projections", "products")]
-        said = [f"{self.per_mac} per multiply-add of " + " and of ".join(macs)] if macs else []
-        said += [ATTENTION_PARTS[p] for p in self.attention if p in ("bias", "softmax")]
-        lines.append("attention: " + "; ".join(said))
+        if kept(["attention"]):
+            macs = [ATTENTION_PARTS[p] for p in self.attention if p in ("projections", "products")]
+            said = [f"{self.per_mac} per multiply-add of " + " and of ".join(macs)] if macs else []
+            said += [ATTENTION_PARTS[p] for p in self.attention if p in ("bias", "softmax")]
+            lines.append("attention: " + "; ".join(said))
         return lines
 
 
@@ -433,9 +443,16 @@ def network_cost(a: Analysis, conv: Convention) -> Cost:
     return sum((layer_cost(r, conv) for r in a.layers), Cost())
 
 
+def present_types(a: Analysis) -> set[str]:
+    """The layer types a convention's rules may name that the network has (fused
+    activations too; an fc on the channels is an fc as well)."""
+    present = {op_key(r) for r in a.layers} | {str(r.node.activation) for r in a.layers}
+    return present | ({"fc"} if "fc_channels" in present else set())
+
+
 def deviations(a: Analysis, conv: Convention) -> list[str]:
     """What the tool itself does differently on this network, where it has a bug."""
-    present = {op_key(r) for r in a.layers} | {r.node.activation for r in a.layers}
+    present = present_types(a)
     return [text for keys, text in conv.deviations if present & set(keys)]
 
 
