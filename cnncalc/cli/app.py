@@ -65,6 +65,8 @@ def make_app(names: Sequence[str]) -> typer.Typer:
         name="cnncalc",
         help="Shapes, parameters, receptive fields and MACs of convolutional networks, "
         "computed from a TOML layer spec before you write any model code.",
+        epilog="A file of 8 KiB or more is parsed once: its parsed form is kept in the user's "
+        "cache directory (~/.cache/cnncalc). CNNCALC_NO_CACHE=1 turns that off.",
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,
