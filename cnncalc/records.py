@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from keyword import iskeyword
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar, dataclass_transform, get_origin
@@ -34,6 +35,8 @@ class Spec:
     __slots__ = ("name", "default", "default_factory", "repr", "compare", "kw_only", "metadata")
 
     def __init__(self, name: str, value: Any, kw_only: bool) -> None:
+        if not name.isidentifier() or iskeyword(name):  # __init__'s source is made of names
+            raise TypeError(f"a record field needs a Python name, got {name!r}")
         self.name = name
         self.kw_only = kw_only
         if isinstance(value, dataclasses.Field):

@@ -79,7 +79,7 @@ def test_invalid_toml_is_never_kept_and_errs_alike(cache: Path) -> None:
     assert entries(cache) == []
 
 
-def test_dates_which_marshal_cannot_write_are_parsed_every_time(cache: Path) -> None:
+def test_dates_which_json_lacks_are_parsed_every_time(cache: Path) -> None:
     text = "when = 1979-05-27T07:32:00Z\n"
     assert parse_toml(text, "t") == tomllib.loads(text)
     assert entries(cache) == []
@@ -89,11 +89,11 @@ def test_a_damaged_entry_is_a_miss_and_is_written_again(cache: Path) -> None:
     text = 'a = [1, 2, {b = "c"}]\n'
     parse_toml(text, "t")
     (entry,) = entries(cache)
-    for damage in (b"", b"\x00garbage", entry.read_bytes()[:-3], b"\xe9" * 40):
+    for damage in (b"", b"\x00garbage", entry.read_bytes()[:-3], b"\xe9" * 40, b"[" * 10**5):
         entry.write_bytes(damage)
         assert parse_toml(text, "t") == tomllib.loads(text)
         assert parsecache.recall(str(entry)) == tomllib.loads(text)
-    entry.write_bytes(parsecache.marshal.dumps([1, 2]))  # not a table: not a document
+    entry.write_bytes(b"[1, 2]")  # not a table: not a document
     assert parse_toml(text, "t") == tomllib.loads(text)
 
 

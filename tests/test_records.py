@@ -178,6 +178,13 @@ def test_records_refuse_what_they_do_not_build() -> None:
         records.record(type("Thawed", (frozen,), {}))
 
 
+@pytest.mark.parametrize("name", ["a b", "x=1):\n import os\n def f(", "class", "1a", ""])
+def test_a_field_that_is_not_a_python_name_is_refused(name: str) -> None:
+    """__init__ is compiled from the field names: anything but a name never reaches it."""
+    with pytest.raises(TypeError, match="a record field needs a Python name"):
+        records.record(type("Odd", (), {"__annotations__": {name: "int"}}))
+
+
 def test_methods_written_in_the_class_are_kept() -> None:
     @records.record(frozen=True)
     class Own:

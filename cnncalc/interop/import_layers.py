@@ -141,7 +141,7 @@ def resample(
     if align_corners:
         keys["align_corners"] = True
     cls = mp_kind_class(mp, "upsample")
-    if mode != "nearest" and (cls is None or "mode" not in cls.__dataclass_fields__):
+    if mode != "nearest" and (cls is None or "mode" not in {k.name for k in cls.keys()}):
         return mp.refuse(node, f"{mode} resampling: needs cnncalc's upsample with a mode")
     mp.add(node, keys, [x], op="upsample")
     return mp.keep_layout(node, x)

@@ -5,8 +5,8 @@ file of many networks (examples.toml) than cnncalc takes to analyse the one aske
 The parsed document of a file of ``MIN_CHARS`` or more is kept in the user's cache
 directory, named by a hash of the file's text: the same text gives the same document, so a
 hit returns exactly what ``tomllib`` would, and an edited file is a new name. Only files
-that parse are kept (errors always come from the parser itself). Entries are written whole
-(a temporary file renamed), at most ``MAX_ENTRIES`` of them (the oldest go first), and a
+that parse are kept (errors always come from the parser itself). Entries are JSON, written
+whole (a temporary file renamed), at most ``MAX_ENTRIES`` of them (the oldest go first), and a
 directory that cannot be written to only means no cache.
 
 The command line turns it on (``enable``); the Python API leaves it off, since a program
@@ -16,7 +16,7 @@ that parses many texts of its own would fill it with entries it never reads agai
 
 from __future__ import annotations
 
-import marshal
+import json
 import os
 import sys
 from typing import Any
@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - a Python built without it
 MIN_CHARS = 8 * 1024  # a smaller file parses in about a millisecond: not worth a file
 MAX_CHARS = 2 * 2**20  # entries stay small; larger files are parsed every time
 MAX_ENTRIES = 32
-FORMAT = f"toml-py{sys.version_info[0]}.{sys.version_info[1]}-m{marshal.version}"
+FORMAT = f"toml-py{sys.version_info[0]}.{sys.version_info[1]}-json"
 _enabled = [False]
 
 
@@ -65,11 +65,14 @@ def entry(text: str) -> str | None:
 
 
 def recall(path: str) -> dict[str, Any] | None:
-    """The document kept at ``path``, or None (no entry, or one that cannot be read)."""
+    """The document kept at ``path``, or None (no entry, or one that cannot be read).
+
+    Entries are JSON, which holds exactly what TOML does but dates: data, never code.
+    """
     try:
         with open(path, "rb") as handle:
-            doc = marshal.loads(handle.read())
-    except (OSError, ValueError, EOFError, TypeError):
+            doc = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
         return None
     return doc if type(doc) is dict else None
 
@@ -77,8 +80,8 @@ def recall(path: str) -> dict[str, Any] | None:
 def keep(path: str, doc: dict[str, Any]) -> None:
     """Write an entry whole; any failure (a read-only home, a full disk) only skips it."""
     try:
-        data = marshal.dumps(doc)
-    except ValueError:  # a value marshal cannot write: parse such a file every time
+        data = json.dumps(doc, separators=(",", ":")).encode("ascii")
+    except (TypeError, ValueError):  # dates, which JSON lacks: parse such a file every time
         return
     folder = os.path.dirname(path)
     temporary = f"{path}.{os.getpid()}.tmp"
