@@ -154,6 +154,13 @@ def test_cross_attention_reads_kv_and_counts_its_channels() -> None:
     assert x.field.is_global
 
 
+def test_every_repeated_copy_of_cross_attention_reads_kv() -> None:
+    a = net([4, 8], "fc 6 name=enc", "attention 2 kv=enc inputs=[input] repeat=2 name=x")
+    assert layer(a, "x_2").inputs == ("x_1", "enc")
+    assert layer(a, "x_2").effect == layer(a, "x_1").effect
+    assert layer(a, "x_2").field_via == "x_1"  # the keys' field merges with the queries'
+
+
 def test_attention_parameters_are_torchs(torch_or_skip: Any) -> None:
     nn = torch_or_skip.nn
     for embed, heads, kdim in ((8, 2, 8), (12, 3, 5)):

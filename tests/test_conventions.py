@@ -174,8 +174,8 @@ def test_rules_read_as_sentences() -> None:
     ]
     assert PRESETS["fvcore"].rules()[-4:-1] == [
         "global_avgpool, adaptive_avgpool: 1 per input value (2-D only)",
-        "upsample: 1 per output value (2-D only)",
-        "upsample_bilinear: 4 per output value (2-D only)",
+        "upsample, upsample_to: 1 per output value (2-D only)",
+        "upsample_bilinear, upsample_to_bilinear: 4 per output value (2-D only)",
     ]
     assert PRESETS["deepspeed"].rules()[:2] == [
         "conv, conv_transpose, fc, patch_merging: 2 per multiply-add",
@@ -605,6 +605,8 @@ MODERN_KINDS = {
     *("silu", "hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu"),
     *("adaptive_avgpool", "adaptive_maxpool", "upsample", "upsample_linear"),
     *("upsample_bilinear", "upsample_trilinear", "upsample_bicubic"),
+    *("upsample_to", "upsample_to_linear", "upsample_to_bilinear", "upsample_to_trilinear"),
+    "upsample_to_bicubic",
     *("slice", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pad", "crop"),
     *("identity", "drop_path"),
 }

@@ -208,6 +208,52 @@ def test_crop_to_a_layer_centre_crops_and_reads_it() -> None:
     assert c.effect.padding == ((-1, -1), (-1, -1))  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("dims", "mode"), [(d, m) for d in (1, 2, 3) for m in ("nearest", "linear")] + [(2, "bicubic")]
+)
+def test_upsample_to_a_layer_is_the_size_form_at_that_layers_size(dims: int, mode: str) -> None:
+    """The output takes the spatial size of the layer ``to`` names and its own channels;
+    parameters, MACs and the field are those of ``size`` at that size."""
+    stem = ("conv 3 kernel=3 stride=2 name=half", "conv 4 kernel=3 stride=2 name=quarter")
+    to = net([13] * dims + [2], *stem, f"upsample to=half mode={mode} name=u", "conv 2 kernel=3")
+    u = by_name(to)["u"]
+    assert u.inputs == ("quarter", "half")  # type: ignore[attr-defined]
+    assert u.shape == (6,) * dims + (4,)  # type: ignore[attr-defined]
+    sized = net([13] * dims + [2], *stem, f"upsample size=6 mode={mode} name=u", "conv 2 kernel=3")
+    for r, s in zip(to.layers, sized.layers, strict=True):
+        assert (r.shape, r.effect, r.field) == (s.shape, s.effect, s.field), r.name
+    assert u.field_via is None  # type: ignore[attr-defined]  # its second input gives a size
+    assert u.node.layer.describe() == "to half" + ("" if mode == "nearest" else f" {mode}")  # type: ignore[attr-defined]
+
+
+def test_upsample_to_reads_its_layer_in_every_repeated_copy_and_inside_a_block() -> None:
+    blocks = """
+[blocks.pooled]
+layers = ["global_pool", "conv 4 kernel=1", "upsample to=input mode=bilinear name=up"]
+"""
+    a = net(
+        [9, 7, 2],
+        "conv 4 kernel=3 stride=2 name=c",
+        "upsample to=input repeat=2 name=u",
+        "pooled inputs=[c] name=p",
+        blocks=blocks,
+    )
+    layers = by_name(a)
+    assert layers["u_2"].inputs == ("u_1", "input")  # type: ignore[attr-defined]
+    assert layers["u_2"].shape == (9, 7, 4)  # type: ignore[attr-defined]
+    assert layers["p.up"].inputs == ("p.conv1", "c")  # type: ignore[attr-defined]
+    assert layers["p.up"].shape == (4, 3, 4)  # type: ignore[attr-defined]
+
+
+def test_upsample_with_a_second_input_and_no_to_is_an_error() -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        net([8, 8, 2], "conv 2 kernel=3 name=c", "upsample 2 inputs=[c,input]")
+    assert str(caught.value) == (
+        "test.toml:4: test, upsample1, inputs: upsample reads one input, got 2; expected "
+        "the layer whose size it takes in to"
+    )
+
+
 def test_norms_of_a_single_value_are_refused_as_torch_refuses_them() -> None:
     with pytest.raises(CnnCalcError) as caught:
         net([4, 4, 2], "global_pool", "instancenorm")

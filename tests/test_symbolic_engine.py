@@ -390,6 +390,25 @@ def test_the_field_after_adaptive_pooling_is_exact_at_every_size(
         assert not pooled.field.estimate, net  # followed unit by unit, not estimated
 
 
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_upsample_to_a_layer_of_symbolic_size_takes_its_formula(rank: int, mode: str) -> None:
+    """The output's sizes are the other layer's formulas (an FPN's top-down step, DeepLab's
+    return to the input); every number agrees with the numeric engine, and the fields from
+    it on are estimates, as after a size (torch picks the pixels in float32 from the sizes)."""
+    shape = "x".join([*SYMBOLS[3 - rank :], "2"])
+    top_down = "conv 2 kernel=3 stride=2 name=half; conv 2 kernel=3 stride=2; "
+    top_down += f"upsample to=half mode={mode}; conv 2 kernel=2"
+    back = f"conv 2 kernel=3 stride=2; upsample to=input mode={mode}; conv 2 kernel=2"
+    for net in (top_down, back):
+        compare_all(net, rank, 2, list(range(5, 30)))
+        sym = analyze_inline(net, shape)
+        k = next(i for i, r in enumerate(sym.layers) if r.node.kind == "upsample")
+        target = sym.layers[0].shape if net == top_down else sym.network.inputs["input"]
+        assert sym.layers[k].shape == target[:-1] + (2,)
+        assert [r.field.estimate for r in sym.layers] == [i >= k for i in range(len(sym.layers))]
+
+
 def test_a_window_after_an_estimated_adaptive_pool_keeps_exact_fractions() -> None:
     """A transposed conv leaves units that read nothing, so the adaptive pool after it is
     estimated, with a symbolic stride; the next window's closed formulas stay exact."""

@@ -250,6 +250,68 @@ def test_repeated_modules_become_a_block_with_repeat(tmp_path: Path) -> None:
     ]
 
 
+PYRAMID_MODEL = """
+import torch.nn.functional as F
+from torch import nn
+
+
+class Unit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+class Pooling(nn.Module):  # torchvision's ASPPPooling
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        size = x.shape[-2:]
+        return F.interpolate(self.conv(self.pool(x)), size=size, mode="bilinear")
+
+
+class Pyramid(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+        self.stage = nn.Sequential(Unit(), Unit())
+        self.down = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+        self.pool1 = Pooling()
+        self.pool2 = Pooling()
+
+    def forward(self, x):
+        s = self.stage(self.stem(x))
+        top = F.interpolate(self.down(s), size=s.size()[2:])  # an FPN's top-down step
+        y = s + top + self.pool1(s) + self.pool2(s)
+        return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+"""
+
+
+def test_an_interpolate_to_another_tensors_size_is_upsample_to(tmp_path: Path) -> None:
+    """The size read off a tensor's shape becomes ``to`` naming its layer (a folded block
+    instance by its name, a block's own input as "input"), so the file follows any input."""
+    text = import_torch(f"{write(tmp_path, PYRAMID_MODEL)}:Pyramid", {"input": [19, 13, 3]}).toml()
+    for line in (
+        '{ name = "stage", type = "unit", repeat = 2 },',
+        '{ name = "upsample", type = "upsample", to = "stage" },',
+        '{ name = "upsample_2", type = "upsample", mode = "bilinear", to = "input" },',
+        '{ name = "upsample", type = "upsample", mode = "bilinear", to = "input" },',  # a block's
+    ):
+        assert line in text
+    assert "[blocks.pooling]" in text and "size =" not in text
+    (n,) = load_text(text, "pyramid.toml")
+    n.inputs["input"] = (40, 24, 3)
+    a = analyze(n)
+    assert a.layers[-1].shape == (40, 24, 4)
+    assert {r.name: r.shape for r in a.layers}["pool2.upsample"] == (20, 12, 4)
+
+
 def test_import_says_what_it_is_doing(tmp_path: Path) -> None:
     (n,) = load(str(DATA / "twins.toml"))
     path = write(tmp_path, export_pytorch([analyze(n)]).code)

@@ -164,15 +164,19 @@ ACTS += ["hardswish", "hardsigmoid", "relu6", "mish", "softplus", "selu", "prelu
 SIMPLE = [*ACTS, "batchnorm", "dropout", "prelu per_channel"]
 
 
-def upsample_entry(draw: Any, n: int) -> dict[str, Any]:
-    """Every mode its rank allows, by a scale (whole or not) or to a size, align_corners."""
+def upsample_entry(draw: Any, n: int, others: list[str]) -> dict[str, Any]:
+    """Every mode its rank allows, by a scale (whole or not), to a size or to the size of
+    one of ``others`` (earlier layers of the same rank), align_corners."""
     modes = ["nearest", "linear", {1: "linear", 2: "bilinear", 3: "trilinear"}[n]]
     mode = draw(st.sampled_from(modes + (["bicubic"] if n == 2 else [])))
     entry: dict[str, Any] = {"type": "upsample", "mode": mode}
-    if draw(st.booleans()):
+    how = draw(st.sampled_from(["scale", "size", "to"]))
+    if how == "scale":
         entry["scale"] = per_axis(draw, n, st.sampled_from([1, 2, 3, 1.5, 2.5, 0.75]))
-    else:
+    elif how == "size" or not others:
         entry["size"] = per_axis(draw, n, st.integers(1, MAX_SIZE[n] + 6))
+    else:
+        entry["to"] = draw(st.sampled_from(others))
     if mode != "nearest" and draw(st.booleans()):
         entry["align_corners"] = True
     return entry
@@ -330,7 +334,8 @@ def networks(draw: Any) -> str:
         elif kind == "pool":
             ok = add(pool_entry(draw, spatial))
         elif kind == "upsample":
-            ok = add(upsample_entry(draw, spatial))
+            others = [k for k, v in shapes.items() if len(v) == len(current)]
+            ok = add(upsample_entry(draw, spatial, others))
         elif kind == "simple":
             simple = draw(st.sampled_from(SIMPLE))
             per_channel = {"per_channel": True} if simple.endswith("per_channel") else {}

@@ -4,7 +4,8 @@ Each such example in examples.toml must give its model's trainable parameters, i
 parameters with the batchnorm statistics, its MACs (the convolution and matrix-multiply
 FLOPs of ``torch.utils.flop_counter.FlopCounterMode``, halved, as torchvision computes
 its published GFLOPS) and its output shapes, all measured here on the real model
-(``weights=None``, eval mode, one 224x224x3 image; attention in PyTorch's math kernel and
+(``weights=None``, eval mode, one 224x224x3 image, and for the examples that follow any
+input size another size too; attention in PyTorch's math kernel and
 ``nn.MultiheadAttention`` off its fused path, so ``Q Kᵀ`` and ``A V`` are ``bmm`` calls the
 counter sees). torchvision comes through
 :mod:`tvmodels`, which says how to install it; without it these tests are skipped.
@@ -21,7 +22,7 @@ import pytest
 from tvmodels import load as torchvision_models
 
 from cnncalc import analyze, load
-from cnncalc.engine.walk import Analysis
+from cnncalc.engine.walk import Analysis, replace_input
 
 EXAMPLES = Path(__file__).parent.parent / "examples.toml"
 SIZE = 224
@@ -67,6 +68,10 @@ MODELS: dict[str, Callable[[Any], Any]] = {
     "deeplabv3_resnet50": deeplab,
     "resnet50_fpn": fpn,
 }
+# (example, input size) beyond the 224 of every example: those whose up-sampling takes its
+# size from a layer (upsample's ``to``), and so follow ``--input``
+OTHER_SIZES = [("deeplabv3_resnet50", 512)]
+CASES = [(name, SIZE) for name in MODELS] + OTHER_SIZES
 
 
 def channels_last(shape: Any) -> list[int]:
@@ -74,7 +79,7 @@ def channels_last(shape: Any) -> list[int]:
     return dims[1:] + dims[:1] if len(dims) > 1 else dims
 
 
-def measure(model: Any) -> dict[str, Any]:
+def measure(model: Any, size: int) -> dict[str, Any]:
     """What cnncalc computes, measured on the model."""
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -86,7 +91,7 @@ def measure(model: Any) -> dict[str, Any]:
     torch.backends.mha.set_fastpath_enabled(False)
     try:
         with counter, torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
-            out = model(torch.zeros(1, 3, SIZE, SIZE))
+            out = model(torch.zeros(1, 3, size, size))
     finally:
         torch.backends.mha.set_fastpath_enabled(fused)
     flops = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
@@ -107,11 +112,20 @@ def analyses() -> dict[str, Analysis]:
     return {n.name: analyze(n) for n in load(str(EXAMPLES)) if n.name in MODELS}
 
 
-@pytest.mark.parametrize("name", list(MODELS))
-def test_example_is_the_torchvision_model(name: str) -> None:
-    want = measure(MODELS[name](torchvision_models()))
-    a = analyses()[name]
-    assert a.network.inputs == {"input": (SIZE, SIZE, 3)}
+def analysis(name: str, size: int) -> Analysis:
+    """The example as written (224x224x3), or with its input replaced, as ``--input`` does."""
+    if size == SIZE:
+        return analyses()[name]
+    (n,) = load(str(EXAMPLES), only=name)
+    replace_input(n, {"input": (size, size, 3)})
+    return analyze(n)
+
+
+@pytest.mark.parametrize(("name", "size"), CASES, ids=[f"{n}-{s}" for n, s in CASES])
+def test_example_is_the_torchvision_model(name: str, size: int) -> None:
+    want = measure(MODELS[name](torchvision_models()), size)
+    a = analysis(name, size)
+    assert a.network.inputs == {"input": (size, size, 3)}
     got = {
         "trainable_params": a.totals.trainable_params,
         "params": a.totals.params,

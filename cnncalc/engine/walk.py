@@ -13,6 +13,7 @@ from cnncalc.layers.base import (
     FUSED_PARAMS,
     Effect,
     Field,
+    Layer,
     MismatchError,
     Shape,
     fmt_shape,
@@ -243,7 +244,12 @@ class Walk:
 
     def run(self) -> Analysis:
         net, nodes = self.net, self.net.nodes
-        deps = [tuple(self.resolve(n, node) for n in node.inputs) for node in nodes]
+        deps = [
+            tuple(
+                self.resolve(n, node, k) for n, k in zip(node.inputs, input_keys(node), strict=True)
+            )
+            for node in nodes
+        ]
         shapes: dict[str, Shape] = dict(net.inputs)
         fields: dict[str, Field] = {k: input_field(s) for k, s in net.inputs.items()}
         input_fields = dict(fields)
@@ -281,7 +287,7 @@ class Walk:
                 effect,
                 rf,
                 warnings,
-                field_via=widest(ins, in_fields) if len(ins) > 1 else None,
+                field_via=merged_via(layer, ins, in_fields),
             )
             shapes[node.name] = effect.shape
             fields[node.name] = rf
@@ -380,6 +386,22 @@ class Walk:
         for r in chain:
             owners[r.name] = found
         return found
+
+
+def input_keys(node: Node) -> list[str]:
+    """The key each input was written under: inputs, and last the key of a layer read as a
+    second input (crop's to), so that an unknown name there points at that key."""
+    keys = ["inputs"] * len(node.inputs)
+    reads = getattr(node.layer, "reads", None)
+    if keys and reads and getattr(node.layer, reads, None) is not None:
+        keys[-1] = reads
+    return keys
+
+
+def merged_via(layer: Layer, names: Sequence[str], fields: Sequence[Field]) -> str | None:
+    """For a layer that merges the fields of several inputs, the input with the widest."""
+    k = layer.value_inputs
+    return widest(names[:k], fields[:k]) if len(names[:k]) > 1 else None
 
 
 def widest(names: Sequence[str], fields: Sequence[Field]) -> str:

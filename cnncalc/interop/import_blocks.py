@@ -29,6 +29,15 @@ class Segment:
     skeleton: tuple[Any, ...] = ()
     values: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    def wire(self, name: str) -> str:
+        """A name the instance reads, as its block writes it: its input, or a local name."""
+        return "input" if name == self.source else local(name, self.path)
+
+    def local_keys(self, layer: Layer) -> dict[str, Any]:
+        """The layer's keys as its block writes them: a layer its read key names, wired."""
+        key = read_key(layer)
+        return layer.keys if key is None else {**layer.keys, key: self.wire(layer.keys[key])}
+
 
 @dataclass
 class Block:
@@ -61,6 +70,20 @@ def local(name: str, path: str) -> str:
     return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
+def read_key(layer: Layer) -> str | None:
+    """The key by which the layer names another it reads (upsample's and crop's ``to``,
+    attention's ``kv``), when it has one."""
+    found = REGISTRY.get(layer.keys.get("type", ""))
+    key = getattr(found[0], "reads", None) if found else None
+    return key if key is not None and isinstance(layer.keys.get(key), str) else None
+
+
+def reads(layer: Layer) -> list[str]:
+    """Every layer this one reads: its inputs, and the one its read key names."""
+    key = read_key(layer)
+    return [*layer.inputs, *([layer.keys[key]] if key else [])]
+
+
 def segments(layers: list[Layer], depth: int) -> list[tuple[str | None, list[Layer]]]:
     """Consecutive layers grouped by their module path at ``depth`` (None: outside any)."""
     out: list[tuple[str | None, list[Layer]]] = []
@@ -76,7 +99,7 @@ def segments(layers: list[Layer], depth: int) -> list[tuple[str | None, list[Lay
 def candidate(path: str, layers: list[Layer], readers: dict[str, set[str]]) -> Segment | None:
     """The run as a block instance, if it is one: one input, read only at its end."""
     names = {layer.name for layer in layers}
-    outside = {i for layer in layers for i in layer.inputs if i not in names}
+    outside = {i for layer in layers for i in reads(layer) if i not in names}
     if (
         len(outside) != 1
         or len(layers) < 2
@@ -96,9 +119,9 @@ def candidate(path: str, layers: list[Layer], readers: dict[str, set[str]]) -> S
     skeleton: list[Any] = []
     for layer in layers:
         mine = local(layer.name, path)
-        wiring = tuple("input" if i == source else local(i, path) for i in layer.inputs)
+        wiring = tuple(seg.wire(i) for i in layer.inputs)
         keys: list[tuple[str, str | None]] = []
-        for k, v in layer.keys.items():
+        for k, v in seg.local_keys(layer).items():
             if isinstance(v, int) and not isinstance(v, bool) and k not in ("type", "repeat"):
                 seg.values[(mine, k)] = v
                 keys.append((k, None))
@@ -113,7 +136,7 @@ def fold(net: Any) -> Folded | None:
     """The network with its repeated submodules as blocks, or None when nothing repeats."""
     readers: dict[str, set[str]] = {}
     for layer in net.layers:
-        for i in [*layer.inputs, *([layer.keys["kv"]] if "kv" in layer.keys else [])]:
+        for i in reads(layer):
             readers.setdefault(i, set()).add(layer.name)
     for o in net.outputs:
         readers.setdefault(o, set()).add("<output>")
@@ -127,9 +150,17 @@ def fold(net: Any) -> Folded | None:
     if not folder.blocks:
         return None
     rename = folder.rename
-    layers = [replace(x, inputs=[rename.get(i, i) for i in x.inputs]) for x in layers]
+    layers = [renamed(x, rename) for x in layers]
     outputs = [rename.get(o, o) for o in net.outputs]
     return Folded(layers, outputs, list(folder.blocks.values()))
+
+
+def renamed(layer: Layer, rename: dict[str, str]) -> Layer:
+    """The layer reading a folded instance by its name (not its last layer's)."""
+    key, keys = read_key(layer), layer.keys
+    if key is not None:
+        keys = {**keys, key: rename.get(keys[key], keys[key])}
+    return replace(layer, inputs=[rename.get(i, i) for i in layer.inputs], keys=keys)
 
 
 class Folder:
@@ -204,7 +235,7 @@ class Folder:
         inner = []
         for mine, _, wiring in skeleton[1]:
             layer = names[mine]
-            kv = dict(layer.keys)
+            kv = dict(first.local_keys(layer))
             for (at, k), expr in text.items():
                 if at == mine:
                     kv[k] = expr

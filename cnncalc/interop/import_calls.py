@@ -25,6 +25,7 @@ from cnncalc.interop.import_layers import (
     pixel_shuffle,
     pool,
     resample,
+    shape_source,
 )
 from cnncalc.interop.import_map import Mapper
 from cnncalc.interop.torch_import_kinds import pad_keys
@@ -320,7 +321,8 @@ def interpolate(mp: Mapper, node: Any, x: Any) -> None:
     corners = arg(node, 4, "align_corners", default=None)
     recompute = arg(node, 5, "recompute_scale_factor", default=None)
     scale = None if recompute else arg(node, 2, "scale_factor", default=None)
-    resample(mp, node, x, mode, corners, scale)
+    like = shape_source(mp, arg(node, 1, "size"), x)
+    resample(mp, node, x, mode, corners, scale, like)
 
 
 # ----- merges

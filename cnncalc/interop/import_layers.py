@@ -3,9 +3,10 @@ weight, pooling and adaptive pooling, linear, layer norm, resampling, pixel shuf
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
-from cnncalc.interop.import_map import Mapper
+from cnncalc.interop.import_map import Mapper, identity
 
 
 def ints(v: Any, n: int) -> list[int]:
@@ -121,9 +122,16 @@ MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
 
 
 def resample(
-    mp: Mapper, node: Any, x: Any, mode: str, align_corners: Any, scale: Any = None
+    mp: Mapper,
+    node: Any,
+    x: Any,
+    mode: str,
+    align_corners: Any,
+    scale: Any = None,
+    like: Any = None,
 ) -> None:
-    """upsample: with the scale the call gave (torch maps coordinates by it), else the size."""
+    """upsample: with the scale the call gave (torch maps coordinates by it), to the size of
+    the tensor ``like`` when the call read it off that tensor's shape, else the size."""
     before, after = mp.shape(x)[2:], mp.shape(node)[2:]
     whole = all(b and a % b == 0 for a, b in zip(after, before, strict=True))
     if mode not in MODES:
@@ -131,7 +139,9 @@ def resample(
     keys: dict[str, Any] = {"type": "upsample"}
     if mode != "nearest":
         keys["mode"] = mode
-    if scale is not None:
+    if like is not None:
+        keys["to"] = mp.ref[like]
+    elif scale is not None:
         factors = list(scale) if isinstance(scale, list | tuple) else [scale] * len(after)
         keys["scale"] = one([int(f) if float(f).is_integer() else float(f) for f in factors])
     elif mode == "nearest" and whole:
@@ -145,6 +155,28 @@ def resample(
         return mp.refuse(node, f"{mode} resampling: needs cnncalc's upsample with a mode")
     mp.add(node, keys, [x], op="upsample")
     return mp.keep_layout(node, x)
+
+
+def shape_source(mp: Mapper, size: Any, x: Any) -> Any:
+    """The tensor whose spatial sizes ``size`` is (``y.shape[2:]``, ``y.size()[-2:]``, as
+    torch.fx records them: DeepLab's and an FPN's F.interpolate), when cnncalc can name it
+    as upsample's ``to``; else None. (torch.export records such sizes as numbers.)"""
+    if getattr(size, "target", None) is not operator.getitem or not hasattr(size.args[0], "op"):
+        return None
+    shape, part = size.args
+    if shape.target is getattr and shape.args[1] == "shape":
+        like = shape.args[0]
+    elif shape.op == "call_method" and shape.target == "size" and len(shape.args) == 1:
+        like = shape.args[0]
+    else:
+        return None
+    rank = len(mp.shape(like))
+    spatial = isinstance(part, slice) and part.stop is None and part.step in (None, 1)
+    if not spatial or part.start not in (2, 2 - rank) or rank != len(mp.shape(x)):
+        return None
+    if like not in mp.ref or {mp.layout(like), mp.layout(x)} != {identity(rank)}:
+        return None  # torch's axes 2… are not the spatial ones of both
+    return like
 
 
 def mp_kind_class(mp: Mapper, kind: str) -> Any:

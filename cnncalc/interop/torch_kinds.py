@@ -155,19 +155,24 @@ TORCH_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
 
 def upsample(w: Writer, r: LayerResult, x: list[str]) -> None:
-    """nn.Upsample with the layer's own scale or size: torch maps coordinates by either."""
+    """nn.Upsample with the layer's own scale or size: torch maps coordinates by either. To
+    the size of another layer, F.interpolate reads that layer's shape (no module can)."""
     layer: Any = r.node.layer
     n = len(r.shape) - 1
+    mode = ""
+    if layer.mode != "nearest":
+        torch_mode = layer.mode if layer.mode == "bicubic" else TORCH_MODES[n]
+        mode = f", mode={torch_mode!r}, align_corners={layer.align_corners}"
+    if layer.to is not None:
+        w.finish(r, f"F.interpolate({x[0]}, size={x[1]}.shape[2:]{mode})")
+        return
     if layer.size is not None:
         args = "size=" + w.num(collapse(list(r.shape[:-1])), "size", w.key(r, "size"))
     else:
         factors = per_axis("scale", layer.scale, n)
         scale = collapse([s if isinstance(s, int) else float(s) for s in factors])
         args = "scale_factor=" + w.num(scale, "scale", None)
-    if layer.mode != "nearest":
-        mode = layer.mode if layer.mode == "bicubic" else TORCH_MODES[n]
-        args += f", mode={mode!r}, align_corners={layer.align_corners}"
-    w.finish(r, f"{w.module(r, f'nn.Upsample({args})')}({x[0]})")
+    w.finish(r, f"{w.module(r, f'nn.Upsample({args}{mode})')}({x[0]})")
 
 
 KINDS = {

@@ -277,6 +277,8 @@ class Layer:
     view: ClassVar[bool] = False  # reinterprets its input's values: no new activations
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
+    # leading inputs whose values it reads (None: all); crop's and upsample's to give a size
+    value_inputs: ClassVar[int | None] = None
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
         raise NotImplementedError

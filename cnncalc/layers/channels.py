@@ -302,7 +302,8 @@ class Crop(Layer):
     crop: Padding | None = key(pad_amounts, None)
     to: str | None = key(layer_name, None)
     max_inputs = 2
-    reads: ClassVar[str] = "to"  # a key whose layer is read as a second input
+    value_inputs = 1
+    reads: ClassVar[str] = "to"  # a key whose layer is read as a second input, for its size
 
     def cuts(self, ins: Sequence[Shape]) -> tuple[tuple[Size, Size], ...]:
         n = spatial_axes(ins[0], "crop")

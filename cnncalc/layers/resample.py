@@ -1,4 +1,5 @@
-"""Up-sampling: nearest, linear (bilinear, trilinear) and bicubic, by a scale or to a size.
+"""Up-sampling: nearest, linear (bilinear, trilinear) and bicubic, by a scale, to a size, or
+to the size of another layer.
 
 PyTorch computes each output's source coordinate in single precision on the CPU.
 Where the exact coordinate is a whole number, float32 may land a hair beside it,
@@ -14,7 +15,7 @@ import math
 import struct
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers import fields
@@ -25,12 +26,13 @@ from cnncalc.layers.base import (
     Saved,
     Shape,
     fmt_axes,
+    fmt_shape,
     key,
     per_axis,
     register,
     spatial_axes,
 )
-from cnncalc.layers.values import boolean, choice, per_axis_list, show, spatial
+from cnncalc.layers.values import boolean, choice, layer_name, per_axis_list, show, spatial
 from cnncalc.records import record
 from cnncalc.symbolic import arith
 from cnncalc.symbolic.arith import Size, floordiv, settle
@@ -105,17 +107,33 @@ def family(mode: str) -> str:
 @register("upsample")
 @record(frozen=True, kw_only=True)
 class Upsample(Layer):
-    """By ``scale`` (output floor(I * scale), torch's rule) or to ``size``."""
+    """By ``scale`` (output floor(I * scale), torch's rule), to ``size``, or to the spatial
+    size of the layer ``to`` names (DeepLab's ASPP pooling, FPN's top-down path)."""
 
     scale: tuple[int | float, ...] | None = key(scales, None, main=True)
     size: tuple[int, ...] | None = key(spatial, None)
+    to: str | None = key(layer_name, None)
     mode: str = key(choice(*MODES), "nearest")
     align_corners: bool = key(boolean, False)
+    max_inputs = 2
+    value_inputs = 1
+    reads: ClassVar[str] = "to"  # a key whose layer is read as a second input, for its size
 
     def apply(self, ins: Sequence[Shape]) -> Effect:
         n = spatial_axes(ins[0], "upsample")
-        if (self.scale is None) == (self.size is None):
-            raise CnnCalcError("expected either scale or size", key="scale")
+        given = [k for k in ("scale", "size", "to") if getattr(self, k) is not None]
+        if len(given) != 1:
+            got = ", ".join(given[:-1]) + " and " + given[-1] if given else "none"
+            raise CnnCalcError(
+                f"expected one of scale (factors), size (sizes) or to (a layer name), got {got}",
+                key=given[-1] if given else None,
+            )
+        if len(ins) > 1 and self.to is None:
+            raise CnnCalcError(
+                f"upsample reads one input, got {len(ins)}; expected the layer whose size "
+                "it takes in to",
+                key="inputs",
+            )
         want = AXES_OF.get(self.mode)
         if want is not None and want != n:
             raise CnnCalcError(
@@ -128,6 +146,8 @@ class Upsample(Layer):
                 'align_corners applies to the linear and bicubic modes, not "nearest"',
                 key="align_corners",
             )
+        if self.to is not None:
+            return Effect(shape=(*self.target(ins[-1], n), ins[0][-1]))
         if self.size is not None:
             return Effect(shape=(*per_axis("size", self.size, n), ins[0][-1]))
         factors = per_axis("scale", self.scale or (), n)
@@ -140,6 +160,18 @@ class Upsample(Layer):
                     key="scale",
                 )
         return Effect(shape=(*out, ins[0][-1]))
+
+    def target(self, shape: Shape, n: int) -> Shape:
+        """The spatial sizes of ``to``'s output, which must have as many spatial axes."""
+        if len(shape) - 1 != n:
+            axes = f"{n} spatial ax{'is' if n == 1 else 'es'}"
+            raise CnnCalcError(
+                f"cannot up-sample to {self.to}: its output {fmt_shape(shape)} has "
+                f"{len(shape) - 1} spatial ax{'is' if len(shape) == 2 else 'es'}, the input "
+                f"has {n}; expected a layer with {axes} and channels",
+                key="to",
+            )
+        return shape[:-1]
 
     def field(self, ins: Sequence[Field], effect: Effect, shapes: Sequence[Shape]) -> Field:
         """Each output reads the pixels torch's rule names: 1, 2 (linear) or 4 (cubic)."""
@@ -164,13 +196,22 @@ class Upsample(Layer):
         exact = f.follow(step)
         if exact is not None:
             return exact
+
+        def stride(a: int, j: Any) -> Any:
+            """I * j / O, by the scale or over the output size. A symbolic size of the layer
+            ``to`` names has no quotient: that layer's own stride is its value for large
+            sizes (its units tile the same input)."""
+            s = scale[a]
+            if s is not None:
+                return settle(j / Fraction(s))
+            if arith.is_formula(out[a]):
+                return ins[-1].stride[a]
+            return settle(sizes[a] * j / out[a])
+
         reach = TAPS[how] - 1
         size = tuple(settle(r + reach * j) for r, j in zip(f.size, f.stride, strict=False))
-        stride = tuple(
-            settle(j / Fraction(s)) if s is not None else settle(i * j / o)
-            for j, i, o, s in zip(f.stride, sizes, out, scale, strict=False)
-        )
-        return Field(size, stride, f.start, f.extent)
+        strides = tuple(stride(a, j) for a, j in enumerate(f.stride))
+        return Field(size, strides, f.start, f.extent)
 
     def saved(self, ins: Sequence[Shape], effect: Effect, device: str) -> tuple[Saved, ...]:
         """Every mode's backward needs only the sizes, so autograd keeps no tensor."""
@@ -178,6 +219,8 @@ class Upsample(Layer):
 
     def describe(self) -> str:
         how = "" if self.mode == "nearest" else f" {self.mode}"
+        if self.to is not None:
+            return f"to {self.to}{how}"
         if self.size is not None:
             return "to " + fmt_axes(self.size) + how
         return "x" + fmt_axes(self.scale or ()) + how

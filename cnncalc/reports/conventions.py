@@ -66,6 +66,12 @@ PART_TITLES = {
     "merges": "Merges",
 }
 NORMS = ("layernorm", "groupnorm", "instancenorm")  # keyed _noaffine without weights
+# by mode; _to: to another layer's size, which torch writes as F.interpolate (no module)
+UPSAMPLES = tuple(
+    f"upsample{to}{mode}"
+    for to in ("", "_to")
+    for mode in ("", "_linear", "_bilinear", "_trilinear", "_bicubic")
+)
 OP_PART = {
     **{a: "activations" for a in ACTIVATIONS},
     "maxpool": "pooling",
@@ -78,8 +84,7 @@ OP_PART = {
     **{n + a: "normalization" for n in NORMS for a in ("", "_noaffine")},
     "scale": "normalization",
     "lrn": "normalization",
-    "upsample": "upsampling",
-    **{f"upsample_{m}": "upsampling" for m in ("linear", "bilinear", "trilinear", "bicubic")},
+    **dict.fromkeys(UPSAMPLES, "upsampling"),
     "add": "merges",
     "concat": "merges",
 }
@@ -164,8 +169,7 @@ FLOPS_PROFILER_OPS: dict[str, Rule] = {
     "prelu": OUT,
     **{p: IN for p in ALL_POOLS},
     "batchnorm": Rule("in", 2),
-    "upsample": OUT,
-    **{f"upsample_{m}": OUT for m in ("linear", "bilinear", "trilinear", "bicubic")},
+    **dict.fromkeys(UPSAMPLES, OUT),
 }
 
 PRESETS: dict[str, Convention] = {
@@ -223,6 +227,8 @@ PRESETS: dict[str, Convention] = {
                 "adaptive_avgpool": Rule("in", dims=(2,)),
                 "upsample": Rule("out", dims=(2,)),
                 "upsample_bilinear": Rule("out", 4, dims=(2,)),
+                "upsample_to": Rule("out", dims=(2,)),
+                "upsample_to_bilinear": Rule("out", 4, dims=(2,)),
             },
         ),
         Convention(
@@ -347,8 +353,10 @@ def op_key(r: LayerResult) -> str:
         return f"{getattr(layer, 'mode', 'max')}pool"
     if kind in ("global_pool", "adaptive_pool"):
         return f"{kind[:-5]}_{getattr(layer, 'mode', 'avg')}pool"
-    if kind == "upsample" and getattr(layer, "mode", "nearest") != "nearest":
-        return f"upsample_{layer.mode}"  # type: ignore[attr-defined]
+    if kind == "upsample":  # to another layer's size: F.interpolate, which no module wraps
+        base = "upsample_to" if getattr(layer, "to", None) is not None else "upsample"
+        mode = getattr(layer, "mode", "nearest")
+        return base if mode == "nearest" else f"{base}_{mode}"
     if kind == "fc" and len(r.input_shapes[0]) > 1:
         return "fc_channels"  # on the channels at every position
     if kind in NORMS and not getattr(layer, "affine", True):

@@ -155,7 +155,8 @@ def measure(a: Analysis, s: Settings) -> Memory:
     fresh = 0
     for r in order:
         slopes = FUSED_PARAMS.get(r.node.activation or "", 0)  # a fused PReLU's weights
-        needs = any(grad[n] for n in r.inputs) or r.effect.params - slopes > 0
+        valued = r.inputs[: r.node.layer.value_inputs]  # not crop's to: it gives a size
+        needs = any(grad[n] for n in valued) or r.effect.params - slopes > 0
         grad[r.name] = needs or slopes > 0
         total = 0
         core, act = layer_saved(a, r, s.device)
@@ -186,7 +187,7 @@ def measure(a: Analysis, s: Settings) -> Memory:
                     total += nbytes[key]
             gradients = product(r.shape) * b * size + sum(
                 product(shape) * b * size
-                for n, shape in zip(r.inputs, r.input_shapes, strict=True)
+                for n, shape in zip(valued, r.input_shapes, strict=False)
                 if grad[n]
             )
             if gradients > backward:

@@ -123,10 +123,10 @@ def share(part: Any, whole: Any) -> Any:
 
 
 ESTIMATE_NOTE = (
-    "estimate: cnncalc cannot follow every unit's field here (linear or cubic up-sampling "
-    "of a symbolic size, merged fields whose strides differ, a size-1 axis (or one that may "
-    "be 1) broadcast over a symbolic size, a pattern longer than 512 units), so the size, "
-    "stride and start come from the closed formulas"
+    "estimate: cnncalc cannot follow every unit's field here (up-sampling of a symbolic "
+    "size other than nearest by a whole scale, merged fields whose strides differ, a size-1 "
+    "axis (or one that may be 1) broadcast over a symbolic size, a pattern longer than 512 "
+    "units), so the size, stride and start come from the closed formulas"
 )
 
 

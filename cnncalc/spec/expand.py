@@ -92,9 +92,11 @@ class Expander(EntryReader):
             inputs = self.entry_inputs(entry, sc, frame.prev, path, net, full)
             kind = L.REGISTRY.get(type_name)
             reads = None if kind is None else getattr(kind[0], "reads", None)
-            if reads and isinstance(entry.get(reads), str):  # crop's to: a second input
+            extra: list[str] = []  # crop's and upsample's to, attention's kv: a second input
+            if reads and isinstance(entry.get(reads), str):  # (every repeated copy reads it)
                 more = {"inputs": [entry[reads]]}
-                inputs = inputs + self.entry_inputs(more, sc, None, path, net, full)
+                extra = self.entry_inputs(more, sc, None, path, net, full)
+                inputs = inputs + extra
             names = [full] if reps == 1 else [f"{full}_{i}" for i in range(1, reps + 1)]
             if reps > 1:
                 net.aliases[full] = names[-1]
@@ -133,7 +135,7 @@ class Expander(EntryReader):
                     Node(
                         name=node_name,
                         layer=layer,
-                        inputs=tuple(inputs) if i == 0 else (names[i - 1],),
+                        inputs=tuple(inputs) if i == 0 else (names[i - 1], *extra),
                         path=path,
                         activation=entry.get("activation"),
                         share=share,
