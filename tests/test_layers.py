@@ -240,8 +240,6 @@ def test_kind_modules_names_every_kind_where_its_family_registers_it() -> None:
     in their order, and every class the package exports comes from the family it names."""
     import importlib
     import json
-    import subprocess
-    import sys
 
     import cnncalc.layers as L
     from cnncalc.layers.base import KIND_MODULES, REGISTRY
@@ -254,10 +252,7 @@ def test_kind_modules_names_every_kind_where_its_family_registers_it() -> None:
         "    importlib.import_module('cnncalc.layers.' + family)\n"
         "print(json.dumps([[n, c.__module__] for n, (c, _) in dict.items(REGISTRY)]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, check=True
-    )
-    registered = [tuple(pair) for pair in json.loads(done.stdout)]
+    registered = [tuple(pair) for pair in json.loads(python_output(program))]
     assert registered == list(KIND_MODULES.items())
     assert list(REGISTRY) == list(KIND_MODULES)
     for family, classes in L.FAMILIES.items():
@@ -268,9 +263,6 @@ def test_kind_modules_names_every_kind_where_its_family_registers_it() -> None:
 
 
 def test_a_type_name_imports_only_its_family() -> None:
-    import subprocess
-    import sys
-
     program = (
         "import sys\n"
         "from cnncalc.layers import REGISTRY, lookup\n"
@@ -280,7 +272,15 @@ def test_a_type_name_imports_only_its_family() -> None:
         "families = {m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('cnncalc.layers.')}\n"
         "print(sorted(families - {'base', 'values', 'fields', 'effects', 'token_field'}))\n"
     )
+    assert python_output(program).strip() == "['conv']"
+
+
+def python_output(program: str) -> str:
+    """What a fresh Python prints running ``program``: imports start from nothing."""
+    import subprocess
+    import sys
+
     done = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
-    assert done.stdout.strip() == "['conv']"
+    return done.stdout

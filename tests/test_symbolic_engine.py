@@ -78,6 +78,16 @@ def compare(layers: str, rank: int, channels: int, sizes: list[int]) -> int:
     return compare_at(layers, {"input": symbolic_shape}, envs)
 
 
+def assume_compared(layers: str, rank: int, channels: int, sizes: list[int]) -> None:
+    """``compare``, where some size is valid: a configuration the engine refuses for every
+    size, or at every size drawn, is no example."""
+    try:
+        checked = compare(layers, rank, channels, sizes)
+    except CnnCalcError:
+        checked = 0  # a configuration the engine refuses for every size
+    assume(checked > 0)
+
+
 def compare_at(layers: str, inputs: dict[str, str], envs: list[dict[str, int]]) -> int:
     """Symbolic analysis of ``inputs`` (shapes with symbols), then numeric analysis with
     each env's sizes put in, field by field. Returns how many the numeric engine accepted."""
@@ -235,11 +245,7 @@ def test_every_formula_evaluates_to_the_numeric_result(
     net: tuple[str, int], channels: int, sizes: list[int]
 ) -> None:
     layers, rank = net
-    try:
-        checked = compare(layers, rank, channels * 2, sizes)
-    except CnnCalcError:
-        checked = 0  # a configuration the engine refuses for every size
-    assume(checked > 0)
+    assume_compared(layers, rank, channels * 2, sizes)
 
 
 # ---------------------------------------------------------------------------- each kind, each mode
@@ -379,11 +385,7 @@ def test_the_field_after_adaptive_pooling_is_exact_at_every_size(
     rank, layers = before
     out = "x".join(map(str, output[:rank]))
     net = "; ".join([*layers, f"adaptive_pool {out} mode={mode}", *([after] if after else [])])
-    try:
-        checked = compare(net, rank, 2, sizes)
-    except CnnCalcError:
-        checked = 0
-    assume(checked > 0)
+    assume_compared(net, rank, 2, sizes)
     sym = analyze_inline(net, "x".join([*SYMBOLS[3 - rank :], "2"]))
     pooled = next(r for r in sym.layers if r.node.kind == "adaptive_pool")
     if all(not r.field.estimate for r in sym.layers[: sym.layers.index(pooled)]):
@@ -455,11 +457,7 @@ def test_resampling_of_a_symbolic_size_is_exact_or_marked_an_estimate(
     float32 from the sizes, which no formula follows: marked as estimates, shapes exact."""
     rank, upsample = up
     net = "; ".join(["conv 2 kernel=3", upsample, *([after] if after else [])])
-    try:
-        checked = compare(net, rank, 2, sizes)
-    except CnnCalcError:
-        checked = 0
-    assume(checked > 0)
+    assume_compared(net, rank, 2, sizes)
     sym = analyze_inline(net, "x".join([*SYMBOLS[3 - rank :], "2"]))
     whole = "mode=nearest" in upsample and upsample.split()[1] in ("2", "3")
     assert all(r.field.estimate != whole for r in sym.layers[1:]), net

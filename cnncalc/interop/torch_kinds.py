@@ -60,23 +60,22 @@ def instancenorm(w: Writer, r: LayerResult, x: list[str]) -> None:
 
 
 def scale(w: Writer, r: LayerResult, x: list[str]) -> None:
-    layer: Any = r.node.layer
-    if w.linear:
-        w.finish(r, x[0])
-        return
-    c = w.num(r.shape[-1], "features", w.channels.get(r.inputs[0]))
-    args = f"{c}, {len(r.shape) - 1}" + (", bias=True" if layer.bias else "")
-    w.finish(r, f"{w.module(r, f'LayerScale({args})')}({x[0]})")
+    per_channel(w, r, x, "LayerScale", "bias")
 
 
 def standardize(w: Writer, r: LayerResult, x: list[str]) -> None:
-    layer: Any = r.node.layer
+    per_channel(w, r, x, "Standardize", "count")
+
+
+def per_channel(w: Writer, r: LayerResult, x: list[str], helper: str, flag: str) -> None:
+    """A helper module of one value per channel (its channels and spatial rank, and its
+    flag when the layer sets it); the linearised copy leaves the values as they are."""
     if w.linear:
         w.finish(r, x[0])
         return
     c = w.num(r.shape[-1], "features", w.channels.get(r.inputs[0]))
-    args = f"{c}, {len(r.shape) - 1}" + (", count=True" if layer.count else "")
-    w.finish(r, f"{w.module(r, f'Standardize({args})')}({x[0]})")
+    args = f"{c}, {len(r.shape) - 1}" + (f", {flag}=True" if getattr(r.node.layer, flag) else "")
+    w.finish(r, f"{w.module(r, f'{helper}({args})')}({x[0]})")
 
 
 def adaptive_pool(w: Writer, r: LayerResult, x: list[str]) -> None:
